@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Bundle the CLI with esbuild: one entry, code-split per command so a command loads only what it
+// uses (Node's start-up is the largest part of a short `skiff run`; see bench/run-latency).
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const git = spawnSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, encoding: 'utf8' });
+const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  entryPoints: { cli: join(root, 'src/cli/main.ts') },
+  outdir: join(root, 'dist'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  // Native addon and pino's worker-based internals must be loaded from node_modules at run time.
+  external: ['ffi-rs', 'pino'],
+  banner: { js: "import { createRequire as __skiffCreateRequire } from 'node:module'; const require = __skiffCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+  define: {
+    __SKIFF_VERSION__: JSON.stringify(pkg.version),
+    __SKIFF_COMMIT__: JSON.stringify(commit),
+  },
+});

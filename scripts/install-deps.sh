@@ -1,0 +1,24 @@
+#!/bin/sh
+# Debian packages skiff needs at run time and for its tests/benchmarks. Idempotent.
+#   runtime:   gcc/make (build the native helpers), uidmap (newuidmap for rootless), busybox-static
+#              (lab images), slirp4netns + passt (rootless networking), nftables (NAT), iproute2
+#   tests:     docker-registry, skopeo, umoci (a real registry and OCI tools to cross-check against),
+#              crun, runc, podman (peers for the benchmarks), qemu-system-x86 + linux-image-amd64 +
+#              cpio (the cgroup v2 VM), iperf3, hyperfine, strace
+set -eu
+RUNTIME="gcc make libc6-dev uidmap busybox-static slirp4netns passt nftables iproute2 tar gzip zstd ca-certificates"
+TESTS="docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 hyperfine strace apache2-utils"
+want="$RUNTIME"
+[ "${1:-}" = "--with-tests" ] && want="$RUNTIME $TESTS"
+missing=""
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "skiff needs these Debian packages:$missing — run: sudo apt-get install$missing" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+fi

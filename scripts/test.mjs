@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// The project's test command. Builds, runs every vitest suite with the JSON reporter, then (unless
+// SKIFF_TEST_VM=0) the cgroup v2 suite inside a QEMU VM, and ends with the one line CI reads:
+//   N passed, N failed
+// Extra arguments go to vitest (e.g. `npm test -- test/unit`).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const args = process.argv.slice(2);
+
+const build = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+mkdirSync('.test-results', { recursive: true });
+const out = join('.test-results', 'vitest.json');
+rmSync(out, { force: true });
+const vitest = spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args],
+  { stdio: 'inherit', env: process.env },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(out)) {
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  passed += r.numPassedTests ?? 0;
+  failed += (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0);
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // A file that failed to load has no tests but must not pass silently.
+  for (const f of r.testResults ?? []) {
+    if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed += 1;
+  }
+} else {
+  failed += 1;
+}
+if (vitest.status !== 0 && failed === 0) failed += 1;
+
+const wantVm = process.env.SKIFF_TEST_VM !== '0' && args.length === 0 && existsSync('scripts/test-vm.mjs');
+if (wantVm) {
+  const vmOut = join('.test-results', 'vm.json');
+  rmSync(vmOut, { force: true });
+  spawnSync('node', ['scripts/test-vm.mjs', `--json=${vmOut}`], { stdio: 'inherit' });
+  if (existsSync(vmOut)) {
+    const r = JSON.parse(readFileSync(vmOut, 'utf8'));
+    passed += r.passed;
+    failed += r.failed;
+  } else {
+    failed += 1;
+  }
+}
+
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed === 0 ? 0 : 1);

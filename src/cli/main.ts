@@ -1,0 +1,51 @@
+// Entry point of the `skiff` command. Kept tiny: it parses global flags, registers every verb
+// (definitions only; each verb's engine code is imported when the verb runs) and turns any thrown
+// error into one line on stderr and Docker's exit codes (125 engine error, 126/127 exec failures).
+import { Command, CommanderError } from 'commander';
+import { reportError } from './report.js';
+import { registerAll } from './commands/index.js';
+import { applyGlobalOptions } from './global-options.js';
+import { VERSION_LINE } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('skiff');
+  program
+    .description('a small rootless container engine: run the Docker chapter\'s commands on plain Linux')
+    .option('--trace', 'print every kernel step the engine takes (namespaces, mounts, netlink, nft, cgroups)')
+    .option('--log-level <level>', 'diagnostic logs on stderr: debug, info, warn, error', 'silent')
+    .version(VERSION_LINE, '-v, --version', 'print the version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      outputError: (str, write) => write(`skiff: ${str.replace(/^error: /, '').trim()}\n`),
+    })
+    .exitOverride();
+  program.hook('preAction', async (_this, action) => {
+    await applyGlobalOptions(program.opts(), action);
+  });
+  registerAll(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed by commander.
+      if (e.exitCode === 0) return 0;
+      return 125;
+    }
+    return reportError(e);
+  }
+}
+
+const isEntry = process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => process.exit(reportError(e)),
+  );
+}
