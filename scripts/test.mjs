@@ -21,11 +21,18 @@ if (build.status !== 0) {
 mkdirSync('.test-results', { recursive: true });
 const out = join('.test-results', 'vitest.json');
 rmSync(out, { force: true });
-const vitest = spawnSync(
-  'npx',
-  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args],
-  { stdio: 'inherit', env: process.env },
-);
+// Network rule: as root, the whole suite runs in a network and mount namespace of its own, so no
+// bridge, route, nft rule or mount it makes can land in the machine's own tables, and every packet
+// stays on a loopback or on links the suite itself created.
+const vitestArgs = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args];
+const isolate = process.getuid?.() === 0 && process.env.SKIFF_TEST_NO_NETNS !== '1';
+const vitest = isolate
+  ? spawnSync(
+      'unshare',
+      ['--net', '--mount', '--propagation', 'private', '--fork', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', 'npx', ...vitestArgs],
+      { stdio: 'inherit', env: { ...process.env, SKIFF_TEST_NETNS: '1' } },
+    )
+  : spawnSync('npx', vitestArgs, { stdio: 'inherit', env: process.env });
 
 let passed = 0;
 let failed = 0;
