@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SkiffError } from '../errors.js';
@@ -62,19 +63,23 @@ export async function storeBlobFromStream(desc: Pick<Descriptor, 'digest' | 'siz
   const tmp = tmpPath(`blob-${digestHex(desc.digest).slice(0, 12)}`);
   const hash = createHash('sha256');
   let n = 0;
-  const out = createWriteStream(tmp, { mode: 0o644 });
+  // A FileHandle, not a WriteStream: every write has finished when we decide, so a failure can
+  // close and remove the tmp file with nothing still in flight to recreate it.
+  const fh = await open(tmp, 'w', 0o644);
   try {
-    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-      n += chunk.length;
-      if (n > desc.size) {
-        throw new SkiffError('EDIGEST', `blob ${desc.digest.slice(7, 19)} is larger than its descriptor says (${desc.size} bytes)`, 'the registry served wrong content; report it to the registry owner');
+    try {
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+        n += chunk.length;
+        if (n > desc.size) {
+          throw new SkiffError('EDIGEST', `blob ${desc.digest.slice(7, 19)} is larger than its descriptor says (${desc.size} bytes)`, 'the registry served wrong content; report it to the registry owner');
+        }
+        hash.update(chunk);
+        await fh.write(chunk);
+        onBytes?.(chunk.length);
       }
-      hash.update(chunk);
-      if (!out.write(chunk)) await once(out, 'drain');
-      onBytes?.(chunk.length);
+    } finally {
+      await fh.close();
     }
-    out.end();
-    await once(out, 'close');
     if (n < desc.size) {
       throw new TruncatedBlobError('EDIGEST', `blob ${desc.digest.slice(7, 19)} was truncated (${n} of ${desc.size} bytes)`, 'the connection was cut; try the pull again');
     }
@@ -85,7 +90,6 @@ export async function storeBlobFromStream(desc: Pick<Descriptor, 'digest' | 'siz
     mkdirSync(storePaths().blobs, { recursive: true });
     renameSync(tmp, final);
   } catch (e) {
-    out.destroy();
     rmSync(tmp, { force: true });
     if (e instanceof SkiffError) throw e;
     throw new TruncatedBlobError('EREGISTRY', `download of blob ${desc.digest.slice(7, 19)} failed: ${(e as Error).message}`, 'check the connection to the registry and try again', { cause: e });

@@ -180,7 +180,7 @@ export class RegistryClient {
       repo,
       access: 'pull,push',
       headers: { 'content-type': mediaType },
-      body: () => bytes,
+      body: () => new Uint8Array(bytes),
       what: `pushing manifest ${repo}:${reference}`,
     });
     const text = await res.text().catch(() => '');
