@@ -2,7 +2,8 @@
 // storage in a temp dir, optionally behind htpasswd basic auth or bearer tokens from a token server the
 // test runs itself (JWT RS256 signed with a key/cert made by openssl). Images are seeded with umoci and
 // skopeo, never with skiff.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createSign, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -120,8 +121,9 @@ export function umociImage(layout: string, tag: string, layers: Record<string, s
   }
 }
 
-export function skopeoCopy(src: string, dest: string, extra: string[] = []): void {
-  execFileSync('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', ...extra, src, dest], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Async on purpose: a token server in the test process must keep answering while skopeo runs. */
+export async function skopeoCopy(src: string, dest: string, extra: string[] = []): Promise<void> {
+  await promisify(execFile)('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', ...extra, src, dest]);
 }
 
 export function skopeoDigest(ref: string, extra: string[] = []): string {

@@ -9,6 +9,7 @@ import { itWhen, needCommand } from '../helpers/conditions.js';
 import { skiff, tempStore, SKIFF, type Store } from '../helpers/skiff.js';
 import { startRegistry, skopeoCopy, skopeoDigest, umociImage, type Registry } from '../helpers/registry.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { skiffAsync } from '../helpers/skiff-async.js';
 
 const needs = [needCommand('docker-registry'), needCommand('skopeo'), needCommand('umoci')];
 const haveTools = needs.every((c) => c() === undefined);
@@ -17,17 +18,6 @@ let reg: Registry;
 let proxy: FaultProxy;
 let seed: string;
 const stores: Store[] = [];
-/** The fault proxy lives in this process: the CLI must run without blocking our event loop. */
-function skiffAsync(args: string[], opts: { env: Record<string, string> }): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(SKIFF, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 function store(): Store {
   const s = tempStore('skiff-img-');
   stores.push(s);
@@ -46,7 +36,7 @@ describe('registry: pull, push, faults', () => {
     proxy = await startFaultProxy(reg.port);
     seed = mkdtempSync('/tmp/skiff-seed-');
     umociImage(join(seed, 'hello'), 'latest', [{ 'etc/hello.txt': 'hello from layer one\n' }, { 'usr/share/big.bin': 'x'.repeat(300_000) + Math.random() }], { cmd: '/bin/hello' });
-    skopeoCopy(`oci:${join(seed, 'hello')}:latest`, `docker://${reg.host}/test/hello:latest`);
+    await skopeoCopy(`oci:${join(seed, 'hello')}:latest`, `docker://${reg.host}/test/hello:latest`);
   });
   afterAll(async () => {
     await proxy?.close();
@@ -107,7 +97,7 @@ describe('registry: pull, push, faults', () => {
     }
   });
 
-  itWhen(needs, 'pushes back; skopeo pulls the pushed image with the same digest', () => {
+  itWhen(needs, 'pushes back; skopeo pulls the pushed image with the same digest', async () => {
     const s = store();
     expect(skiff(['pull', `${reg.host}/test/hello`], { env: s.env }).status).toBe(0);
     expect(skiff(['tag', `${reg.host}/test/hello`, `${reg.host}/test/pushed:v1`], { env: s.env }).status).toBe(0);
@@ -121,7 +111,7 @@ describe('registry: pull, push, faults', () => {
     expect(skopeoDigest(`docker://${reg.host}/test/pushed:v1`)).toBe(m![1]);
     const out = mkdtempSync('/tmp/skiff-skopeo-');
     try {
-      skopeoCopy(`docker://${reg.host}/test/pushed:v1`, `oci:${out}:v1`);
+      await skopeoCopy(`docker://${reg.host}/test/pushed:v1`, `oci:${out}:v1`);
       const idx = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
       expect(idx.manifests[0].digest).toBe(m![1]);
     } finally {
