@@ -13,6 +13,7 @@ import { withLock } from '../state/lock.js';
 import type { Descriptor } from './oci-types.js';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
+const WRITE_BATCH = 1 << 20;
 
 export function digestHex(digest: string): string {
   const m = DIGEST.exec(digest);
@@ -68,15 +69,25 @@ export async function storeBlobFromStream(desc: Pick<Descriptor, 'digest' | 'siz
   const fh = await open(tmp, 'w', 0o644);
   try {
     try {
+      // Network chunks are small (16-64 KiB): batch them into ~1 MiB writes, one syscall each.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
       for await (const chunk of stream as AsyncIterable<Uint8Array>) {
         n += chunk.length;
         if (n > desc.size) {
           throw new SkiffError('EDIGEST', `blob ${desc.digest.slice(7, 19)} is larger than its descriptor says (${desc.size} bytes)`, 'the registry served wrong content; report it to the registry owner');
         }
         hash.update(chunk);
-        await fh.write(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= WRITE_BATCH) {
+          await fh.writev(pending);
+          pending = [];
+          pendingBytes = 0;
+        }
         onBytes?.(chunk.length);
       }
+      if (pendingBytes > 0) await fh.writev(pending);
     } finally {
       await fh.close();
     }

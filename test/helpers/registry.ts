@@ -101,11 +101,16 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
 }
 
 /** Build a small OCI image with umoci: `files` (path → content) in one layer on top of `base` files. */
-export function umociImage(layout: string, tag: string, layers: Record<string, string>[], opts: { cmd?: string; arch?: string } = {}): void {
+export function umociImage(layout: string, tag: string, layers: Record<string, string>[], opts: { cmd?: string; arch?: string; from?: string } = {}): void {
   const bundle = mkdtempSync('/tmp/skiff-umoci-');
   try {
-    execFileSync('umoci', ['init', '--layout', layout], { stdio: 'ignore' });
-    execFileSync('umoci', ['new', '--image', `${layout}:${tag}`], { stdio: 'ignore' });
+    if (opts.from) {
+      // start from a copy of another layout (same tag), so the base layers are byte-identical
+      execFileSync('cp', ['-a', opts.from, layout]);
+    } else {
+      execFileSync('umoci', ['init', '--layout', layout], { stdio: 'ignore' });
+      execFileSync('umoci', ['new', '--image', `${layout}:${tag}`], { stdio: 'ignore' });
+    }
     for (const files of layers) {
       rmSync(bundle, { recursive: true, force: true });
       execFileSync('umoci', ['unpack', '--rootless', '--image', `${layout}:${tag}`, bundle], { stdio: 'ignore' });

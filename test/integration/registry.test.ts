@@ -177,9 +177,12 @@ describe('registry: pull, push, faults', () => {
       expect(blobs(s)).toHaveLength(0);
       expect(tmpEntries(s)).toEqual([]);
     });
-    itWhen(needs, '500 twice then success: retried with backoff', async () => {
+    itWhen(needs, '500 twice then success: retried with backoff (manifest and blob)', async () => {
       const s = store();
-      proxy.rules = [{ method: 'GET', path: /\/manifests\//, fault: { kind: 'status', status: 500, times: 2 } }];
+      proxy.rules = [
+        { method: 'GET', path: /\/manifests\//, fault: { kind: 'status', status: 500, times: 2 } },
+        { method: 'GET', path: layerPath, fault: { kind: 'status', status: 503, times: 2 } },
+      ];
       const r = await skiffAsync(['pull', `${proxy.host}/test/hello`], { env: { ...s.env, SKIFF_RETRY_BASE_MS: '10' } });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
