@@ -1,7 +1,7 @@
 // The offline lab mirror: docker.io references are "pulled" from OCI layouts on disk (here one made
 // by umoci under a private SKIFF_LAB_DIR) with exactly the chapter's lines; `lab load` is idempotent.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { itWhen, needCommand } from '../helpers/conditions.js';
 import { skiff, tempStore, type Store } from '../helpers/skiff.js';
@@ -59,6 +59,15 @@ describe('lab mirror', () => {
       const first = skiff(['lab', 'load'], { env: { ...fresh.env, SKIFF_LAB_DIR: lab } });
       expect(first.stdout.trim().split('\n').sort()).toEqual(['Loaded image: diamol/base:latest', 'Loaded image: diamol/ch02-hello-diamol:latest']);
       expect(skiff(['images', '-q'], { env: fresh.env }).stdout.trim().split('\n')).toHaveLength(2);
+      // the two images share their base layer: removing hello frees exactly its own layer and blobs
+      const layersBefore = readdirSync(join(fresh.root, 'layers')).filter((n) => !n.startsWith('.'));
+      expect(layersBefore).toHaveLength(2);
+      const rm = skiff(['rmi', 'diamol/ch02-hello-diamol'], { env: fresh.env });
+      expect(rm.stdout.split('\n').filter((l) => l.startsWith('Deleted: '))).toHaveLength(2); // image + its own layer
+      const layersAfter = readdirSync(join(fresh.root, 'layers')).filter((n) => !n.startsWith('.'));
+      expect(layersAfter).toHaveLength(1);
+      expect(readdirSync(join(fresh.root, 'blobs/sha256'))).toHaveLength(3); // base: manifest, config, layer
+      expect(readFileSync(join(fresh.root, 'layers', layersAfter[0]!, 'diff/etc/base.txt'), 'utf8')).toBe('base\n');
     } finally {
       fresh.dispose();
     }
