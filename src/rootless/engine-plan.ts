@@ -22,6 +22,7 @@ export function engineHolderPlan(i: EnginePlanInput): Plan {
     p.parent('write-file', ['/proc/{pid}/gid_map', `0 ${i.gid} 1\n`], 'and a single gid');
   }
   p.parent('report-pid', [], 'the holder\'s pid goes to engine.pid');
+  p.parent('wait-go', [], 'wait until engine.pid is written (or give up and kill it)');
   p.parent('release', [], 'maps are written: let it go on');
   p.parent('wait-exec', [], 'wait until it is ready');
   p.parent('detach', [], 'leave it running on its own');
