@@ -12,6 +12,7 @@ import { isValidContainerName, randomContainerName } from './names.js';
 import { nameInUseError, nameOwner, releaseNameLocked, reserveNameLocked, withNamesLock } from './name-registry.js';
 import { initialState, nowIso, type ContainerConfig, type ContainerRecord, type ContainerState } from './container-record.js';
 import { SkiffError } from '../errors.js';
+import { mountsUnder } from './mounts-under.js';
 
 const FULL_ID = /^[0-9a-f]{64}$/;
 
@@ -149,6 +150,10 @@ export async function deleteContainerRecord(id: string): Promise<void> {
   const trash = join(storePaths().containers, `.removing-${id}`);
   await withContainerLock(id, async () => {
     const name = readConfig(id).Name;
+    const mounted = mountsUnder(containerDir(id));
+    if (mounted.length) {
+      throw new SkiffError('ESTATE', `container ${id} still has mounts under its directory (${mounted.join(', ')})`, 'unmount them first (the engine\'s release step must run before the record is deleted)');
+    }
     writeStateLocked(id, { ...readState(id), Status: 'removing', Running: false });
     renameSync(containerDir(id), trash);
     await withNamesLock(() => releaseNameLocked(name, id));

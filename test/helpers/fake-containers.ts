@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { resetStorePathsCache } from '../../src/state/paths.js';
-import { createContainer, exitFilePath, logPath, updateState, type CreateSpec } from '../../src/state/containers.js';
+import { configPath, createContainer, exitFilePath, logPath, readConfig, updateState, type CreateSpec } from '../../src/state/containers.js';
+import { writeJsonAtomic } from '../../src/state/atomic.js';
 import { nowIso, type ContainerRecord } from '../../src/state/container-record.js';
 import { processStartTime } from '../../src/state/process-identity.js';
 
@@ -77,4 +78,9 @@ export function appendLog(id: string, stream: 'stdout' | 'stderr', line: string,
 
 export function writeExitFile(id: string, code: number, finishedAt: string): void {
   writeFileSync(exitFilePath(id), `${code}\n${finishedAt}\n`);
+}
+
+/** Pretend the container was created at `created` (config.json is otherwise written once). */
+export function backdate(id: string, created: string): void {
+  writeJsonAtomic(configPath(id), { ...readConfig(id), Created: created });
 }

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { itWhen, needRoot } from '../helpers/conditions.js';
 import { tempStore, type Store } from '../helpers/skiff.js';
 import { exitedContainer, killSleepers, runningContainer, spec, spawnSleeper, useStore, writeExitFile } from '../helpers/fake-containers.js';
 import {
@@ -193,5 +194,23 @@ describe('rename and delete', () => {
     writeFileSync(join(namesDir(), 'ghost'), 'f'.repeat(64) + '\n');
     const r = await createContainer(spec({ Name: 'ghost' }));
     expect(resolveContainer('ghost')).toBe(r.config.Id);
+  });
+
+  itWhen([needRoot], 'refuses to delete a record that still has a mount inside, and deletes nothing', async () => {
+    const r = await createContainer(spec({ Name: 'mounted' }));
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const merged = join(containerDir(r.config.Id), 'merged');
+    mkdirSync(merged);
+    expect(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', merged]).status).toBe(0);
+    try {
+      writeFileSync(join(merged, 'precious'), 'x');
+      await expect(deleteContainerRecord(r.config.Id)).rejects.toMatchObject({ code: 'ESTATE' });
+      expect(existsSync(join(merged, 'precious'))).toBe(true);
+      expect(resolveContainer('mounted')).toBe(r.config.Id);
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+    await deleteContainerRecord(r.config.Id);
+    expect(existsSync(containerDir(r.config.Id))).toBe(false);
   });
 });

@@ -178,6 +178,9 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
   gt: (a, b) => (a as number) > (b as number),
   ge: (a, b) => (a as number) >= (b as number),
   not: (a) => !truthy(a),
+  // and/or short-cut on Go truthiness; callFn handles them, listed here so the parser knows them.
+  and: () => undefined,
+  or: () => undefined,
 };
 
 interface Scope { dot: unknown; root: unknown; missing: 'error' | 'novalue' }
