@@ -1,0 +1,59 @@
+// Publishing one port across the rootless crossing: slirp4netns binds hostIp:hostPort in the host's
+// netns and forwards to 10.0.2.100:hostPort in the engine's netns, where skiff's DNAT rule (the same
+// as rootful) takes it on to the container. Source address: slirp4netns terminates the connection
+// on the host side, so the container sees it coming from 10.0.2.2 (not preserved) — docs/networking.md.
+import { SkiffError } from '../../errors.js';
+import type { PortBinding } from '../port-spec.js';
+import { slirpRequest } from './slirp-api.js';
+import type { Uplink } from './uplink.js';
+
+export interface Forward { fwdId: number; binding: PortBinding }
+
+const RANDOM_LO = 32768;
+const RANDOM_HI = 60999;
+
+function portError(b: PortBinding, desc: string): SkiffError {
+  if (/permission|EACCES/i.test(desc) && b.hostPort < 1024) {
+    return new SkiffError('EPORT', `port ${b.hostPort} is privileged and a rootless engine may not bind it`,
+      `use a port ≥ 1024, or allow it: sudo sysctl net.ipv4.ip_unprivileged_port_start=${b.hostPort}`);
+  }
+  if (/in use|EADDRINUSE|bind/i.test(desc)) {
+    return new SkiffError('EPORT', `port ${b.hostIp}:${b.hostPort}/${b.proto} is already in use`, 'pick another host port (-p OTHER:PORT), or stop whatever holds it');
+  }
+  return new SkiffError('EPORT', `cannot publish ${b.hostIp}:${b.hostPort}/${b.proto}: ${desc}`, 'see the engine\'s slirp4netns.log');
+}
+
+async function add(uplink: Uplink, b: PortBinding): Promise<number> {
+  const r = await slirpRequest(uplink.apiSocket, 'add_hostfwd', {
+    proto: b.proto, host_addr: b.hostIp, host_port: b.hostPort, guest_addr: uplink.guestAddr, guest_port: b.hostPort,
+  });
+  if (r.error || typeof r.return?.id !== 'number') throw portError(b, r.error?.desc ?? JSON.stringify(r));
+  return r.return.id as number;
+}
+
+/** Forward one host port into the engine netns; a hostPort of 0 picks a free one. */
+export async function publishPort(uplink: Uplink, binding: PortBinding): Promise<Forward> {
+  if (binding.hostPort !== 0) return { fwdId: await add(uplink, binding), binding };
+  let last: unknown;
+  for (let i = 0; i < 20; i++) {
+    const b = { ...binding, hostPort: RANDOM_LO + Math.floor(Math.random() * (RANDOM_HI - RANDOM_LO)) };
+    try {
+      return { fwdId: await add(uplink, b), binding: b };
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+export async function unpublishPort(uplink: Uplink, fwd: Forward): Promise<void> {
+  const r = await slirpRequest(uplink.apiSocket, 'remove_hostfwd', { id: fwd.fwdId });
+  if (r.error && !/not found|no such/i.test(r.error.desc ?? '')) {
+    throw new SkiffError('ENETWORK', `slirp4netns could not remove forward ${fwd.fwdId}: ${r.error.desc}`, 'restart the engine to drop stale forwards');
+  }
+}
+
+export async function listForwards(uplink: Uplink): Promise<Array<Record<string, unknown>>> {
+  const r = await slirpRequest(uplink.apiSocket, 'list_hostfwd');
+  return (r.return?.entries as Array<Record<string, unknown>>) ?? [];
+}
