@@ -4,7 +4,7 @@
 // on the host side, so the container sees it coming from 10.0.2.2 (not preserved) — docs/networking.md.
 import { SkiffError } from '../../errors.js';
 import type { PortBinding } from '../port-spec.js';
-import { slirpRequest } from './slirp-api.js';
+import { slirpRequest, type SlirpReply } from './slirp-api.js';
 import type { Uplink } from './uplink.js';
 
 export interface Forward { fwdId: number; binding: PortBinding }
@@ -54,6 +54,7 @@ export async function unpublishPort(uplink: Uplink, fwd: Forward): Promise<void>
 }
 
 export async function listForwards(uplink: Uplink): Promise<Array<Record<string, unknown>>> {
-  const r = await slirpRequest(uplink.apiSocket, 'list_hostfwd');
-  return (r.return?.entries as Array<Record<string, unknown>>) ?? [];
+  // slirp4netns 1.2 answers list_hostfwd without the {"return": …} wrapper its man page shows.
+  const r = (await slirpRequest(uplink.apiSocket, 'list_hostfwd')) as SlirpReply & { entries?: unknown };
+  return ((r.return?.entries ?? r.entries) as Array<Record<string, unknown>> | undefined) ?? [];
 }
