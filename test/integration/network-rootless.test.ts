@@ -10,7 +10,7 @@ import { itWhen, needRoot, needCommand, needUserns } from '../helpers/conditions
 import { assertSuiteNetns, makeHolder, ip, type NsHolder } from '../helpers/netns.js';
 import { ask, startServer, type Server } from '../helpers/net-traffic.js';
 import { ensureTestUser, runAs } from '../helpers/users.js';
-import { startEngineUplink, stopEngineUplink, readUplink } from '../../src/network/rootless/uplink.js';
+import { startEngineUplink, stopEngineUplink, readUplink, type Uplink } from '../../src/network/rootless/uplink.js';
 import { listForwards, publishPort, unpublishPort } from '../../src/network/rootless/publish.js';
 
 const conds = [needRoot, needUserns, needCommand('slirp4netns'), needCommand('nsenter')];
@@ -22,6 +22,7 @@ let outside: NsHolder | undefined;
 const holders: NsHolder[] = [];
 const servers: Server[] = [];
 const dirs: string[] = [];
+const uplinks: Array<{ up: Uplink; run: string }> = [];
 const enterEngine = (h: NsHolder) => ['-t', String(h.pid), '--user', '--net', '--preserve-credentials'];
 
 function slirpPids(): string[] {
@@ -46,6 +47,7 @@ describe('rootless network crossing (slirp4netns)', () => {
 
   afterAll(async () => {
     for (const s of servers) await s.stop();
+    for (const u of uplinks) stopEngineUplink(u.up, u.run); // a failed test must not leave slirp4netns running
     for (const h of holders) await h.kill();
     try { ip(['link', 'del', 'sk-rl-out']); } catch { /* gone */ }
     await outside?.kill();
@@ -58,6 +60,7 @@ describe('rootless network crossing (slirp4netns)', () => {
     const run = mkdtempSync(join(tmpdir(), 'skiff-rl-'));
     dirs.push(run);
     const up = await startEngineUplink(engine.pid, { run });
+    uplinks.push({ up, run });
     expect(readUplink(run)).toEqual(up);
     const cfg = execFileSync('nsenter', [...enterEngine(engine), '--', 'ip', '-o', '-4', 'addr', 'show', 'tap0'], { encoding: 'utf8' });
     expect(cfg).toContain('10.0.2.100/24');
@@ -86,6 +89,7 @@ describe('rootless network crossing (slirp4netns)', () => {
     const store = mkdtempSync(join(tmpdir(), 'skiff-rl-store-'));
     dirs.push(store);
     const up = await startEngineUplink(engine.pid, { run: join(store, 'run') });
+    uplinks.push({ up, run: join(store, 'run') });
     // a "container" inside the engine: its netns is owned by the engine's user namespace
     const ctr = spawn('nsenter', [...enterEngine(engine), '--', 'unshare', '--net', 'sleep', 'infinity'], { stdio: 'ignore' });
     let ctrPid = 0;
@@ -136,6 +140,7 @@ describe('rootless network crossing (slirp4netns)', () => {
     const started = node(['start', String(engine.pid), run]);
     expect(started.stderr).toBe('');
     const up = JSON.parse(started.stdout);
+    uplinks.push({ up, run });
     try {
       const owner = execFileSync('stat', ['-c', '%u', `/proc/${up.pid}`], { encoding: 'utf8' }).trim();
       expect(Number(owner)).toBe(user.uid);
@@ -147,7 +152,8 @@ describe('rootless network crossing (slirp4netns)', () => {
       // an unprivileged user may not publish a privileged port; the error says how to allow it
       const priv = node(['publish', run, '127.0.0.1', '81']);
       expect(priv.status).not.toBe(0);
-      expect(priv.stderr).toMatch(/privileged|in use|cannot publish/);
+      const err = JSON.parse(priv.stderr.trim().split('\n').pop()!);
+      expect(err).toMatchObject({ code: 'EPORT', message: expect.stringContaining('privileged'), hint: expect.stringContaining('ip_unprivileged_port_start=81') });
     } finally {
       node(['stop', run]);
     }

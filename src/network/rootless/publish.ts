@@ -2,7 +2,9 @@
 // netns and forwards to 10.0.2.100:hostPort in the engine's netns, where skiff's DNAT rule (the same
 // as rootful) takes it on to the container. Source address: slirp4netns terminates the connection
 // on the host side, so the container sees it coming from 10.0.2.2 (not preserved) — docs/networking.md.
+import { readFileSync, statSync } from 'node:fs';
 import { SkiffError } from '../../errors.js';
+import { probePort } from '../port-check.js';
 import type { PortBinding } from '../port-spec.js';
 import { slirpRequest, type SlirpReply } from './slirp-api.js';
 import type { Uplink } from './uplink.js';
@@ -23,11 +25,41 @@ function portError(b: PortBinding, desc: string): SkiffError {
   return new SkiffError('EPORT', `cannot publish ${b.hostIp}:${b.hostPort}/${b.proto}: ${desc}`, 'see the engine\'s slirp4netns.log');
 }
 
+function unprivilegedStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
+  } catch {
+    return 1024;
+  }
+}
+
+/**
+ * slirp4netns only says "slirp_add_hostfwd failed", without errno. When we share its netns (the CLI
+ * runs on the host side) we find the reason by binding the port ourselves; otherwise we judge by the
+ * port number.
+ */
+async function diagnose(uplink: Uplink, b: PortBinding, desc: string): Promise<SkiffError> {
+  let sameNetns = false;
+  try {
+    sameNetns = statSync('/proc/self/ns/net').ino === statSync(`/proc/${uplink.pid}/ns/net`).ino;
+  } catch { /* slirp4netns gone */ }
+  if (sameNetns) {
+    try {
+      await probePort(b.hostIp, b.hostPort, b.proto);
+    } catch (e) {
+      if (e instanceof SkiffError) return e;
+    }
+  } else if (b.hostPort < unprivilegedStart()) {
+    return portError(b, 'permission denied');
+  }
+  return portError(b, desc);
+}
+
 async function add(uplink: Uplink, b: PortBinding): Promise<number> {
   const r = await slirpRequest(uplink.apiSocket, 'add_hostfwd', {
     proto: b.proto, host_addr: b.hostIp, host_port: b.hostPort, guest_addr: uplink.guestAddr, guest_port: b.hostPort,
   });
-  if (r.error || typeof r.return?.id !== 'number') throw portError(b, r.error?.desc ?? JSON.stringify(r));
+  if (r.error || typeof r.return?.id !== 'number') throw await diagnose(uplink, b, r.error?.desc ?? JSON.stringify(r));
   return r.return.id as number;
 }
 
