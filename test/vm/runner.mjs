@@ -24,6 +24,7 @@ stream.on('test:diagnostic', (d) => {
 });
 stream.on('test:stdout', (d) => process.stdout.write(`     ${d.message}`));
 stream.on('test:stderr', (d) => process.stdout.write(`     ${d.message}`));
+stream.on('data', () => {});
 stream.on('end', () => {
   // A file that fails to load reports no tests: count it, never pass silently.
   if (passed + failed === 0) failed = 1;
