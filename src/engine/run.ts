@@ -16,6 +16,7 @@ import { resolveUser } from './user-lookup.js';
 import { containerIdMaps, gidMapped } from './id-maps.js';
 import { cliInvocation } from './self.js';
 import type { Limits } from '../cgroups/index.js';
+import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
 
 export interface RunRequest {
   image: string;
@@ -50,8 +51,8 @@ export interface ImageForRun {
 export async function createFromRequest(req: RunRequest, image: ImageForRun): Promise<ContainerConfig> {
   const img = image.config.config ?? {};
   const binds = req.volumes.map(parseVolume);
-  const { parsePortSpecs } = await import('../network/port-spec.js');
-  const ports = parsePortSpecs(req.publish, req.publishAll ? Object.keys(img.ExposedPorts ?? {}) : []);
+  const { parsePortSpec, publishAllSpecs } = await import('../network/port-spec.js');
+  const ports = [...req.publish.map(parsePortSpec), ...(req.publishAll ? publishAllSpecs(img.ExposedPorts) : [])];
   const rec = await createContainer({
     Name: req.name,
     Path: '', Args: [],
@@ -63,7 +64,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: img.Labels ?? {}, ExposedPorts: img.ExposedPorts ?? {}, Image: req.image,
     },
     HostConfig: {
-      AutoRemove: req.rm, Binds: req.volumes, PortBindings: ports.bindings, NetworkMode: req.network,
+      AutoRemove: req.rm, Binds: req.volumes, PortBindings: toPortBindings(ports), NetworkMode: req.network,
       Memory: req.limits.memory ?? 0, MemorySwap: req.limits.memorySwap ?? 0, NanoCpus: req.limits.nanoCpus ?? 0,
       CpuShares: req.limits.cpuShares ?? 0, PidsLimit: req.limits.pidsLimit ?? 0, CpusetCpus: req.limits.cpusetCpus ?? '',
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Init: false,
@@ -124,7 +125,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     if (cgroupDir) undo.push(() => removeContainerCgroup(id));
     const net = await import('../network/index.js');
     const mode = c.HostConfig.NetworkMode === 'host' ? 'host' : c.HostConfig.NetworkMode === 'none' ? 'none' : 'bridge';
-    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode, ports: net.bindingsToSpecs(c.HostConfig.PortBindings) });
+    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode, ports: fromPortBindings(c.HostConfig.PortBindings) });
     undo.push(() => net.releaseNetwork(id));
     const binds: BindSpec[] = [
       { source: prepared.files.hosts, target: '/etc/hosts', readonly: false, kind: 'file' },
@@ -147,13 +148,16 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       trace: opts.trace,
     });
     rmSync(exitFilePath(id), { force: true });
+    let live = prepared.ports;
     const onPid = async (pid: number) => {
-      if (mode === 'bridge') await net.connectNetwork(id, `/proc/${pid}/ns/net`);
+      if (mode !== 'bridge') return;
+      await net.connectNetwork(id, `/proc/${pid}/ns/net`);
+      live = await net.containerPorts(id);
     };
     const markRunning = (pid: number, shimPid: number) => updateState(id, (s) => ({
       ...s, Status: 'running', Running: true, Pid: pid, PidStart: procStartTime(pid), ShimPid: shimPid, ShimPidStart: procStartTime(shimPid),
       StartedAt: nowIso(), FinishedAt: '0001-01-01T00:00:00Z', ExitCode: 0, Error: '', CgroupPath: cgroupDir,
-      NetworkSettings: { IPAddress: prepared.ip ?? '', Gateway: prepared.gateway ?? '', IPPrefixLen: prepared.prefixLen ?? 0, MacAddress: prepared.mac ?? '', Ports: net.portsForState(prepared.ports) },
+      NetworkSettings: { IPAddress: prepared.ip ?? '', Gateway: prepared.gateway ?? '', IPPrefixLen: prepared.prefixLen ?? 0, MacAddress: prepared.mac ?? '', Ports: portsForState(c.Config.ExposedPorts, live) },
     }));
     if (detached) {
       const r = await launch(plan, { stdio: 'ignore', detached: true, onPid });

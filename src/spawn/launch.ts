@@ -30,9 +30,10 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
     for (const s of plan.ordered()) trace.step('plan', `${s.role.padEnd(6)} ${s.op} ${s.args.map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ')}`, s.why);
   }
   const child = spawn(bin, ['launch'], { stdio, detached: opts.detached ?? false });
-  const planFd = child.stdio[3] as Writable;
-  const report = child.stdio[4] as Readable;
-  const control = child.stdio[5] as Writable;
+  const extra = child.stdio as unknown as Array<Readable | Writable>;
+  const planFd = extra[3] as Writable;
+  const report = extra[4] as Readable;
+  const control = extra[5] as Writable;
   planFd.end(encoded);
   control.on('error', () => {});
   planFd.on('error', () => {});
