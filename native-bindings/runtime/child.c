@@ -192,11 +192,14 @@ static int op_user(char **a) {
   gid_t groups[64];
   int ng = 0;
   char *list = a[2], *save = NULL;
-  for (char *t = strtok_r(list, ",", &save); t && ng < 64; t = strtok_r(NULL, ",", &save)) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *t = strcmp(list, "-") ? strtok_r(buf, ",", &save) : NULL; t && ng < 64; t = strtok_r(NULL, ",", &save)) {
     groups[ng++] = (gid_t)parse_ulong(t, 10, &ok);
     if (!ok) return EINVAL;
   }
-  if (setgroups((size_t)ng, groups) != 0) return fail();
+  // "-": the user namespace denies setgroups (single-id rootless map); leave the groups as they are.
+  if (strcmp(list, "-") != 0 && setgroups((size_t)ng, groups) != 0) return fail();
   if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) return fail();
   if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) return fail();
   return 0;

@@ -7,6 +7,7 @@ import { buildExecPlan } from '../spawn/exec-plan.js';
 import { launch } from '../spawn/launch.js';
 import { mergeEnv } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
+import { setgroupsAllowed } from './id-maps.js';
 
 export interface ExecFlags { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean }
 
@@ -24,7 +25,7 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
     joinNet: c.HostConfig.NetworkMode !== 'host',
     cgroupDir: state.CgroupPath,
     process: {
-      args: command, env, cwd: f.workdir || c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: user.groups,
+      args: command, env, cwd: f.workdir || c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null,
       tty: !!f.tty, path: env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     },
     trace: trace.enabled,

@@ -24,3 +24,12 @@ export function gidMapped(gid: number, maps: IdMaps): boolean {
     return n !== undefined && inside !== undefined && gid >= inside && gid < inside + n;
   });
 }
+
+/** A single-id rootless engine had to deny setgroups(2); its containers inherit that. */
+export function setgroupsAllowed(): boolean {
+  try {
+    return readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow';
+  } catch {
+    return true;
+  }
+}

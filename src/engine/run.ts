@@ -13,7 +13,7 @@ import { launch } from '../spawn/launch.js';
 import { procStartTime } from '../rootless/engine-ns.js';
 import { processSpec } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
-import { containerIdMaps, gidMapped } from './id-maps.js';
+import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';
 import { cliInvocation } from './self.js';
 import type { Limits } from '../cgroups/index.js';
 import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
@@ -79,7 +79,9 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
     if (!proc.env.some((e) => e.startsWith('HOME='))) proc.env.push(`HOME=${user.home}`);
     const dir = join(storePaths().containers, id);
     const upperDir = join(dir, 'upper'), workDir = join(dir, 'work');
-    for (const d of [upperDir, workDir, join(dir, 'rootfs')]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    // The upper dir's mode becomes the mode of the container's "/": 0755 as in every image.
+    mkdirSync(upperDir, { recursive: true, mode: 0o755 });
+    for (const d of [workDir, join(dir, 'rootfs')]) mkdirSync(d, { recursive: true, mode: 0o700 });
     trace.step('fs', `mkdir ${upperDir} ${workDir}`, 'the container\'s private writable layer');
     const config: ContainerConfig = {
       ...rec.config,
@@ -138,7 +140,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     const plan = buildContainerPlan({
       id, hostname: c.Config.Hostname,
       rootfs: { layersDir: paths.layers, lowerDirs: c.Rootfs.lowerDirs, upperDir: c.Rootfs.upperDir, workDir: c.Rootfs.workDir, mountPoint: join(dir, 'rootfs') },
-      process: { args: [c.Path, ...c.Args], env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: user.groups, tty: c.Config.Tty, path: envPath(c.Config.Env) },
+      process: { args: [c.Path, ...c.Args], env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: envPath(c.Config.Env) },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       waitForGo: mode === 'bridge',

@@ -12,7 +12,7 @@ export interface ContainerSpec {
   id: string;
   hostname: string;
   rootfs: { layersDir: string; lowerDirs: string[] /* lowest first */; upperDir: string; workDir: string; mountPoint: string };
-  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; groups: number[]; tty: boolean; path: string };
+  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
   /** Full contents for /proc/<pid>/uid_map and gid_map of the container's user namespace. */
   idMap: { uid: string; gid: string };
   /** Whether gid 5 (tty) exists in the container's id map: devpts wants it for its slaves. */
@@ -82,7 +82,7 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   else p.child('setsid', [], 'a session of its own: terminal signals reach it only through skiff');
   const keep = Object.values(DEFAULT_CAPS).sort((a, b) => a - b).join(',');
   p.child('caps', [keep], 'keep only Docker\'s default capabilities, drop the rest from the bounding set');
-  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups.join(',')], `run as uid ${s.process.uid}, gid ${s.process.gid}`);
+  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups === null ? '-' : s.process.groups.join(',')], `run as uid ${s.process.uid}, gid ${s.process.gid}`);
   p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
   p.child('chdir', [s.process.cwd], 'the working directory');
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');

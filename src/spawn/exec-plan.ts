@@ -9,7 +9,7 @@ export interface ExecSpec {
   containerPid: number;
   joinNet: boolean;
   cgroupDir?: string;
-  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; groups: number[]; tty: boolean; path: string };
+  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
   trace: boolean;
 }
 
@@ -29,7 +29,7 @@ export function buildExecPlan(s: ExecSpec): Plan {
   else p.child('setsid', [], 'a session of its own');
   const keep = Object.values(DEFAULT_CAPS).sort((a, b) => a - b).join(',');
   p.child('caps', [keep], 'the same capabilities as the container\'s first process');
-  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups.join(',')], `run as uid ${s.process.uid}`);
+  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups === null ? '-' : s.process.groups.join(',')], `run as uid ${s.process.uid}`);
   p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
   p.child('chdir', [s.process.cwd], 'the working directory');
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
