@@ -7,6 +7,7 @@ import type { Probe, StatInfo } from './types.js';
 import { engineMode, hostIds, storePaths } from '../state/paths.js';
 import { getXattr } from '../kernel/xattr-read.js';
 import { projectRoot } from '../native.js';
+import { checkCgroups } from '../cgroups/doctor.js';
 
 /** Login name of a uid, from /etc/passwd. */
 export function userNameOf(uid: number, passwd: string | undefined): string | undefined {
@@ -86,6 +87,7 @@ export function hostProbe(): Probe {
         return undefined;
       }
     },
+    cgroupChecks: () => checkCgroups(),
     nativeRuntime: () => join(process.env.SKIFF_NATIVE_DIR ?? join(projectRoot(), 'native-bindings', 'build'), 'skiff-runtime'),
   };
 }

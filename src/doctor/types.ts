@@ -1,6 +1,7 @@
 // The shape every prerequisite check shares. A check reads the machine only through a Probe, so unit
 // tests can hand it a fake /proc and a fake PATH; `skiff doctor` hands it the real machine.
 import type { EngineMode } from '../state/paths.js';
+import type { CgroupCheck } from '../cgroups/doctor.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -29,6 +30,8 @@ export interface Probe {
   writable(dir: string): boolean;
   freeBytes(dir: string): number | undefined;
   nativeRuntime(): string;
+  /** What src/cgroups can use here (cgroups/doctor.ts checkCgroups on the real machine). */
+  cgroupChecks(): CgroupCheck[];
 }
 
 export interface Finding {

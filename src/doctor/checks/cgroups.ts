@@ -1,26 +1,16 @@
 // cgroup v2: --memory, --cpus and --pids-limit need the unified hierarchy with those controllers,
-// and, rootless, a subtree delegated by systemd to the user. Minimal detection from /proc/self/mounts;
-// src/cgroups owns the real cgroup code.
-import type { Check, Probe } from '../types.js';
+// and, rootless, a subtree delegated by systemd to the user. What is usable is src/cgroups' call
+// (cgroups/doctor.ts: checkCgroups); this check turns its list into one doctor line.
+import type { CgroupCheck } from '../../cgroups/doctor.js';
+import type { Check } from '../types.js';
 
-const WANTED = ['cpu', 'memory', 'pids'];
-const SWITCH = 'add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in /etc/default/grub, run sudo update-grub and reboot';
-const DELEGATE = 'delegate controllers to users: sudo mkdir -p /etc/systemd/system/user@.service.d && printf "[Service]\\nDelegate=cpu cpuset io memory pids\\n" | sudo tee /etc/systemd/system/user@.service.d/delegate.conf && sudo systemctl daemon-reload, then log in again';
+/** Without these, Docker's limit flags are refused; cpuset and io only narrow what works. */
+const NEEDED = ['cpu controller', 'memory controller', 'pids controller'];
+const STRUCTURE = ['cgroup v2 mount', 'cgroup for containers'];
+const DELEGATE = 'then delegate controllers to users: /etc/systemd/system/user@.service.d/delegate.conf with [Service] Delegate=cpu cpuset io memory pids (systemctl daemon-reload, log in again)';
 
-export type CgroupLayout = 'unified' | 'hybrid' | 'legacy' | 'none';
-
-/** Which hierarchy the host mounted, and where the v2 tree (if any) is. */
-export function cgroupLayout(mounts: string): { layout: CgroupLayout; v2Mount?: string } {
-  const rows = mounts.split('\n').map((l) => l.split(' ')).filter((r) => r.length >= 3);
-  const v2 = rows.find((r) => r[2] === 'cgroup2' && r[1]!.startsWith('/sys/fs/cgroup'));
-  const v1 = rows.some((r) => r[2] === 'cgroup' && r[1]!.startsWith('/sys/fs/cgroup'));
-  if (v2 && v2[1] === '/sys/fs/cgroup') return { layout: 'unified', v2Mount: v2[1] };
-  if (v2) return { layout: 'hybrid', v2Mount: v2[1]! };
-  return { layout: v1 ? 'legacy' : 'none' };
-}
-
-function controllers(probe: Probe, dir: string): string[] {
-  return (probe.readFile(`${dir}/cgroup.controllers`) ?? '').trim().split(/\s+/).filter(Boolean);
+function controllerName(c: CgroupCheck): string {
+  return c.name.replace(/ controller$/, '');
 }
 
 export const cgroupsCheck: Check = {
@@ -28,30 +18,23 @@ export const cgroupsCheck: Check = {
   title: 'cgroup v2 (resource limits)',
   neededFor: ['rootful', 'rootless'],
   run(probe) {
-    const { layout, v2Mount } = cgroupLayout(probe.readFile('/proc/self/mounts') ?? '');
-    if (layout === 'hybrid') {
-      const v2 = controllers(probe, v2Mount!).join(' ') || 'none';
-      const fix = probe.mode() === 'rootless' ? `${SWITCH}; then ${DELEGATE}` : SWITCH;
-      return { status: 'fail', detail: `hybrid hierarchy (controllers on v1; v2 at ${v2Mount} has controllers: ${v2}): --memory/--cpus/--pids-limit won't work`, fix };
+    const checks = probe.cgroupChecks();
+    const mount = checks.find((c) => c.name === 'cgroup v2 mount');
+    const usable = checks.filter((c) => c.ok && c.name.endsWith(' controller')).map(controllerName);
+    const broken = checks.filter((c) => !c.ok);
+    if (broken.length === 0) return { status: 'ok', detail: `${mount?.detail ?? 'v2'}, controllers: ${usable.join(' ')}` };
+
+    const fatal = broken.filter((c) => STRUCTURE.includes(c.name) || NEEDED.includes(c.name));
+    const missing = broken.filter((c) => c.name.endsWith(' controller')).map(controllerName);
+    const hybrid = mount && !mount.ok;
+    // On a hybrid host the controllers come back with the unified hierarchy: that switch is the fix.
+    const fixes = [...new Set((hybrid ? [mount] : broken).map((c) => c.fix).filter((f): f is string => !!f))];
+    if (hybrid && probe.mode() === 'rootless') fixes.push(DELEGATE);
+    const where = hybrid ? `not unified: ${mount.detail}` : broken.filter((c) => STRUCTURE.includes(c.name)).map((c) => `${c.name}: ${c.detail}`).join('; ');
+    const detail = [where, missing.length ? `controllers unavailable: ${missing.join(' ')}` : ''].filter(Boolean).join('; ');
+    if (fatal.length === 0) {
+      return { status: 'warn', detail: `${detail} (limits on ${usable.join(' ')} work)`, fix: fixes.join('; ') };
     }
-    if (layout !== 'unified') {
-      const fix = probe.mode() === 'rootless' ? `${SWITCH}; then ${DELEGATE}` : SWITCH;
-      return { status: 'fail', detail: layout === 'legacy' ? 'cgroup v1 only: --memory/--cpus/--pids-limit won\'t work' : 'no cgroup filesystem mounted', fix };
-    }
-    const root = controllers(probe, '/sys/fs/cgroup');
-    if (probe.mode() === 'rootful') {
-      const missing = WANTED.filter((c) => !root.includes(c));
-      if (missing.length) return { status: 'fail', detail: `v2, but controllers missing: ${missing.join(' ')}`, fix: 'boot a kernel with those controllers enabled (check cgroup_disable= on the kernel cmdline)' };
-      return { status: 'ok', detail: `v2, controllers: ${root.join(' ')}` };
-    }
-    const { uid } = probe.invokingUser();
-    const mine = `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service`;
-    if (!probe.exists(mine)) {
-      return { status: 'fail', detail: `v2, but no systemd user session cgroup (${mine})`, fix: `log in through systemd-logind (ssh or a console login, not su), then ${DELEGATE}` };
-    }
-    const delegated = controllers(probe, mine);
-    const missing = WANTED.filter((c) => !delegated.includes(c));
-    if (missing.length) return { status: 'fail', detail: `v2, but not delegated to you: ${missing.join(' ')}`, fix: DELEGATE };
-    return { status: 'ok', detail: `v2, delegated: ${delegated.join(' ')}` };
+    return { status: 'fail', detail: `${detail} — --memory/--cpus/--pids-limit won't work`, fix: fixes.join('; ') };
   },
 };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fakeProbe, healthy, HYBRID_MOUNTS } from './fake-probe.js';
+import { fakeProbe, healthy, cgroupsHybrid } from './fake-probe.js';
 import { runDoctor, formatDoctor } from '../../../src/doctor/run-doctor.js';
 import { kernelCheck } from '../../../src/doctor/checks/kernel.js';
 import { userNamespacesCheck } from '../../../src/doctor/checks/user-namespaces.js';
 import { subordinateIdsCheck, subidRange } from '../../../src/doctor/checks/subordinate-ids.js';
 import { idMapHelpersCheck } from '../../../src/doctor/checks/id-map-helpers.js';
 import { overlayCheck } from '../../../src/doctor/checks/overlayfs.js';
-import { cgroupsCheck, cgroupLayout } from '../../../src/doctor/checks/cgroups.js';
+import { cgroupsCheck } from '../../../src/doctor/checks/cgroups.js';
 import { nftablesCheck } from '../../../src/doctor/checks/nftables.js';
 import { rootlessNetworkCheck } from '../../../src/doctor/checks/rootless-network.js';
 import { lowPortsCheck } from '../../../src/doctor/checks/low-ports.js';
@@ -140,36 +140,39 @@ describe('overlayfs', () => {
   });
 });
 
-describe('cgroups', () => {
-  it('reads the layout from the mount table', () => {
-    expect(cgroupLayout(HYBRID_MOUNTS)).toEqual({ layout: 'hybrid', v2Mount: '/sys/fs/cgroup/unified' });
-    expect(cgroupLayout('cgroup2 /sys/fs/cgroup cgroup2 rw 0 0')).toEqual({ layout: 'unified', v2Mount: '/sys/fs/cgroup' });
-    expect(cgroupLayout('cgroup /sys/fs/cgroup/pids cgroup rw 0 0').layout).toBe('legacy');
-    expect(cgroupLayout('').layout).toBe('none');
+describe('cgroups (from src/cgroups checkCgroups)', () => {
+  it('unified and delegated: ok, listing the usable controllers', () => {
+    expect(cgroupsCheck.run(fakeProbe(healthy()))).toEqual({ status: 'ok', detail: '/sys/fs/cgroup (unified), controllers: cpu cpuset io memory pids' });
   });
   it('hybrid host: limits will not work, switch on the kernel cmdline (and delegate, rootless)', () => {
     const m = healthy();
-    m.files['/proc/self/mounts'] = HYBRID_MOUNTS;
+    m.cgroups = cgroupsHybrid();
     const f = cgroupsCheck.run(fakeProbe(m));
     expect(f.status).toBe('fail');
-    expect(f.detail).toContain("won't work");
+    expect(f.detail).toBe("not unified: /sys/fs/cgroup/unified (hybrid); controllers unavailable: cpu cpuset io memory pids — --memory/--cpus/--pids-limit won't work");
     expect(f.fix).toContain('systemd.unified_cgroup_hierarchy=1');
-    expect(f.fix).toContain('Delegate=');
+    expect(f.fix!.match(/unified_cgroup_hierarchy/g)).toHaveLength(1); // the same fix is said once
+    expect(f.fix).toContain('Delegate=cpu cpuset io memory pids');
     m.mode = 'rootful';
     expect(cgroupsCheck.run(fakeProbe(m)).fix).not.toContain('Delegate=');
   });
-  it('rootless without delegated memory/pids → delegate.conf hint', () => {
+  it('rootless without memory/pids delegated → fail with the delegation fix', () => {
     const m = healthy();
-    m.files['/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers'] = 'cpu\n';
+    const fix = 'systemctl edit user@.service: [Service] Delegate=cpu cpuset io memory pids; log in again';
+    m.cgroups = m.cgroups.map((c) => (c.name === 'memory controller' || c.name === 'pids controller' ? { ...c, ok: false, detail: 'not available to skiff', fix } : c));
     const f = cgroupsCheck.run(fakeProbe(m));
-    expect(f).toMatchObject({ status: 'fail', detail: 'v2, but not delegated to you: memory pids' });
-    expect(f.fix).toContain('user@.service.d/delegate.conf');
+    expect(f).toMatchObject({ status: 'fail', fix });
+    expect(f.detail).toContain('controllers unavailable: memory pids');
   });
-  it('rootful checks the root controllers', () => {
+  it('only io or cpuset missing is a warning: the main limits still work', () => {
     const m = healthy();
-    m.mode = 'rootful';
-    m.files['/sys/fs/cgroup/cgroup.controllers'] = 'cpu io\n';
-    expect(cgroupsCheck.run(fakeProbe(m)).detail).toContain('memory pids');
+    m.cgroups = m.cgroups.map((c) => (c.name === 'io controller' ? { ...c, ok: false, detail: 'not available', fix: 'echo +io > x' } : c));
+    expect(cgroupsCheck.run(fakeProbe(m))).toMatchObject({ status: 'warn', detail: 'controllers unavailable: io (limits on cpu cpuset memory pids work)', fix: 'echo +io > x' });
+  });
+  it('no cgroup for containers is fatal', () => {
+    const m = healthy();
+    m.cgroups[1] = { name: 'cgroup for containers', ok: false, detail: 'our cgroup is not delegated', fix: 'systemd-run --user --scope -p Delegate=yes skiff …' };
+    expect(cgroupsCheck.run(fakeProbe(m))).toMatchObject({ status: 'fail', detail: "cgroup for containers: our cgroup is not delegated — --memory/--cpus/--pids-limit won't work" });
   });
 });
 
@@ -226,11 +229,11 @@ describe('launcher, node, store', () => {
 describe('verdict and output', () => {
   it('a failing needed check makes the machine not ready; the line carries the fix', () => {
     const m = healthy();
-    m.files['/proc/self/mounts'] = HYBRID_MOUNTS;
+    m.cgroups = cgroupsHybrid();
     const r = runDoctor(fakeProbe(m));
     expect(r.ready).toBe(false);
     const text = formatDoctor(r);
-    expect(text).toMatch(/^✘ cgroup v2 \(resource limits\): hybrid .* — fix: add systemd\.unified_cgroup_hierarchy=1/m);
+    expect(text).toMatch(/^✘ cgroup v2 \(resource limits\): not unified: .* — fix: boot with systemd\.unified_cgroup_hierarchy=1/m);
     expect(text).toMatch(/not ready for rootless mode: 1 check failed\n$/);
   });
   it('a crashing check is reported, not thrown', () => {

@@ -1,6 +1,7 @@
 // A machine made of a dictionary: files, commands on PATH, xattrs. Each test changes what it studies.
 import type { Probe, StatInfo } from '../../../src/doctor/types.js';
 import type { EngineMode } from '../../../src/state/paths.js';
+import type { CgroupCheck } from '../../../src/cgroups/doctor.js';
 
 export interface FakeMachine {
   files: Record<string, string>;
@@ -14,14 +15,30 @@ export interface FakeMachine {
   writable: string[];
   free: number | undefined;
   native: { mode: number } | undefined;
+  cgroups: CgroupCheck[];
 }
 
-export const UNIFIED_MOUNTS = 'cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\n';
-export const HYBRID_MOUNTS = [
-  'tmpfs /sys/fs/cgroup tmpfs rw 0 0',
-  'cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0',
-  'cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0',
-].join('\n');
+const UNIFIED_FIX = 'boot with systemd.unified_cgroup_hierarchy=1 (GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, reboot)';
+const CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'pids'];
+
+/** What src/cgroups reports on a unified host with everything delegated. */
+export function cgroupsUnified(): CgroupCheck[] {
+  return [
+    { name: 'cgroup v2 mount', ok: true, detail: '/sys/fs/cgroup (unified)' },
+    { name: 'cgroup for containers', ok: true, detail: '/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/skiff (delegated to this user)' },
+    ...CONTROLLERS.map((c) => ({ name: `${c} controller`, ok: true, detail: 'usable' })),
+  ];
+}
+
+/** What src/cgroups reports on a hybrid host like the project's dev machine. */
+export function cgroupsHybrid(): CgroupCheck[] {
+  return [
+    { name: 'cgroup v2 mount', ok: false, detail: '/sys/fs/cgroup/unified (hybrid)', fix: UNIFIED_FIX },
+    { name: 'cgroup for containers', ok: true, detail: '/sys/fs/cgroup/unified/skiff (rootful)' },
+    ...CONTROLLERS.map((c) => ({ name: `${c} controller`, ok: false, detail: `not available to skiff: bound to cgroup v1 at /sys/fs/cgroup/${c}`, fix: UNIFIED_FIX })),
+  ];
+}
+
 
 /** A healthy Debian 12 box, rootless user alice (uid 1000). */
 export function healthy(): FakeMachine {
@@ -31,13 +48,10 @@ export function healthy(): FakeMachine {
       '/etc/subuid': 'alice:100000:65536\n',
       '/etc/subgid': 'alice:100000:65536\n',
       '/proc/filesystems': 'nodev\tsysfs\nnodev\toverlay\n',
-      '/proc/self/mounts': UNIFIED_MOUNTS,
-      '/sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc\n',
-      '/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/cgroup.controllers': 'cpuset cpu io memory pids\n',
       '/usr/lib/x86_64-linux-gnu/libnftables.so.1': '',
       '/proc/sys/net/ipv4/ip_unprivileged_port_start': '1024\n',
     },
-    dirs: ['/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service', '/home/alice', '/home', '/'],
+    dirs: ['/home/alice', '/home', '/'],
     commands: {
       newuidmap: { mode: 0o104755, uid: 0 },
       newgidmap: { mode: 0o104755, uid: 0 },
@@ -51,6 +65,7 @@ export function healthy(): FakeMachine {
     writable: ['/home/alice'],
     free: 50 * 1024 ** 3,
     native: { mode: 0o100755 },
+    cgroups: cgroupsUnified(),
   };
 }
 
@@ -79,5 +94,6 @@ export function fakeProbe(m: FakeMachine): Probe {
     writable: (d) => m.writable.includes(d),
     freeBytes: () => m.free,
     nativeRuntime: () => NATIVE,
+    cgroupChecks: () => m.cgroups,
   };
 }
