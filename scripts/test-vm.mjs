@@ -131,6 +131,8 @@ mount -t tmpfs tmpfs $N/dev/shm
 for d in /tmp /run /var/tmp /root; do mount -t tmpfs tmpfs $N$d; done
 # cgroup v2 only, as on a systemd.unified_cgroup_hierarchy=1 machine: every controller at the root.
 mount -t cgroup2 -o nsdelegate cgroup2 $N/sys/fs/cgroup || echo "SKIFF-VM-FATAL cgroup2"
+# Loopback only: the VM has no network device at all (-nic none).
+ip link set lo up
 echo "SKIFF-VM-BOOTED $(cut -d' ' -f1 /proc/uptime) controllers: $(cat $N/sys/fs/cgroup/cgroup.controllers)"
 chroot $N /bin/sh /proc/1/root/run.sh
 echo "SKIFF-VM-EXIT $?"

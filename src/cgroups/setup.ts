@@ -28,10 +28,8 @@ function enableControllers(dir: string, wanted: string[], why: string): void {
 /** Move every process of `base` into its leaf, so base may hand controllers down. */
 function evacuateToLeaf(base: string): void {
   const leaf = join(base, ENGINE_LEAF);
-  if (!existsSync(leaf)) {
-    trace.step('cgroup', `mkdir ${leaf}`, 'cgroup v2 "no internal processes": the engine\'s own processes need a leaf of their own');
-    mkdirSync(leaf);
-  }
+  trace.step('cgroup', `mkdir -p ${leaf}`, 'cgroup v2 "no internal processes": the engine\'s own processes need a leaf of their own');
+  mkdirSync(leaf, { recursive: true }); // another skiff may be doing the same right now
   for (const pid of readWords(base, 'cgroup.procs')) {
     try {
       writeCgroupFile(leaf, 'cgroup.procs', pid, 'move an engine process out of the cgroup that will delegate controllers');
