@@ -48,6 +48,11 @@ export async function killRecordedProcesses(id: string, timeoutMs = 10_000): Pro
 
 export const defaultRemoveDeps: RemoveDeps = {
   stop: (id) => killRecordedProcesses(id),
-  // Nothing lives outside the container directory yet: rootfs upper/work dirs are inside it.
-  release: async () => {},
+  // The rootfs upper/work dirs live inside the container directory; network and cgroup do not.
+  release: async (id) => {
+    const { releaseNetwork } = await import('../network/index.js');
+    const { removeContainerCgroup } = await import('../cgroups/index.js');
+    await releaseNetwork(id);
+    await removeContainerCgroup(id);
+  },
 };

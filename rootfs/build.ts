@@ -1,0 +1,162 @@
+// `npm run lab:build`: builds the chapter's images (recipes.ts) into OCI image layouts under
+// rootfs/build/lab/<registry>/<repository>/, offline except for Debian's apt mirrors.
+//   --out DIR      where the layouts go (default rootfs/build/lab)
+//   --layers DIR   layer cache (default rootfs/build/layers)
+//   --debs DIR     .deb cache (default rootfs/build/debs)
+//   --force        ignore the up-to-date stamp (layers still come from the cache)
+// A second run with unchanged inputs (recipes, builder code, apt lists, SOURCE_DATE_EPOCH) only
+// compares a stamp and exits: apt-cache alone costs seconds on a machine without apt's pkgcache.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closure, describe, download, extract, loadGraph, upstreamVersion, type DebPackage } from './lib/apt.js';
+import { cachedLayer, type Layer } from './lib/layer.js';
+import { writeLayout, type WrittenImage } from './lib/oci-layout.js';
+import { IMAGES, recipeFiles, type LayerRecipe } from './recipes.js';
+import { readJsonIfExists, writeJsonAtomic } from '../src/state/atomic.js';
+import { withLock } from '../src/state/lock.js';
+import { SkiffError } from '../src/errors.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** 2024-01-01T00:00:00Z: the fixed instant of every mtime and `created` unless SOURCE_DATE_EPOCH says otherwise. */
+const DEFAULT_EPOCH = 1704067200;
+
+export interface BuildOptions {
+  out?: string;
+  layers?: string;
+  debs?: string;
+  force?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface BuildResult {
+  upToDate: boolean;
+  images: WrittenImage[];
+}
+
+interface Stamp { key: string; images: WrittenImage[] }
+
+function epochFromEnv(): number {
+  const raw = process.env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return DEFAULT_EPOCH;
+  if (!/^\d+$/.test(raw)) throw new SkiffError('EUSAGE', `SOURCE_DATE_EPOCH must be whole seconds, got ${raw}`, 'unset it or give e.g. 1704067200');
+  return Number(raw);
+}
+
+/** Hash of everything that can change an image: builder code, recipe files, apt's package lists. */
+function inputsKey(epoch: number): { builder: string; all: string } {
+  const h = createHash('sha256');
+  const code = [join(HERE, 'build.ts'), join(HERE, 'recipes.ts'), ...readdirSync(join(HERE, 'lib')).sort().map((f) => join(HERE, 'lib', f))];
+  for (const f of [...code, ...recipeFiles()]) h.update(f.slice(HERE.length)).update(readFileSync(f));
+  const builder = h.digest('hex');
+  const lists = '/var/lib/apt/lists';
+  const apt = existsSync(lists)
+    ? readdirSync(lists).filter((f) => f.endsWith('Packages') || f.endsWith('Release')).sort()
+      .map((f) => { const s = statSync(join(lists, f)); return `${f}:${s.size}:${s.mtimeMs}`; })
+    : [];
+  const all = createHash('sha256').update(JSON.stringify({ builder, apt, epoch })).digest('hex');
+  return { builder, all };
+}
+
+export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
+  const out = resolve(opts.out ?? join(HERE, 'build', 'lab'));
+  const layersDir = resolve(opts.layers ?? join(HERE, 'build', 'layers'));
+  const debsDir = resolve(opts.debs ?? join(HERE, 'build', 'debs'));
+  const log = opts.log ?? (() => {});
+  const epoch = epochFromEnv();
+  const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+
+  return withLock(`${out}.lock`, async () => {
+    const key = inputsKey(epoch);
+    const stampPath = join(out, '.build-stamp.json');
+    const stamp = readJsonIfExists<Stamp>(stampPath);
+    if (!opts.force && stamp?.key === key.all && stamp.images.every((i) => existsSync(join(i.dir, 'index.json')))) {
+      return { upToDate: true, images: stamp.images };
+    }
+
+    // Resolve every layer's packages with one apt-cache call each for the graph and the records.
+    const debLayers = IMAGES.flatMap((i) => i.layers).filter((l) => l.debs);
+    const graph = loadGraph(debLayers.flatMap((l) => l.debs!.roots));
+    const names = new Map<LayerRecipe, string[]>();
+    for (const l of debLayers) names.set(l, closure(graph, l.debs!.roots, l.debs!.exclude));
+    const described = new Map<string, DebPackage>();
+    for (const p of describe([...new Set([...names.values()].flat())])) described.set(p.name, p);
+    download([...described.values()], debsDir);
+    const versionOf = (pkg: string): string => {
+      const p = described.get(pkg);
+      if (!p) throw new SkiffError('EINTERNAL', `recipe asks for the version of ${pkg}, which no layer installs`);
+      return upstreamVersion(p.version);
+    };
+
+    const built = new Map<LayerRecipe, Layer>();
+    const layerOf = async (recipe: LayerRecipe): Promise<Layer> => {
+      const have = built.get(recipe);
+      if (have) return have;
+      const pkgs = (names.get(recipe) ?? []).map((n) => described.get(n)!);
+      const layerKey = JSON.stringify({ name: recipe.name, createdBy: recipe.createdBy, builder: key.builder, debs: pkgs.map((p) => p.sha256) });
+      const layer = await cachedLayer(layersDir, layerKey, recipe.createdBy, epoch, (stage) => {
+        log(`building layer ${recipe.name}${pkgs.length ? ` (${pkgs.length} Debian packages)` : ''}`);
+        extract(pkgs, debsDir, stage);
+        recipe.populate?.(stage);
+      });
+      built.set(recipe, layer);
+      return layer;
+    };
+
+    const images: WrittenImage[] = [];
+    for (const image of IMAGES) {
+      const layers: Layer[] = [];
+      for (const l of image.layers) layers.push(await layerOf(l));
+      const written = writeLayout(join(out, image.registry, image.repository), {
+        tags: image.tags(versionOf),
+        layers,
+        config: image.config(versionOf),
+        created,
+      });
+      images.push(written);
+    }
+    writeJsonAtomic(stampPath, { key: key.all, images } satisfies Stamp);
+    return { upToDate: false, images };
+  }, 10 * 60_000);
+}
+
+function parseArgs(argv: string[]): BuildOptions {
+  const opts: BuildOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (!v) throw new SkiffError('EUSAGE', `${a} needs a directory`, 'e.g. --out /tmp/lab');
+      return v;
+    };
+    if (a === '--out') opts.out = value();
+    else if (a === '--layers') opts.layers = value();
+    else if (a === '--debs') opts.debs = value();
+    else if (a === '--force') opts.force = true;
+    else throw new SkiffError('EUSAGE', `unknown option ${a}`, 'options: --out DIR --layers DIR --debs DIR --force');
+  }
+  return opts;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  try {
+    const opts = parseArgs(process.argv.slice(2));
+    const r = await buildLab({ ...opts, log: (l) => console.log(l) });
+    const out = resolve(opts.out ?? join(HERE, 'build', 'lab'));
+    for (const i of r.images) {
+      const mb = (i.layersSize / 1e6).toFixed(1);
+      console.log(`${relative(out, i.dir)}:${i.tags.join(',')}  ${i.manifestDigest}  ${mb} MB compressed`);
+    }
+    console.log(`${r.upToDate ? 'up to date' : 'built'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    if (e instanceof SkiffError) {
+      console.error(`lab:build: ${e.message}.${e.hint ? ` ${e.hint}` : ''}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
