@@ -8,7 +8,7 @@
 // A second run with unchanged inputs (recipes, builder code, apt lists, SOURCE_DATE_EPOCH) only
 // compares a stamp and exits: apt-cache alone costs seconds on a machine without apt's pkgcache.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closure, describe, download, extract, loadGraph, upstreamVersion, type DebPackage } from './lib/apt.js';
@@ -64,17 +64,33 @@ function inputsKey(epoch: number): { builder: string; apt: string; all: string }
 
 interface Resolution { layers: Record<string, string[]>; packages: DebPackage[] }
 
+/** Each layer's package closure and records, remembered per layer while apt's lists stay the same. */
 function resolvePackages(layers: LayerRecipe[], debsDir: string, aptKey: string): Resolution {
   const wanted = [...new Set(layers)].map((l) => ({ name: l.name, ...l.debs! }));
-  const cacheFile = join(debsDir, `resolved-${createHash('sha256').update(JSON.stringify({ wanted, aptKey })).digest('hex').slice(0, 24)}.json`);
-  const cached = readJsonIfExists<Resolution>(cacheFile);
-  if (cached) return cached;
-  const graph = loadGraph(wanted.flatMap((l) => l.roots));
+  const fileOf = (l: (typeof wanted)[number]) =>
+    join(debsDir, `resolved-${createHash('sha256').update(JSON.stringify({ l, aptKey })).digest('hex').slice(0, 24)}.json`);
   const result: Resolution = { layers: {}, packages: [] };
-  for (const l of wanted) result.layers[l.name] = closure(graph, l.roots, l.exclude);
-  result.packages = describe([...new Set(Object.values(result.layers).flat())]);
-  mkdirSync(debsDir, { recursive: true });
-  writeJsonAtomic(cacheFile, result);
+  const packages = new Map<string, DebPackage>();
+  const missing = wanted.filter((l) => {
+    const cached = readJsonIfExists<{ names: string[]; packages: DebPackage[] }>(fileOf(l));
+    if (!cached) return true;
+    result.layers[l.name] = cached.names;
+    for (const p of cached.packages) packages.set(p.name, p);
+    return false;
+  });
+  if (missing.length) {
+    const graph = loadGraph(missing.flatMap((l) => l.roots));
+    const names = missing.map((l) => closure(graph, l.roots, l.exclude));
+    const records = new Map(describe([...new Set(names.flat())]).map((p) => [p.name, p]));
+    mkdirSync(debsDir, { recursive: true });
+    missing.forEach((l, i) => {
+      result.layers[l.name] = names[i]!;
+      const mine = names[i]!.map((n) => records.get(n)!);
+      for (const p of mine) packages.set(p.name, p);
+      writeJsonAtomic(fileOf(l), { names: names[i], packages: mine });
+    });
+  }
+  result.packages = [...packages.values()];
   return result;
 }
 
@@ -137,7 +153,12 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
       });
       images.push(written);
     }
-    if (!opts.only) writeJsonAtomic(stampPath, { key: key.all, images } satisfies Stamp);
+    if (!opts.only) {
+      writeJsonAtomic(stampPath, { key: key.all, images } satisfies Stamp);
+      // Layers of earlier recipes or builder versions are never used again: keep the cache to this build's.
+      const live = new Set([...built.values()].map((l) => dirname(l.path)));
+      for (const e of readdirSync(layersDir)) if (!live.has(join(layersDir, e))) rmSync(join(layersDir, e), { recursive: true, force: true });
+    }
     return { upToDate: false, images };
   }, 10 * 60_000);
 }
