@@ -24,6 +24,7 @@ import { registerStats } from './stats.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
+import { registerDoctor } from './doctor.js';
 
 export function registerAll(program: Command): void {
   const container = program.command('container').description('manage containers');
@@ -58,4 +59,5 @@ export function registerAll(program: Command): void {
   registerLogin(program);
   registerLab(program);
   registerStats(program, groups);
+  registerDoctor(program);
 }
