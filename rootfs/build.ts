@@ -159,7 +159,7 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
       writeJsonAtomic(stampPath, { key: key.all, images } satisfies Stamp);
       // Layers of earlier recipes or builder versions are never used again: keep the cache to this build's.
       const live = new Set([...built.values()].map((l) => dirname(l.path)));
-      for (const e of readdirSync(layersDir)) if (!live.has(join(layersDir, e))) rmSync(join(layersDir, e), { recursive: true, force: true });
+      for (const e of readdirSync(layersDir)) if (/^[0-9a-f]{32}$/.test(e) && !live.has(join(layersDir, e))) rmSync(join(layersDir, e), { recursive: true, force: true });
     }
     return { upToDate: false, images };
   }, 10 * 60_000);
