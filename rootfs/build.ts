@@ -102,14 +102,16 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
   const epoch = epochFromEnv();
   const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
+  // Checked before anything is created: a bad request leaves no directory and no lock file behind.
+  const recipes = opts.only ? IMAGES.filter((i) => opts.only!.includes(i.repository)) : IMAGES;
+  if (opts.only && recipes.length !== new Set(opts.only).size) {
+    throw new SkiffError('EUSAGE', `unknown lab image in ${opts.only.join(', ')}`, `known: ${IMAGES.map((i) => i.repository).join(', ')}`);
+  }
+
   return withLock(`${out}.lock`, async () => {
     const key = inputsKey(epoch);
     const stampPath = join(out, '.build-stamp.json');
     const stamp = readJsonIfExists<Stamp>(stampPath);
-    const recipes = opts.only ? IMAGES.filter((i) => opts.only!.includes(i.repository)) : IMAGES;
-    if (opts.only && recipes.length !== opts.only.length) {
-      throw new SkiffError('EUSAGE', `unknown lab image in ${opts.only.join(', ')}`, `known: ${IMAGES.map((i) => i.repository).join(', ')}`);
-    }
     if (!opts.force && !opts.only && stamp?.key === key.all && stamp.images.every((i) => existsSync(join(i.dir, 'index.json')))) {
       return { upToDate: true, images: stamp.images };
     }
@@ -157,7 +159,7 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
       writeJsonAtomic(stampPath, { key: key.all, images } satisfies Stamp);
       // Layers of earlier recipes or builder versions are never used again: keep the cache to this build's.
       const live = new Set([...built.values()].map((l) => dirname(l.path)));
-      for (const e of readdirSync(layersDir)) if (!live.has(join(layersDir, e))) rmSync(join(layersDir, e), { recursive: true, force: true });
+      for (const e of readdirSync(layersDir)) if (/^[0-9a-f]{32}$/.test(e) && !live.has(join(layersDir, e))) rmSync(join(layersDir, e), { recursive: true, force: true });
     }
     return { upToDate: false, images };
   }, 10 * 60_000);

@@ -174,7 +174,9 @@ function crunRun(repo: string, tag: string, args?: string[]): { status: number |
   const errFile = join(work, `stderr-${seq}`);
   const script = 'set -o pipefail; umount /sys/fs/cgroup/unified 2>/dev/null; '
     + 'crun --root "$1" --cgroup-manager=disabled run --bundle "$2" "$3" 2>"$4" </dev/null | cat';
-  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script, 'bash', join(work, 'state'), bundle,
+  // Its own PID namespace with --kill-child: if the run hangs and the timeout kills unshare, the
+  // kernel takes crun and the container down with it — nothing is left behind.
+  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', 'bash', '-c', script, 'bash', join(work, 'state'), bundle,
     `lab-${process.pid}-${seq}`, errFile], { encoding: 'utf8', timeout: 30_000 });
   const stderr = existsSync(errFile) ? readFileSync(errFile, 'utf8') : '';
   return { status: r.status, stdout: r.stdout, stderr: stderr + r.stderr };
@@ -216,8 +218,9 @@ describe('lab images run under crun', () => {
   itWhen(runnable, 'library/nginx serves its default page on port 80', () => {
     const tag = indexOf(join(LAB, 'docker.io/library/nginx'))[0]!.annotations!['org.opencontainers.image.ref.name']!;
     const r = crunRun('docker.io/library/nginx', tag,
-      ['/bin/sh', '-c', 'nginx -g "daemon off;" & for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1/ && break; sleep 0.3; done; kill %1']);
+      ['/bin/sh', '-c', 'nginx -g "daemon off;" & for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1/ && break; sleep 0.3; done; sleep 0.3; kill %1']);
     expect(r.stdout, r.stderr).toContain('Welcome to nginx!');
-    expect(r.stdout).toMatch(/"GET \/ HTTP\/1\.1" 200/); // the access log goes to the container's stdout
+    // The access log goes to the container's stdout (written just after the reply: hence the sleep above).
+    expect(r.stdout, r.stderr).toMatch(/"GET \/ HTTP\/1\.1" 200/);
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { closure, parseDepends, upstreamVersion } from '../../rootfs/lib/apt.js';
 
 // Shape of `apt-cache depends --recurse --no-recommends …` output, trimmed to the cases that matter:
@@ -49,5 +52,23 @@ describe('Debian closure for lab layers', () => {
     expect(upstreamVersion('1.22.1-9+deb12u11')).toBe('1.22.1');
     expect(upstreamVersion('1:1.35.0-4+deb12u1+b1')).toBe('1.35.0');
     expect(upstreamVersion('2.4.71-1~deb12u1')).toBe('2.4.71');
+  });
+});
+
+describe('lab builder input checks', () => {
+  it('refuses an unknown image or a malformed SOURCE_DATE_EPOCH before creating anything', async () => {
+    const { buildLab } = await import('../../rootfs/build.js');
+    const tmp = mkdtempSync(join(tmpdir(), 'skiff-lab-bad-'));
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    try {
+      await expect(buildLab({ out: join(tmp, 'lab'), only: ['diamol/nope'] })).rejects.toMatchObject({ code: 'EUSAGE' });
+      process.env.SOURCE_DATE_EPOCH = 'yesterday';
+      await expect(buildLab({ out: join(tmp, 'lab') })).rejects.toMatchObject({ code: 'EUSAGE' });
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
