@@ -143,7 +143,9 @@ mount -t cgroup2 -o nsdelegate cgroup2 $N/sys/fs/cgroup || echo "SKIFF-VM-FATAL 
 # Loopback only: the VM has no network device at all (-nic none).
 ip link set lo up
 echo "SKIFF-VM-BOOTED $(cut -d' ' -f1 /proc/uptime) controllers: $(cat $N/sys/fs/cgroup/cgroup.controllers)"
-chroot $N /bin/sh /proc/1/root/run.sh
+# A plain chroot would leave every process "chrooted", and the kernel refuses user namespaces to those
+# (skiff's containers need one). Moving the new root over / first, as switch_root does, avoids that.
+cd $N && mount --move . / && chroot . /bin/sh /proc/1/root/run.sh
 echo "SKIFF-VM-EXIT $?"
 sync
 poweroff -f
