@@ -88,7 +88,14 @@ function resolveModules(wanted) {
   return order;
 }
 
-const MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay', 'veth', 'bridge'];
+// Loaded by name at boot (the kernel cannot autoload them: its modprobe helper runs in the initramfs).
+// 9p for the shares; overlay, veth, bridge, nftables NAT and tun for `skiff run` tests in the VM.
+// SKIFF_VM_MODULES="a b" adds more.
+const MODULES = [
+  'virtio_pci', '9pnet_virtio', '9p', 'overlay', 'veth', 'bridge',
+  'nf_tables', 'nft_chain_nat', 'nft_nat', 'nft_masq', 'nft_ct', 'tun',
+  ...(process.env.SKIFF_VM_MODULES ?? '').split(/\s+/).filter(Boolean),
+];
 
 function buildInitramfs(dir, projectDir, runScript) {
   const rootDir = join(dir, 'root');
@@ -117,7 +124,9 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 if grep -q skiffvm.probe /proc/cmdline; then echo SKIFF-VM-PROBE-OK; poweroff -f; fi
+T0=$(cut -d' ' -f1 /proc/uptime)
 for m in $(cat /modules.order); do insmod /lib/modules/$m 2>/dev/null; done
+echo "SKIFF-VM-MODULES $(wc -l < /modules.order) loaded from uptime $T0 to $(cut -d' ' -f1 /proc/uptime)"
 N=/newroot
 # The host's / read-only (node, its libraries, busybox …); the project read-write on top of it.
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot $N || echo "SKIFF-VM-FATAL 9p hostroot"
@@ -131,8 +140,12 @@ mount -t tmpfs tmpfs $N/dev/shm
 for d in /tmp /run /var/tmp /root; do mount -t tmpfs tmpfs $N$d; done
 # cgroup v2 only, as on a systemd.unified_cgroup_hierarchy=1 machine: every controller at the root.
 mount -t cgroup2 -o nsdelegate cgroup2 $N/sys/fs/cgroup || echo "SKIFF-VM-FATAL cgroup2"
+# Loopback only: the VM has no network device at all (-nic none).
+ip link set lo up
 echo "SKIFF-VM-BOOTED $(cut -d' ' -f1 /proc/uptime) controllers: $(cat $N/sys/fs/cgroup/cgroup.controllers)"
-chroot $N /bin/sh /proc/1/root/run.sh
+# A plain chroot would leave every process "chrooted", and the kernel refuses user namespaces to those
+# (skiff's containers need one). Moving the new root over / first, as switch_root does, avoids that.
+cd $N && mount --move . / && chroot . /bin/sh /proc/1/root/run.sh
 echo "SKIFF-VM-EXIT $?"
 sync
 poweroff -f

@@ -74,6 +74,19 @@ export async function removeContainerCgroup(id: string): Promise<void> {
   const env = detectCgroups();
   if (!env.parent) return;
   await removeCgroupDir(join(env.parent, id), `container ${id.slice(0, 12)} is being removed`);
+  // The default store keeps its "skiff" parent (as Docker keeps its own); a private store's parent
+  // (tests, SKIFF_ROOT) goes with its last container, so test runs leave no empty cgroups behind.
+  removePrivateParentIfEmpty(env.parent);
+}
+
+export function removePrivateParentIfEmpty(parent: string): void {
+  if (parentName() === 'skiff' || !existsSync(parent) || childCgroups(parent).length > 0) return;
+  try {
+    trace.step('cgroup', `rmdir ${parent}`, "the store's last container cgroup is gone");
+    rmdirSync(parent);
+  } catch {
+    /* a container of this store was created meanwhile: keep it */
+  }
 }
 
 /**
@@ -92,5 +105,6 @@ export async function reconcileCgroups(liveIds: Iterable<string>): Promise<strin
     await removeCgroupDir(dir, `no container ${id.slice(0, 12)} in the store any more (left by a crash)`);
     removed.push(id);
   }
+  removePrivateParentIfEmpty(parent);
   return removed;
 }

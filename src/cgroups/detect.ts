@@ -66,7 +66,10 @@ export function v1Controllers(mountinfo = readFileSync('/proc/self/mountinfo', '
   const out = new Map<string, string>();
   for (const m of mountLines(mountinfo)) {
     if (m.fsType !== 'cgroup') continue;
-    for (const o of m.superOptions.split(',')) if ((KNOWN_CONTROLLERS as readonly string[]).includes(o)) out.set(o, m.mountPoint);
+    for (const o of m.superOptions.split(',')) {
+      const name = o === 'blkio' ? 'io' : o; // v1's blkio became v2's io
+      if ((KNOWN_CONTROLLERS as readonly string[]).includes(name)) out.set(name, m.mountPoint);
+    }
   }
   return out;
 }

@@ -37,15 +37,15 @@ export function checkCgroups(): CgroupCheck[] {
   );
   const v1 = env.mount?.layout === 'unified' ? new Map<string, string>() : v1Controllers();
   for (const c of KNOWN_CONTROLLERS) {
-    const flags = (FLAGS_OF[c] ?? ['stats']).join(', ');
+    const flags = FLAGS_OF[c]?.join(', ');
     if (env.available.includes(c)) {
-      checks.push({ name: `${c} controller`, ok: true, detail: `usable (${flags})` });
+      checks.push({ name: `${c} controller`, ok: true, detail: `usable (${flags ?? 'BLOCK I/O in stats'})` });
     } else {
       const where = v1.get(c);
       checks.push({
         name: `${c} controller`,
         ok: false,
-        detail: `not available to skiff${where ? `: bound to cgroup v1 at ${where}` : ''} — ${flags} will be refused`,
+        detail: `not available to skiff${where ? `: bound to cgroup v1 at ${where}` : ''} — ${flags ? `${flags} will be refused` : 'stats show no BLOCK I/O'}`,
         fix: where || !env.base ? unifiedFix : env.rootless ? 'systemctl edit user@.service: [Service] Delegate=cpu cpuset io memory pids; log in again' : `echo +${c} > ${env.base}/cgroup.subtree_control`,
       });
     }

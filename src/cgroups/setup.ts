@@ -17,7 +17,7 @@ import type { Limits } from './limits.js';
 import { checkLimitsSupported } from './support.js';
 import { writeLimits } from './resources.js';
 import { checkCgroupName, readWords, writeCgroupFile } from './utils.js';
-import { removeCgroupDir } from './cleanup.js';
+import { removeCgroupDir, removePrivateParentIfEmpty } from './cleanup.js';
 
 function enableControllers(dir: string, wanted: string[], why: string): void {
   const have = new Set(readWords(dir, 'cgroup.subtree_control'));
@@ -28,10 +28,8 @@ function enableControllers(dir: string, wanted: string[], why: string): void {
 /** Move every process of `base` into its leaf, so base may hand controllers down. */
 function evacuateToLeaf(base: string): void {
   const leaf = join(base, ENGINE_LEAF);
-  if (!existsSync(leaf)) {
-    trace.step('cgroup', `mkdir ${leaf}`, 'cgroup v2 "no internal processes": the engine\'s own processes need a leaf of their own');
-    mkdirSync(leaf);
-  }
+  trace.step('cgroup', `mkdir -p ${leaf}`, 'cgroup v2 "no internal processes": the engine\'s own processes need a leaf of their own');
+  mkdirSync(leaf, { recursive: true }); // another skiff may be doing the same right now
   for (const pid of readWords(base, 'cgroup.procs')) {
     try {
       writeCgroupFile(leaf, 'cgroup.procs', pid, 'move an engine process out of the cgroup that will delegate controllers');
@@ -53,6 +51,14 @@ function enableAtBase(env: CgroupEnv, wanted: string[]): void {
   }
 }
 
+function makeParent(parent: string, wanted: string[]): void {
+  if (!existsSync(parent)) {
+    trace.step('cgroup', `mkdir ${parent}`, "skiff's parent cgroup: all containers of this store hang below it");
+    mkdirSync(parent, { recursive: true });
+  }
+  if (wanted.length) enableControllers(parent, wanted, 'hand the controllers down to the container cgroups');
+}
+
 /**
  * Create the container's cgroup with its limits. Returns its directory (for CLONE_INTO_CGROUP), or
  * undefined when this machine gives skiff no cgroup v2 and no limit was asked for. A limit that cannot be
@@ -70,20 +76,27 @@ export async function createContainerCgroup(id: string, limits: Limits): Promise
   // `skiff update` may set a limit later.
   const wanted = KNOWN_CONTROLLERS.filter((c) => env.available.includes(c));
   if (wanted.length) enableAtBase(env, wanted);
-  if (!existsSync(env.parent)) {
-    trace.step('cgroup', `mkdir ${env.parent}`, "skiff's parent cgroup: all containers of this store hang below it");
-    mkdirSync(env.parent, { recursive: true });
-  }
-  if (wanted.length) enableControllers(env.parent, wanted, 'hand the controllers down to the container cgroups');
   const dir = join(env.parent, id);
   if (existsSync(dir)) await removeCgroupDir(dir, 'a cgroup left by a crashed run with the same id');
-  trace.step('cgroup', `mkdir ${dir}`, 'the container\'s own cgroup: limits, stats, and a kill switch for all its processes');
-  mkdirSync(dir);
+  // A private store's parent is removed with its last container (cleanup.ts); if that happens between
+  // our mkdirs, make the parent again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      makeParent(env.parent, wanted);
+      trace.step('cgroup', `mkdir ${dir}`, "the container's own cgroup: limits, stats, and a kill switch for all its processes");
+      mkdirSync(dir);
+      break;
+    } catch (e) {
+      const text = `${(e as NodeJS.ErrnoException).code} ${(e as Error).message}`;
+      if (attempt >= 3 || !/ENOENT/.test(text)) throw e;
+    }
+  }
   try {
     writeLimits(dir, limits);
   } catch (e) {
     try {
       rmdirSync(dir);
+      removePrivateParentIfEmpty(env.parent);
     } catch {
       /* leave it to reconcile */
     }

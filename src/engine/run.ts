@@ -195,14 +195,15 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
 export async function finishContainer(id: string): Promise<void> {
   const { readExitFile } = await import('../state/liveness.js');
   const exit = readExitFile(id);
-  const state = await updateState(id, (s) => ({
-    ...s, Status: 'exited', Running: false, Pid: 0, ShimPid: 0,
+  const { removeContainerCgroup, readCgroupStats } = await import('../cgroups/index.js');
+  // Docker's State.OOMKilled: the kernel's OOM killer acted inside the container's cgroup.
+  const oomKills = await readCgroupStats(id).then((st) => st.oomKills ?? 0, () => 0);
+  await updateState(id, (s) => ({
+    ...s, Status: 'exited', Running: false, Pid: 0, ShimPid: 0, OOMKilled: oomKills > 0,
     ExitCode: exit?.exitCode ?? s.ExitCode, FinishedAt: exit?.finishedAt ?? nowIso(),
   }));
-  void state;
   const net = await import('../network/index.js');
   await net.releaseNetwork(id).catch(() => {});
-  const { removeContainerCgroup } = await import('../cgroups/index.js');
   await removeContainerCgroup(id).catch(() => {});
   if (readConfig(id).HostConfig.AutoRemove) await removeContainerFiles(id);
 }

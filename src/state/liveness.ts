@@ -2,7 +2,7 @@
 // running container but neither its shim nor its process exists any more (shim or host killed with
 // -9, machine rebooted), the record is corrected to exited here, so `ps` never shows a ghost.
 import { readFileSync } from 'node:fs';
-import { expectsProcess, nowIso, type ContainerRecord, type ContainerState } from './container-record.js';
+import { expectsProcess, nowIso, parseIsoMs, type ContainerRecord, type ContainerState } from './container-record.js';
 import { exitFilePath, listContainerIds, readConfig, readState, withContainerLock, writeStateLocked } from './containers.js';
 import { isProcessAlive } from './process-identity.js';
 
@@ -70,5 +70,7 @@ export async function listContainers(): Promise<ContainerRecord[]> {
       if ((e as { code?: string }).code !== 'ENOCONTAINER') throw e;
     }
   }
-  return out.sort((a, b) => (a.config.Created < b.config.Created ? 1 : a.config.Created > b.config.Created ? -1 : 0));
+  // By time, not by string: writers may give fewer than nine fraction digits.
+  const key = (r: ContainerRecord) => parseIsoMs(r.config.Created);
+  return out.sort((a, b) => key(b) - key(a) || (a.config.Created < b.config.Created ? 1 : a.config.Created > b.config.Created ? -1 : 0));
 }

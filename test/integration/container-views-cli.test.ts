@@ -56,6 +56,8 @@ describe('ps', () => {
     const a = await exitedContainer(0, { Name: 'alpha' }, ago(3 * 3600_000), ago(2 * 3600_000));
     const b = await exitedContainer(1, { Name: 'beta' }, ago(3 * 3600_000), ago(50 * 60_000));
     const c = await runningContainer({ Name: 'gamma', Config: { ...spec().Config, Labels: { tier: 'web' } } }, ago(3 * 3600_000));
+    // Creation times far enough back that CREATED reads the same in every call below.
+    for (const [x, h] of [[a, 5], [b, 4], [c, 3]] as const) backdate(x.config.Id, ago(h * 3600_000 + 5 * 60_000));
     const short = (x: { config: { Id: string } }) => x.config.Id.slice(0, 12);
     expect(ps('-aq').stdout).toBe(`${short(c)}\n${short(b)}\n${short(a)}\n`);
     expect(ps('-q').stdout).toBe(`${short(c)}\n`);
@@ -183,7 +185,7 @@ describe('logs', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const waitFor = async (text: string) => {
-      for (let i = 0; i < 200 && !out.includes(text); i++) await new Promise((res) => setTimeout(res, 25));
+      for (let i = 0; i < 1200 && !out.includes(text); i++) await new Promise((res) => setTimeout(res, 25));
       expect(out).toContain(text);
     };
     await waitFor('before\n');

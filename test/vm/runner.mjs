@@ -6,7 +6,7 @@ import { run } from 'node:test';
 const files = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
-const stream = run({ files, concurrency: 1, timeout: 120_000 });
+const stream = run({ files, concurrency: 1, timeout: 300_000 });
 stream.on('test:pass', (d) => {
   if (d.details?.type === 'suite') return;
   passed++;

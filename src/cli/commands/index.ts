@@ -20,6 +20,7 @@ import { registerLoad } from './load.js';
 import { registerLogin } from './login.js';
 import { registerLab } from './lab.js';
 import { registerRun } from './run.js';
+import { registerStats } from './stats.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
@@ -57,5 +58,6 @@ export function registerAll(program: Command): void {
   registerLoad(program, groups);
   registerLogin(program);
   registerLab(program);
+  registerStats(program, groups);
   registerDoctor(program);
 }
