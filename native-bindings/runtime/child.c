@@ -65,7 +65,7 @@ static int op_overlay(struct child_ctx *c, char **a) {
   // mount options; hence the chdir first.
   if (chdir(a[0]) != 0) return fail();
   char opts[4096];
-  int n = snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", a[1], a[2], a[3]);
+  int n = snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr%s%s", a[1], a[2], a[3], a[5][0] ? "," : "", a[5]);
   if (n < 0 || n >= (int)sizeof opts) return E2BIG;
   if (mount("overlay", a[4], "overlay", 0, opts) != 0) return fail();
   c->root_fd = open(a[4], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -281,7 +281,7 @@ int child_op(struct child_ctx *c, struct op *op) {
     return 0;
   }
   if (!strcmp(n, "mount-private")) return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ? fail() : 0;
-  if (!strcmp(n, "overlay")) { NEED(5); return op_overlay(c, a); }
+  if (!strcmp(n, "overlay")) { NEED(6); return op_overlay(c, a); }
   if (!strcmp(n, "rootfs")) { NEED(1); return op_rootfs(c, a); }
   if (!strcmp(n, "mount")) { NEED(5); return op_mount(c, a); }
   if (!strcmp(n, "bind")) { NEED(4); return op_bind(c, a); }

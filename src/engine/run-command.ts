@@ -46,7 +46,9 @@ export async function runCommand(image: string, command: string[], flags: RunFla
   if (req.tty && !req.detach && !process.stdin.isTTY) {
     throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -t, or run skiff from a terminal');
   }
+  trace.step('engine', `looking up image ${req.image}`);
   const img = await prepareImage(req);
+  trace.step('engine', `image ${img.ref} is ${img.id.slice(7, 19)}, ${img.layerDirs.length} layers unpacked`);
   const config = await createFromRequest(req, img);
   trace.step('engine', `container ${config.Id.slice(0, 12)} created as ${config.Name}`);
   if (req.detach) {

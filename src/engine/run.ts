@@ -139,7 +139,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     const cleanupCmd = [...cliInvocation(), 'container', 'cleanup', id];
     const plan = buildContainerPlan({
       id, hostname: c.Config.Hostname,
-      rootfs: { layersDir: paths.layers, lowerDirs: c.Rootfs.lowerDirs, upperDir: c.Rootfs.upperDir, workDir: c.Rootfs.workDir, mountPoint: join(dir, 'rootfs') },
+      rootfs: { layersDir: paths.layers, lowerDirs: c.Rootfs.lowerDirs, upperDir: c.Rootfs.upperDir, workDir: c.Rootfs.workDir, mountPoint: join(dir, 'rootfs'), volatile: c.HostConfig.AutoRemove },
       process: { args: [c.Path, ...c.Args], env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: envPath(c.Config.Env) },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,

@@ -11,7 +11,11 @@ export interface BindSpec { source: string; target: string; readonly: boolean; k
 export interface ContainerSpec {
   id: string;
   hostname: string;
-  rootfs: { layersDir: string; lowerDirs: string[] /* lowest first */; upperDir: string; workDir: string; mountPoint: string };
+  rootfs: {
+    layersDir: string; lowerDirs: string[] /* lowest first */; upperDir: string; workDir: string; mountPoint: string;
+    /** Skip the sync of the writable layer at unmount (≈ 100 ms at every exit): only for containers never started again. */
+    volatile: boolean;
+  };
   process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
   /** Full contents for /proc/<pid>/uid_map and gid_map of the container's user namespace. */
   idMap: { uid: string; gid: string };
@@ -52,7 +56,8 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   const { layersDir, lowerDirs, upperDir, workDir, mountPoint } = s.rootfs;
   // overlay wants the topmost lower first.
   const lowers = [...lowerDirs].reverse().map((d) => relative(layersDir, d)).join(':');
-  p.child('overlay', [layersDir, lowers, upperDir, workDir, mountPoint], 'stack the image layers read-only under a private writable layer');
+  p.child('overlay', [layersDir, lowers, upperDir, workDir, mountPoint, s.rootfs.volatile ? 'volatile' : ''],
+    `stack the image layers read-only under a private writable layer${s.rootfs.volatile ? ' (volatile: --rm, it is never mounted again)' : ''}`);
   const nosuidNodevNoexec = flags(MS.NOSUID, MS.NODEV, MS.NOEXEC);
   p.child('mount', ['proc', '/proc', 'proc', nosuidNodevNoexec, ''], 'a /proc that shows only the container\'s own processes');
   p.child('mount', ['tmpfs', '/dev', 'tmpfs', flags(MS.NOSUID, MS.STRICTATIME), 'mode=755,size=65536k'], 'a private /dev');

@@ -2,6 +2,8 @@
 // Turns the runtime's terse report lines into trace output, callbacks and typed errors.
 import { spawn, type StdioOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { closeSync, writeSync } from 'node:fs';
+import { pipe } from '../kernel/pipe.js';
 import type { Readable, Writable } from 'node:stream';
 import { nativeBinary } from '../native.js';
 import { trace } from '../trace.js';
@@ -24,19 +26,26 @@ export interface LaunchResult { pid: number; exitCode?: number; signal?: number;
 export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<LaunchResult> {
   const bin = nativeBinary('skiff-runtime');
   const std = opts.stdio ?? 'inherit';
-  const stdio: StdioOptions = [std, std, std, 'pipe', 'pipe', 'pipe'];
   const encoded = encodePlan(plan);
+  // The plan is written into a pipe before the launcher starts (it is far smaller than a pipe's
+  // 64 KiB buffer), so reading it never waits on this process's event loop.
+  const [planRead, planWrite] = pipe();
+  writeSync(planWrite, encoded);
+  closeSync(planWrite);
+  const stdio: StdioOptions = [std, std, std, planRead, 'pipe', 'pipe'];
   if (trace.enabled) {
     for (const s of plan.ordered()) trace.step('plan', `${s.role.padEnd(6)} ${s.op} ${s.args.map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ')}`, s.why);
   }
-  const child = spawn(bin, ['launch'], { stdio, detached: opts.detached ?? false });
+  let child;
+  try {
+    child = spawn(bin, ['launch'], { stdio, detached: opts.detached ?? false });
+  } finally {
+    closeSync(planRead);
+  }
   const extra = child.stdio as unknown as Array<Readable | Writable>;
-  const planFd = extra[3] as Writable;
   const report = extra[4] as Readable;
   const control = extra[5] as Writable;
-  planFd.end(encoded);
   control.on('error', () => {});
-  planFd.on('error', () => {});
 
   let pid = 0;
   let failure: SkiffError | undefined;
@@ -73,9 +82,11 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
       const s = stepAt(plan, Number(a));
       failure ??= new SkiffError('EUSERNS', `${s?.args[0] ?? 'helper'} failed with exit status ${b}`, 'check /etc/subuid and /etc/subgid for your user (skiff doctor)');
     } else if (kind === 'exec-ok') {
+      trace.step('engine', `execve succeeded: the container runs`);
       opts.onExec?.(pid);
       execResolve?.();
     } else if (kind === 'exit') {
+      trace.step('engine', `the container's process exited with status ${a}`);
       exitCode = Number(a);
     } else if (kind === 'signaled') {
       signal = Number(a);

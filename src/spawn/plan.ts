@@ -27,7 +27,7 @@ const ARITY: Record<string, { n: number; min?: number }> = {
   trace: { n: 0 }, 'stdio-pipes': { n: 0 }, join: { n: 2 }, clone: { n: 2 }, 'write-file': { n: 2 },
   helper: { n: -1, min: 1 }, 'report-pid': { n: 0 }, 'wait-go': { n: 0 }, release: { n: 0 }, 'recv-pty': { n: 0 },
   'wait-exec': { n: 0 }, detach: { n: 0 }, supervise: { n: -1, min: 0 },
-  'wait-parent': { n: 0 }, 'mount-private': { n: 0 }, overlay: { n: 5 }, rootfs: { n: 1 }, mount: { n: 5 },
+  'wait-parent': { n: 0 }, 'mount-private': { n: 0 }, overlay: { n: 6 }, rootfs: { n: 1 }, mount: { n: 5 },
   bind: { n: 4 }, mkdir: { n: 2 }, symlink: { n: 2 }, pivot: { n: 0 }, mask: { n: 1 }, readonly: { n: 1 },
   hostname: { n: 1 }, setsid: { n: 0 }, pty: { n: 0 }, chdir: { n: 1 }, user: { n: 3 }, caps: { n: 1 },
   'no-new-privs': { n: 0 }, 'close-fds': { n: 0 }, env: { n: -1, min: 0 }, exec: { n: -1, min: 2 }, pause: { n: 0 },

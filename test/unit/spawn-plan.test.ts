@@ -8,7 +8,7 @@ import { processSpec, mergeEnv } from '../../src/engine/process-spec.js';
 function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
     id: 'a'.repeat(64), hostname: 'aaaaaaaaaaaa',
-    rootfs: { layersDir: '/s/layers', lowerDirs: ['/s/layers/base', '/s/layers/mid', '/s/layers/top'], upperDir: '/s/c/upper', workDir: '/s/c/work', mountPoint: '/s/c/rootfs' },
+    rootfs: { layersDir: '/s/layers', lowerDirs: ['/s/layers/base', '/s/layers/mid', '/s/layers/top'], upperDir: '/s/c/upper', workDir: '/s/c/work', mountPoint: '/s/c/rootfs', volatile: false },
     process: { args: ['/bin/sh', '-c', './cmd.sh'], env: ['PATH=/bin'], cwd: '/diamol', uid: 0, gid: 0, groups: [], tty: false, path: '/bin' },
     idMap: { uid: '0 0 4294967295\n', gid: '0 0 4294967295\n' }, ttyGroupMapped: true, network: 'private', binds: [],
     waitForGo: true, supervise: { logPipes: false }, trace: false, ...over,
@@ -54,7 +54,9 @@ describe('container plan', () => {
 
   it('stacks layers topmost first, relative to the layer store', () => {
     const ov = buildContainerPlan(spec()).steps.find((s) => s.op === 'overlay')!;
-    expect(ov.args).toEqual(['/s/layers', 'top:mid:base', '/s/c/upper', '/s/c/work', '/s/c/rootfs']);
+    expect(ov.args).toEqual(['/s/layers', 'top:mid:base', '/s/c/upper', '/s/c/work', '/s/c/rootfs', '']);
+    const vol = buildContainerPlan(spec({ rootfs: { ...spec().rootfs, volatile: true } })).steps.find((s) => s.op === 'overlay')!;
+    expect(vol.args[5]).toBe('volatile');
   });
 
   it('mounts before pivot, masks after it, drops privileges last and ends in exec', () => {
