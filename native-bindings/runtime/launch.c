@@ -35,12 +35,12 @@ static int op_clone(struct launch *l, char **a) {
   int sp[2], ep[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) return errno;
   if (pipe2(ep, O_CLOEXEC) != 0) return errno;
-  int cgfd = -1;
+  int cgfd = l->cgroup_fd;
   if (a[1][0]) {
     cgfd = open(a[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cgfd < 0) return errno;
-    flags |= CLONE_INTO_CGROUP;
   }
+  if (cgfd >= 0) flags |= CLONE_INTO_CGROUP;
   struct clone_args ca;
   memset(&ca, 0, sizeof ca);
   int pidfd = -1;
@@ -176,6 +176,10 @@ int parent_op(struct launch *l, struct plan *plan, struct op *op) {
     return 0;
   }
   if (!strcmp(n, "join") && op->nargs == 2) return op_join(op->args);
+  if (!strcmp(n, "open-cgroup") && op->nargs == 1) {
+    l->cgroup_fd = open(op->args[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return l->cgroup_fd < 0 ? errno : 0;
+  }
   if (!strcmp(n, "clone") && op->nargs == 2) return op_clone(l, op->args);
   if (!strcmp(n, "write-file") && op->nargs == 2) return op_write_file(l, op->args);
   if (!strcmp(n, "helper") && op->nargs >= 1) return op_helper(l, op);
@@ -205,7 +209,7 @@ int cmd_launch(void) {
     return 125;
   }
   close(FD_PLAN);
-  struct launch l = {.child = -1, .pidfd = -1, .sync_fd = -1, .err_fd = -1, .pty_master = -1,
+  struct launch l = {.child = -1, .pidfd = -1, .sync_fd = -1, .err_fd = -1, .pty_master = -1, .cgroup_fd = -1,
                      .stdio_out = {-1, -1}, .log_in = {-1, -1}};
   for (int i = 0; i < the_plan.nparent; i++) {
     struct op *op = &the_plan.parent[i];

@@ -30,6 +30,7 @@ struct launch {
   int sync_fd;      // parent end of the parent<->child socketpair (release byte, pty master)
   int err_fd;       // read end of the child's CLOEXEC error pipe: EOF without data = execve succeeded
   int pty_master;   // -1 unless the child sent one
+  int cgroup_fd;    // from open-cgroup: opened before join, while the host's paths are still visible
   int stdio_out[2]; // write ends given to the child as stdout/stderr when the parent logs them (-1 otherwise)
   int log_in[2];    // the parent's read ends of those pipes
 };

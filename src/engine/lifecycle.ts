@@ -4,7 +4,8 @@ import { constants } from 'node:os';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { readConfig, resolveContainer } from '../state/containers.js';
-import { isContainerProcessAlive, refreshState } from '../state/liveness.js';
+import { refreshState } from '../state/liveness.js';
+import { isProcessAlive } from '../state/process-identity.js';
 import { sendSignal } from '../kernel/signal.js';
 import { startContainer } from './run.js';
 
@@ -24,19 +25,16 @@ export async function killContainer(ref: string, signal = 'KILL'): Promise<strin
   return id;
 }
 
-async function waitStopped(id: string, ms: number): Promise<boolean> {
+/**
+ * Stopped means the supervisor is gone: it exits only after the process ended and its cleanup (exit
+ * record, network, cgroup, --rm) has run, so a `start` right after never races that cleanup.
+ */
+async function waitStopped(id: string, shim: { pid: number; start?: string }, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     const s = await refreshState(id);
-    if (!s.Running || !isContainerProcessAlive(s)) {
-      // The supervisor may still be recording the exit; give it a moment to finish.
-      for (let i = 0; i < 100; i++) {
-        const t = await refreshState(id);
-        if (t.Status !== 'running') return true;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return true;
-    }
+    const shimGone = shim.pid <= 0 || !isProcessAlive(shim.pid, shim.start);
+    if (shimGone && !s.Running) return true;
     if (Date.now() >= end) return false;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -47,15 +45,16 @@ export async function stopContainer(ref: string, timeoutSec = 10, signal = 'TERM
   const id = resolveContainer(ref);
   const s = await refreshState(id);
   if (!s.Running) return id;
+  const shim = { pid: s.ShimPid, start: s.ShimPidStart };
   trace.step('kernel', `pidfd_send_signal(${s.Pid}, SIG${signal})`, `ask it to stop; SIGKILL after ${timeoutSec}s`);
   sendSignal(s.Pid, s.PidStart, signalNumber(signal));
-  if (await waitStopped(id, timeoutSec * 1000)) return id;
+  if (await waitStopped(id, shim, timeoutSec * 1000)) return id;
   const t = await refreshState(id);
   if (t.Running) {
     trace.step('kernel', `pidfd_send_signal(${t.Pid}, SIGKILL)`, 'it did not stop in time');
     sendSignal(t.Pid, t.PidStart, constants.signals.SIGKILL);
   }
-  await waitStopped(id, 10_000);
+  await waitStopped(id, shim, 10_000);
   return id;
 }
 

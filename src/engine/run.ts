@@ -193,7 +193,11 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
  * (as `skiff container cleanup ID`) for detached ones. Idempotent.
  */
 export async function finishContainer(id: string): Promise<void> {
-  const { readExitFile } = await import('../state/liveness.js');
+  const { readExitFile, isContainerProcessAlive } = await import('../state/liveness.js');
+  const { readState } = await import('../state/containers.js');
+  const now = readState(id);
+  // A late cleanup of an earlier run must not tear down the network and cgroup of a newer one.
+  if (now.Running && now.Pid > 0 && isContainerProcessAlive({ ...now, ShimPid: 0 })) return;
   const exit = readExitFile(id);
   const { removeContainerCgroup, readCgroupStats } = await import('../cgroups/index.js');
   // Docker's State.OOMKilled: the kernel's OOM killer acted inside the container's cgroup.

@@ -17,8 +17,9 @@ export function buildExecPlan(s: ExecSpec): Plan {
   const p = new Plan();
   if (s.trace) p.parent('trace', [], 'report how long every step takes');
   const ns = CLONE.NEWUSER | CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | (s.joinNet ? CLONE.NEWNET : 0);
+  if (s.cgroupDir) p.parent('open-cgroup', [s.cgroupDir], 'open the container\'s cgroup while its host path is still visible');
   p.parent('join', [String(s.containerPid), String(ns >>> 0)], 'enter every namespace of the container at once (setns on its pidfd)');
-  p.parent('clone', ['0', s.cgroupDir ?? ''], 'fork: only a child of the joiner is inside the pid namespace');
+  p.parent('clone', ['0', ''], `fork: only a child of the joiner is inside the pid namespace${s.cgroupDir ? '; born in the container\'s cgroup' : ''}`);
   p.parent('report-pid', [], 'tell the engine the new process\'s pid');
   p.parent('release', [], 'let it go on');
   if (s.process.tty) p.parent('recv-pty', [], 'receive the pty master opened in the container\'s devpts');
