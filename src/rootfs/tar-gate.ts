@@ -48,7 +48,8 @@ export class TarGate {
 
   constructor(private readonly opts: GateOptions) {}
 
-  /** Feed the next piece of the uncompressed stream; returns what GNU tar may see. Throws GateError. */
+  /** Feed the next piece of the uncompressed stream; returns what GNU tar may see (possibly views of
+   *  `chunk`: write them out before reusing it). Throws GateError. */
   feed(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     try {
