@@ -5,7 +5,8 @@
 // enlarged to 1 MiB, lets the unpack loop hand tar whole megabytes with one writev(2) each while tar
 // runs on the other core.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { T, call } from '../kernel/libc.js';
 import { trace } from '../trace.js';
 
@@ -34,22 +35,41 @@ export interface TarWriter {
   kill(): Promise<string>;
 }
 
+const O_TMPFILE = 0o20200000;
+
+/** tar's stderr goes to an anonymous file, not a pipe: while the unpack loop sits in a blocking
+ *  write to tar, nothing would drain a stderr pipe, and a chatty tar would deadlock us both. */
+function stderrFile(): number {
+  return openSync(tmpdir(), O_TMPFILE | 0o2 /* O_RDWR */, 0o600);
+}
+
+function readAll(fd: number): string {
+  const b = Buffer.alloc(8192);
+  const n = readSync(fd, b, 0, b.length, 0);
+  return b.toString('utf8', 0, n);
+}
+
 export function startTar(args: string[]): TarWriter {
   const [r, w] = pipe();
+  const errFd = stderrFile();
   trace.step('helper', `tar ${args.join(' ')}`, 'GNU tar writes the entries the gate accepted');
   let child: ChildProcess;
   try {
-    child = spawn('tar', args, { stdio: [r, 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    child = spawn('tar', args, { stdio: [r, 'ignore', errFd], env: { ...process.env, LC_ALL: 'C.UTF-8' } });
   } finally {
     closeSync(r);
   }
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    if (stderr.length < 8192) stderr += d;
-  });
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    child.on('error', (e) => resolve({ code: -1, stderr: e.message }));
-    child.on('close', (code) => resolve({ code, stderr }));
+    let settled = false;
+    const finish = (code: number | null, extra = ''): void => {
+      if (settled) return;
+      settled = true;
+      const stderr = readAll(errFd) + extra;
+      closeSync(errFd);
+      resolve({ code, stderr });
+    };
+    child.on('error', (e) => finish(-1, e.message));
+    child.on('close', (code) => finish(code));
   });
   let wfd = w;
   const closeW = (): void => {

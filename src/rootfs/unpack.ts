@@ -11,7 +11,7 @@
 // delayed symlinks) are a second wall (test/unit/unpack-corpus.test.ts checks both walls apart).
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { log } from '../log.js';
 import { trace } from '../trace.js';
@@ -54,7 +54,8 @@ function privileges(): { devices: boolean; keepXattr: (name: string) => boolean 
 
 function prepareDest(destDir: string): void {
   try {
-    mkdirSync(destDir, { mode: 0o755 });
+    mkdirSync(destDir);
+    chmodSync(destDir, 0o755); // not 0777 & ~umask: the top layer's root becomes the container's /
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     if (readdirSync(destDir).length > 0) throw new SkiffError('ELAYER', `unpack target ${destDir} is not empty`, 'this is a bug in skiff: please report it');

@@ -234,3 +234,24 @@ describe('as root', () => {
     expect(getXattr(join(base, 'out/ping'), 'security.capability')).toEqual(cap);
   });
 });
+
+describe('directories a layer implies without listing', () => {
+  it('are 0755 (not 0777 & ~umask), the root too; a later explicit entry still wins; opaque-only dirs exist', async () => {
+    const blob = join(base, 'l.tar');
+    writeFileSync(blob, tar(
+      entry({ name: 'etc/ssl/certs/ca.pem', data: 'x' }),
+      entry({ name: 'etc/ssl/', type: '5', mode: 0o750 }),
+      entry({ name: 'opt/only/.wh..wh..opq' }),
+    ));
+    const out = join(base, 'out');
+    const old = process.umask(0o077);
+    try {
+      await unpackLayer(blob, TAR, out, { owners: 'squash' });
+    } finally {
+      process.umask(old);
+    }
+    const mode = (p: string): number => lstatSync(join(out, p)).mode & 0o7777;
+    expect([mode('.'), mode('etc'), mode('etc/ssl'), mode('etc/ssl/certs'), mode('opt/only')]).toEqual([0o755, 0o755, 0o750, 0o755, 0o755]);
+    expect(getXattr(join(out, 'opt/only'), 'user.overlay.opaque')?.toString()).toBe('y');
+  });
+});
