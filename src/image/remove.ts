@@ -57,7 +57,8 @@ export async function removeImage(arg: string, force: boolean): Promise<string[]
       }
       return [...out, ...(await deleteImage(r))];
     }
-    if (r.repoTags.length > 1 && !force) {
+    const repos = new Set(r.repoTags.map((t) => t.slice(0, t.lastIndexOf(':'))));
+    if (repos.size > 1 && !force) {
       throw new SkiffError('EIMAGEINUSE', `conflict: unable to delete ${short(r.id)} (must be forced) - image is referenced in multiple repositories`, 'remove it by name, or use -f to remove every tag');
     }
     if (users.length > 0 && !force) {

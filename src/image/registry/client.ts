@@ -8,7 +8,9 @@ import { ACCEPT_MANIFESTS } from '../oci-types.js';
 import { sha256 } from '../blobs.js';
 import { parseChallenge } from './challenge.js';
 import { getCredentials, type Credentials } from './credentials.js';
-import { insecureRegistries, registryBaseUrl, send } from './transport.js';
+import { backoffMs, insecureRegistries, isTransientNetworkError, MAX_ATTEMPTS, registryBaseUrl, RETRYABLE, send } from './transport.js';
+import { rawGet, type RawResponse } from './raw-get.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Access = 'pull' | 'pull,push';
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -136,16 +138,37 @@ export class RegistryClient {
 
   /** Open a blob for streaming; the caller verifies digest and size while storing it. */
   async openBlob(repo: string, digest: string): Promise<AsyncIterable<Uint8Array>> {
-    const res = await this.request('GET', `/v2/${repo}/blobs/${digest}`, { repo, what: `fetching blob ${digest.slice(7, 19)}` });
-    if (res.status === 404) {
-      await res.body?.cancel().catch(() => {});
-      throw new SkiffError('EREGISTRY', `blob ${digest} of ${repo} is missing on ${this.domain}`, 'the image is incomplete on the registry; push it again');
-    }
-    if (!res.ok || !res.body) {
-      await res.body?.cancel().catch(() => {});
+    const scope = `repository:${repo}:pull`;
+    const url = `${this.base}/v2/${repo}/blobs/${digest}`;
+    const what = `fetching blob ${digest.slice(7, 19)}`;
+    for (let attempt = 0; ; attempt++) {
+      let res: RawResponse;
+      try {
+        const a = this.authz.get(scope);
+        res = await rawGet(url, a ? { authorization: a } : {});
+      } catch (e) {
+        if (!isTransientNetworkError(e) || attempt >= MAX_ATTEMPTS - 1) {
+          throw new SkiffError('EREGISTRY', `cannot reach registry ${this.domain} while ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'check that the registry is running and reachable', { cause: e });
+        }
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      if (res.status === 401 && attempt === 0) {
+        res.body.resume();
+        await this.authenticate(res.headers['www-authenticate'] ?? null, scope);
+        continue;
+      }
+      if (RETRYABLE.has(res.status) && attempt < MAX_ATTEMPTS - 1) {
+        res.body.resume();
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      if (res.status === 200) return res.body;
+      res.body.resume();
+      if (res.status === 404) throw new SkiffError('EREGISTRY', `blob ${digest} of ${repo} is missing on ${this.domain}`, 'the image is incomplete on the registry; push it again');
+      if (res.status === 401 || res.status === 403) throw new SkiffError('EAUTH', `${this.domain}: access denied while ${what}`, `run \`skiff login ${this.domain}\``);
       throw new SkiffError('EREGISTRY', `${this.domain} answered HTTP ${res.status} for blob ${digest.slice(7, 19)}`, 'try again later');
     }
-    return res.body as unknown as AsyncIterable<Uint8Array>;
   }
 
   async hasBlob(repo: string, digest: string, access: Access = 'pull'): Promise<boolean> {
@@ -180,7 +203,7 @@ export class RegistryClient {
       repo,
       access: 'pull,push',
       headers: { 'content-type': mediaType },
-      body: () => bytes,
+      body: () => new Uint8Array(bytes),
       what: `pushing manifest ${repo}:${reference}`,
     });
     const text = await res.text().catch(() => '');

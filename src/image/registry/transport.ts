@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError } from '../../errors.js';
 import { log } from '../../log.js';
 
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+export const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 export const MAX_ATTEMPTS = 4;
 
 /** Registries skiff may talk to over plain http: loopback always, others only when named. */
@@ -26,7 +26,7 @@ export function registryBaseUrl(domain: string, insecure: Set<string>): string {
   return `${plain ? 'http' : 'https'}://${host}`;
 }
 
-function backoffMs(attempt: number): number {
+export function backoffMs(attempt: number): number {
   const base = Number(process.env.SKIFF_RETRY_BASE_MS ?? 200);
   return base * 2 ** attempt * (0.75 + Math.random() * 0.5);
 }
@@ -56,7 +56,7 @@ export async function send(url: string, init: SendInit, what: string): Promise<R
         redirect: 'follow',
         ...(body !== undefined ? { body: body as BodyInit, duplex: 'half' } : {}),
       } as RequestInit);
-      if (!RETRYABLE_STATUS.has(res.status) || attempt === MAX_ATTEMPTS - 1) return res;
+      if (!RETRYABLE.has(res.status) || attempt === MAX_ATTEMPTS - 1) return res;
       log().debug({ url, status: res.status, attempt }, 'registry: retrying');
       await res.body?.cancel().catch(() => {});
     } catch (e) {
