@@ -111,6 +111,8 @@ describe('rootless network crossing (slirp4netns)', () => {
       expect(p.error).toBeUndefined();
       expect(p.ip).toBe('172.17.0.2');
       expect(p.ports).toEqual([{ hostIp: '0.0.0.0', hostPort: 18088, containerPort: 80, proto: 'tcp' }]);
+      // rootless links use slirp4netns's MTU: its cost is per packet
+      expect(execFileSync('nsenter', ['-t', String(ctrPid), '--user', '--net', '--preserve-credentials', '--', 'ip', '-o', 'link', 'show', 'eth0'], { encoding: 'utf8' })).toContain('mtu 65520');
       const srv = await startServer(['-t', String(ctrPid), '--user', '--net', '--preserve-credentials'], '0.0.0.0', 80);
       servers.push(srv);
       expect(ask([], '127.0.0.1', 18088)).toBe('10.0.2.2');
