@@ -251,4 +251,15 @@ describe('rootful bridge networking', () => {
     await net.releaseNetwork(ID2);
     expect(vethLinks()).toEqual([]);
   });
+
+  itWhen(conds, 'a connect that fails half-way leaves no veth and no rule', async () => {
+    const linksBefore = linkNames();
+    await net.prepareNetwork({ id: ID1, name: 'f', hostname: 'f', mode: 'bridge', ports: [net.parsePortSpec('8130:80')] });
+    // not a network namespace: the veth peer cannot be created there
+    await expect(net.connectNetwork(ID1, '/proc/self/ns/uts')).rejects.toMatchObject({ code: 'EKERNEL' });
+    expect(linkNames().replace(' skiff0', '')).toBe(linksBefore.replace(' skiff0', ''));
+    expect(vethLinks()).toEqual([]);
+    expect(skiffRules()).not.toContain(ID1);
+    await net.releaseNetwork(ID1);
+  });
 });
