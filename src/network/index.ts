@@ -107,9 +107,13 @@ async function releaseKernelSide(id: string): Promise<void> {
 
 /** Undo everything for `id`; safe to call twice, or for a container that never got a network. */
 export async function releaseNetwork(id: string): Promise<void> {
-  await releaseKernelSide(id);
-  await new Ipam().release(id);
-  removeEtcFiles(networkFilesDir(id));
+  try {
+    await releaseKernelSide(id);
+  } finally {
+    // The address and files go even when a kernel object was already gone or refused to go.
+    await new Ipam().release(id);
+    removeEtcFiles(networkFilesDir(id));
+  }
 }
 
 /** The bindings recorded for a container (for `skiff port` and the PORTS column). */

@@ -1,0 +1,73 @@
+// Docker's look for `images`: columns padded to the widest cell plus three spaces, 12-hex ids,
+// "2 weeks ago" times (go-units HumanDuration) and "7.05MB" sizes (decimal units, 3 significant digits).
+import type { ImageRecord } from './store.js';
+import { displayTag } from './store.js';
+import { parseReference, familiarName } from './reference.js';
+
+export function humanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(3))}${units[i]}`;
+}
+
+/** go-units HumanDuration, as `docker images` prints CREATED ("About an hour ago", "2 weeks ago"). */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(m / 60);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(h / 24 / 365)} years`;
+}
+
+export function ago(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return 'N/A';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t) || t <= 0) return 'N/A';
+  return `${humanDuration(Math.max(0, now - t))} ago`;
+}
+
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('').trimEnd());
+}
+
+export interface ImagesOptions { all?: boolean; quiet?: boolean; noTrunc?: boolean; digests?: boolean }
+
+export function imagesTable(images: ImageRecord[], opts: ImagesOptions = {}, now = Date.now()): string[] {
+  const sorted = [...images].sort((a, b) => Date.parse(b.created ?? '0') - Date.parse(a.created ?? '0') || a.id.localeCompare(b.id));
+  const id = (r: ImageRecord) => (opts.noTrunc ? r.id : r.id.slice(7, 19));
+  if (opts.quiet) return [...new Set(sorted.map(id))];
+  const rows: string[][] = [['REPOSITORY', 'TAG', ...(opts.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE']];
+  for (const r of sorted) {
+    const tags = r.repoTags.length ? r.repoTags : [undefined];
+    for (const t of tags) {
+      let repo = '<none>';
+      let tag = '<none>';
+      if (t) {
+        const ref = parseReference(t);
+        repo = familiarName(ref);
+        tag = ref.tag ?? '<none>';
+      } else if (r.repoDigests[0]) {
+        repo = familiarName(parseReference(r.repoDigests[0]));
+      }
+      const digest = r.repoDigests.find((d) => (t ? familiarName(parseReference(d)) === repo : true));
+      rows.push([repo, tag, ...(opts.digests ? [digest ? digest.slice(digest.indexOf('@') + 1) : '<none>'] : []), id(r), ago(r.created, now), humanSize(r.size)]);
+    }
+  }
+  return table(rows);
+}
+

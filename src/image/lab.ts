@@ -1,0 +1,46 @@
+// The lab mirror: this machine has no internet, so docker.io references are first looked up in the
+// chapter's images built as OCI layouts under rootfs/build/lab/<registry>/<repository>/ (or
+// $SKIFF_LAB_DIR). "Pulling" from there goes through the same verified path as a registry pull.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../native.js';
+import { isOciLayout, OciLayoutSource, readLayoutIndex, REF_NAME, refNameTag } from './oci-layout.js';
+import { DEFAULT_DOMAIN, familiarName, type ImageRef } from './reference.js';
+
+export function labDir(): string {
+  return process.env.SKIFF_LAB_DIR ?? join(projectRoot(), 'rootfs', 'build', 'lab');
+}
+
+/** The lab layout that holds this reference's tag (or digest), if any. */
+export function labSource(ref: ImageRef): OciLayoutSource | undefined {
+  if (ref.domain !== DEFAULT_DOMAIN) return undefined;
+  for (const p of new Set([ref.path, familiarName(ref)])) {
+    const dir = join(labDir(), ref.domain, p);
+    if (!isOciLayout(dir)) continue;
+    if (ref.digest) return existsSync(join(dir, 'blobs', 'sha256', ref.digest.slice(7))) ? new OciLayoutSource(dir, 'lab mirror') : undefined;
+    const idx = readLayoutIndex(dir);
+    if (idx.manifests.some((d) => d.annotations?.[REF_NAME] !== undefined && refNameTag(d.annotations[REF_NAME]!) === ref.tag)) return new OciLayoutSource(dir, 'lab mirror');
+  }
+  return undefined;
+}
+
+/** Every image of the lab: `<registry>/<repository>:<tag>` strings, from the layouts on disk. */
+export function labImages(): string[] {
+  const root = labDir();
+  const out: string[] = [];
+  const walk = (dir: string, rel: string[]) => {
+    if (isOciLayout(dir)) {
+      for (const d of readLayoutIndex(dir).manifests) {
+        const n = d.annotations?.[REF_NAME];
+        if (n) out.push(`${rel.join('/')}:${refNameTag(n)}`);
+      }
+      return;
+    }
+    for (const e of readdirSync(dir)) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) walk(p, [...rel, e]);
+    }
+  };
+  if (existsSync(root)) walk(root, []);
+  return out.sort();
+}

@@ -1,0 +1,14 @@
+// The bridge to src/rootfs: hand an image's verified layer blobs to the layer store, which unpacks each
+// once per chain id and returns the directories to stack (lowest first).
+import { ensureLayers, chainIds } from '../rootfs/layer-store.js';
+import { blobPath } from './blobs.js';
+import type { LayerRecord } from './store.js';
+
+export async function unpackLayers(layers: LayerRecord[]): Promise<string[]> {
+  const { dirs } = await ensureLayers(layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, blobPath: blobPath(l.digest), diffId: l.diffId })));
+  return dirs;
+}
+
+export function layerChainIds(layers: LayerRecord[]): string[] {
+  return chainIds(layers.map((l) => l.diffId));
+}
