@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { itWhen, needRoot, needCommand } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
-import { skiff, tempStore, type Store } from '../helpers/skiff.js';
+import { skiff, skiffAs, tempStore, type Store } from '../helpers/skiff.js';
+import { ensureTestUser } from '../helpers/users.js';
+import { chownSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { needUserns } from '../helpers/conditions.js';
+import { readUplink, stopEngineUplink } from '../../src/network/rootless/uplink.js';
 
 const conds = [needRoot, needCommand('umoci')];
 let store: Store | undefined;
@@ -68,5 +73,37 @@ describe('chapter 2: published ports', () => {
     const r = skiff(['container', 'run', '--rm', 'diamol/ch02-hello-diamol'], { env: store!.env });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/inet addr:172\.17\.0\.\d+\s+Bcast:172\.17\.255\.255\s+Mask:255\.255\.0\.0/);
+  });
+
+  itWhen([...conds, needUserns, needCommand('slirp4netns'), needCommand('setpriv')], 'rootless: an ordinary user publishes 8089:80 through slirp4netns and the page answers on localhost', () => {
+    const user = ensureTestUser(true);
+    const st = tempStore('skiff-e2e-rl-');
+    chownSync(st.root, user.uid, user.gid);
+    const env = st.env;
+    try {
+      expect(skiffAs(user, ['lab', 'load'], env).status).toBe(0);
+      const run = skiffAs(user, ['run', '-d', '--name', 'rlweb', '-p', '8089:80', 'diamol/ch02-hello-diamol-web'], env);
+      expect(run.stderr).toBe('');
+      let page = '';
+      for (let i = 0; i < 50 && !page.startsWith('200'); i++) {
+        page = get('http://127.0.0.1:8089/');
+        if (!page.startsWith('200')) execFileSync('sleep', ['0.1']);
+      }
+      expect(page).toContain('Hello from Chapter 2!');
+      expect(skiffAs(user, ['port', 'rlweb'], env).stdout).toBe('80/tcp -> 0.0.0.0:8089\n');
+      const hello = skiffAs(user, ['run', '--rm', 'diamol/ch02-hello-diamol'], env);
+      expect(hello.stdout).toMatch(/inet addr:172\.17\.0\.\d+\s+Bcast:172\.17\.255\.255\s+Mask:255\.255\.0\.0/);
+      expect(skiffAs(user, ['rm', '-f', 'rlweb'], env).status).toBe(0);
+      expect(get('http://127.0.0.1:8089/')).toMatch(/^ERR/);
+    } finally {
+      // end the engine: its holder, and the slirp4netns attached to it
+      const run = join(st.root, 'run');
+      const up = readUplink(run);
+      if (up) stopEngineUplink(up, run);
+      try {
+        process.kill(Number(readFileSync(join(run, 'engine.pid'), 'utf8').split(' ')[0]), 'SIGKILL');
+      } catch { /* not started */ }
+      st.dispose();
+    }
   });
 });
