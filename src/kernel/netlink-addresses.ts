@@ -1,7 +1,6 @@
-// IPv4 address operations over rtnetlink (RTM_NEWADDR / RTM_DELADDR / RTM_GETADDR).
+// IPv4 address operations over rtnetlink (RTM_NEWADDR / RTM_GETADDR). Addresses go away with their link.
 import { attr, decodeAttrs, ifaddrmsg, NLM_F, RTM } from './netlink-message.js';
 import type { NetlinkSocket } from './netlink-socket.js';
-import { KernelError } from './errno.js';
 
 const AF_INET = 2;
 const IFA = { ADDRESS: 1, LOCAL: 2, BROADCAST: 4 } as const;
@@ -22,16 +21,6 @@ export function addAddress(nl: NetlinkSocket, index: number, ip: string, prefixL
     attr.ipv4(IFA.ADDRESS, ip),
     attr.ipv4(IFA.BROADCAST, broadcastOf(ip, prefixLen)),
   ], what);
-}
-
-export function deleteAddress(nl: NetlinkSocket, index: number, ip: string, prefixLen: number): boolean {
-  try {
-    nl.request(RTM.DELADDR, NLM_F.ACK, ifaddrmsg({ family: AF_INET, prefixLen, index }), [attr.ipv4(IFA.LOCAL, ip)], `delete address ${ip}/${prefixLen} from link ${index}`);
-    return true;
-  } catch (e) {
-    if (e instanceof KernelError && (e.errnoName === 'EADDRNOTAVAIL' || e.errnoName === 'ENODEV')) return false;
-    throw e;
-  }
 }
 
 export function listAddresses(nl: NetlinkSocket): AddrInfo[] {

@@ -32,18 +32,25 @@ export interface VethPeer {
   mac?: string;
 }
 
+export interface VethOptions {
+  /** Both ends' MTU (the rootless engine uses slirp4netns's 65520: per-packet cost dominates there). */
+  mtu?: number;
+}
+
 /**
  * A veth pair `name` <-> `peer.name`. With `peer.netnsFd` the peer is born inside the container's
  * namespace, so a crash can never strand it in the engine's namespace under a colliding name.
  */
-export function addVethPair(nl: NetlinkSocket, name: string, peer: VethPeer): void {
+export function addVethPair(nl: NetlinkSocket, name: string, peer: VethPeer, opts: VethOptions = {}): void {
   const peerAttrs: Attr[] = [attr.str(IFLA.IFNAME, peer.name)];
+  if (opts.mtu) peerAttrs.push(attr.u32(IFLA.MTU, opts.mtu));
   if (peer.netnsFd !== undefined) peerAttrs.push(attr.u32(IFLA.NET_NS_FD, peer.netnsFd));
   if (peer.mac) peerAttrs.push(attr.bytes(IFLA.ADDRESS, macBytes(peer.mac)));
   // VETH_INFO_PEER's payload is a struct ifinfomsg followed by the peer's own attributes.
   const peerInfo: Attr = { type: VETH_INFO_PEER, data: Buffer.concat([ifinfomsg(), encodeAttrs(peerAttrs)]), rawNested: true };
   nl.request(RTM.NEWLINK, CREATE, ifinfomsg(), [
     attr.str(IFLA.IFNAME, name),
+    ...(opts.mtu ? [attr.u32(IFLA.MTU, opts.mtu)] : []),
     attr.nested(IFLA.LINKINFO, [attr.str(IFLA_INFO.KIND, 'veth'), attr.nested(IFLA_INFO.DATA, [peerInfo])]),
   ], `add veth pair ${name} <-> ${peer.name}`);
 }

@@ -83,3 +83,17 @@ export function sameHostSocket(a: PortSpec, b: PortSpec): boolean {
 export function formatPorts(bindings: PortBinding[]): string {
   return bindings.map((b) => `${b.hostIp}:${b.hostPort}->${b.containerPort}/${b.proto}`).join(', ');
 }
+
+/**
+ * `skiff port ID [PRIVATE[/proto]]` as Docker prints it: `80/tcp -> 0.0.0.0:8088` per binding, or
+ * only `0.0.0.0:8088` lines when a private port is asked for. Undefined when that port is not published.
+ */
+export function portCommandLines(bindings: PortBinding[], privatePort?: string): string[] | undefined {
+  if (privatePort === undefined) return bindings.map((b) => `${b.containerPort}/${b.proto} -> ${b.hostIp}:${b.hostPort}`);
+  const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(privatePort.trim());
+  if (!m) throw new SkiffError('EUSAGE', `invalid port "${privatePort}"`, 'use PORT or PORT/tcp or PORT/udp, e.g. skiff port web 80/tcp');
+  const port = Number(m[1]);
+  const proto = (m[2]?.toLowerCase() ?? 'tcp') as Proto;
+  const hits = bindings.filter((b) => b.containerPort === port && b.proto === proto);
+  return hits.length ? hits.map((b) => `${b.hostIp}:${b.hostPort}`) : undefined;
+}

@@ -26,6 +26,7 @@ export interface VethRequest {
   prefixLen: number;
   gateway: string;
   mac?: string;
+  mtu?: number;
 }
 
 export function connectVeth(r: VethRequest): void {
@@ -33,7 +34,7 @@ export function connectVeth(r: VethRequest): void {
   const nsFd = openSync(r.netnsPath, 'r');
   try {
     withNetlink((nl) => {
-      addVethPair(nl, host, { name: 'eth0', netnsFd: nsFd, mac: r.mac ?? macForIp(r.ip) });
+      addVethPair(nl, host, { name: 'eth0', netnsFd: nsFd, mac: r.mac ?? macForIp(r.ip) }, { mtu: r.mtu });
       try {
         const link = getLink(nl, host);
         if (!link) throw new SkiffError('ENETWORK', `veth ${host} vanished after creation`, 'try again');

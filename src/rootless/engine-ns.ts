@@ -57,6 +57,9 @@ async function startHolder(pidFile: string): Promise<void> {
       'check that unprivileged user namespaces are enabled (skiff doctor)', { cause: e });
   });
   trace.step('engine', `engine namespace held by pid ${r.pid}`);
+  // Outbound traffic and published ports cross into the engine's netns through slirp4netns.
+  const { ensureEngineUplink } = await import('../network/rootless/uplink.js');
+  await ensureEngineUplink(r.pid);
 }
 
 /** Make sure the holder runs, then run this same command inside it; resolves to its exit status. */

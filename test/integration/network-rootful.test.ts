@@ -3,8 +3,8 @@
 //   outside      (198.18.0.1, a benchmark-range address in a netns of its own)
 //   containers   (`unshare --net sleep` holders)
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { itWhen, needRoot, needCommand, needFile } from '../helpers/conditions.js';
@@ -198,5 +198,68 @@ describe('rootful bridge networking', () => {
       expect(L.deleteLinkIfExists(nl, 'sk-t0')).toBe(false);
     });
     expect(withNetlink((nl) => L.getLink(nl, 'sk-moved'), h.netns)).toBeUndefined();
+  });
+
+  itWhen(conds, 'publishes UDP ports too', async () => {
+    const c = await makeHolder();
+    holders.push(c);
+    await net.prepareNetwork({ id: ID1, name: 'u', hostname: 'u', mode: 'bridge', ports: [net.parsePortSpec('5353:53/udp')] });
+    await net.connectNetwork(ID1, c.netns);
+    const echo = spawn('nsenter', [...enter(c), '--', process.execPath, '-e',
+      "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send('pong '+m,r.port,r.address));s.bind(53,()=>console.log('ready'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    servers.push({ child: echo, stop: async () => { echo.kill('SIGKILL'); } });
+    await new Promise((r) => echo.stdout!.once('data', r));
+    const reply = execFileSync(process.execPath, ['-e',
+      "const s=require('dgram').createSocket('udp4');s.on('message',(m)=>{console.log(String(m));process.exit(0)});s.send('ping',5353,'127.0.0.1');setTimeout(()=>{console.log('TIMEOUT');process.exit(0)},3000)"], { encoding: 'utf8' }).trim();
+    expect(reply).toBe('pong ping');
+    echo.kill('SIGKILL');
+    await net.releaseNetwork(ID1);
+    expect(skiffRules()).not.toContain(ID1);
+  });
+
+  itWhen(conds, '--network none and host: the /etc files, no address, no link, no rule', async () => {
+    const linksBefore = linkNames();
+    const none = await net.prepareNetwork({ id: ID1, name: 'n', hostname: 'nohost', mode: 'none', ports: [net.parsePortSpec('8111:80')] });
+    expect(none.ip).toBeUndefined();
+    expect(none.ports).toEqual([]);
+    expect(readFileSync(none.files.hosts, 'utf8')).not.toContain('nohost');
+    expect(readFileSync(none.files.hostname, 'utf8')).toBe('nohost\n');
+    const h = await makeHolder();
+    holders.push(h);
+    await net.connectNetwork(ID1, h.netns); // nothing to do
+    expect(linkNames()).toBe(linksBefore);
+    const host = await net.prepareNetwork({ id: ID2, name: 'h', hostname: 'hosty', mode: 'host', ports: [] });
+    expect(host.ip).toBeUndefined();
+    await net.releaseNetwork(ID1);
+    await net.releaseNetwork(ID2);
+    expect(existsSync(none.files.hosts)).toBe(false);
+    expect(skiffRules()).not.toContain('8111');
+  });
+
+  itWhen(conds, 'reconcileNetworks releases networks whose containers are gone (crash recovery)', async () => {
+    const a = await makeHolder();
+    const b = await makeHolder();
+    holders.push(a, b);
+    await net.prepareNetwork({ id: ID1, name: 'a', hostname: 'a', mode: 'bridge', ports: [net.parsePortSpec('8120:80')] });
+    await net.prepareNetwork({ id: ID2, name: 'b', hostname: 'b', mode: 'bridge', ports: [net.parsePortSpec('8121:80')] });
+    await net.connectNetwork(ID1, a.netns);
+    await net.connectNetwork(ID2, b.netns);
+    expect(await net.reconcileNetworks([ID2])).toEqual([ID1]);
+    expect(vethLinks()).toEqual([`veth${ID2.slice(0, 7)}`]);
+    expect(skiffRules()).not.toContain(ID1);
+    expect(skiffRules()).toContain(ID2);
+    await net.releaseNetwork(ID2);
+    expect(vethLinks()).toEqual([]);
+  });
+
+  itWhen(conds, 'a connect that fails half-way leaves no veth and no rule', async () => {
+    const linksBefore = linkNames();
+    await net.prepareNetwork({ id: ID1, name: 'f', hostname: 'f', mode: 'bridge', ports: [net.parsePortSpec('8130:80')] });
+    // not a network namespace: the veth peer cannot be created there
+    await expect(net.connectNetwork(ID1, '/proc/self/ns/uts')).rejects.toMatchObject({ code: 'EKERNEL' });
+    expect(linkNames().replace(' skiff0', '')).toBe(linksBefore.replace(' skiff0', ''));
+    expect(vethLinks()).toEqual([]);
+    expect(skiffRules()).not.toContain(ID1);
+    await net.releaseNetwork(ID1);
   });
 });

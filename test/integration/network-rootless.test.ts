@@ -107,13 +107,18 @@ describe('rootless network crossing (slirp4netns)', () => {
     const engineRun = (args: string[]) => JSON.parse(execFileSync('nsenter', [...enterEngine(engine), '--', process.execPath, '--import', 'tsx',
       join(root, 'test/fixtures/engine-net.mts'), ...args], { encoding: 'utf8', env: { ...process.env, SKIFF_ROOT: store }, cwd: root }).trim().split('\n').pop()!);
     try {
-      const p = engineRun(['connect', id, `/proc/${ctrPid}/ns/net`, '18088:80']);
+      const p = engineRun(['connect', id, `/proc/${ctrPid}/ns/net`, '18088:80', '80']);
       expect(p.error).toBeUndefined();
       expect(p.ip).toBe('172.17.0.2');
-      expect(p.ports).toEqual([{ hostIp: '0.0.0.0', hostPort: 18088, containerPort: 80, proto: 'tcp' }]);
+      expect(p.ports[0]).toEqual({ hostIp: '0.0.0.0', hostPort: 18088, containerPort: 80, proto: 'tcp' });
+      const random = p.ports[1].hostPort as number; // -p 80: the forwarder picked it
+      expect(random).toBeGreaterThanOrEqual(32768);
+      // rootless links use slirp4netns's MTU: its cost is per packet
+      expect(execFileSync('nsenter', ['-t', String(ctrPid), '--user', '--net', '--preserve-credentials', '--', 'ip', '-o', 'link', 'show', 'eth0'], { encoding: 'utf8' })).toContain('mtu 65520');
       const srv = await startServer(['-t', String(ctrPid), '--user', '--net', '--preserve-credentials'], '0.0.0.0', 80);
       servers.push(srv);
       expect(ask([], '127.0.0.1', 18088)).toBe('10.0.2.2');
+      expect(ask([], '127.0.0.1', random)).toBe('10.0.2.2');
       // a client from elsewhere keeps its address: libslirp only rewrites loopback sources to 10.0.2.2
       expect(ask(['-t', String(outside!.pid), '--net'], HOST_OUT, 18088)).toBe(OUTSIDE);
       // container → outside: MASQUERADE in the engine, then slirp4netns

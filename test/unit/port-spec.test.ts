@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPorts, parsePortSpec, publishAllSpecs, sameHostSocket } from '../../src/network/port-spec.js';
+import { formatPorts, parsePortSpec, portCommandLines, publishAllSpecs, sameHostSocket } from '../../src/network/port-spec.js';
 
 describe('-p parsing', () => {
   it.each([
@@ -58,5 +58,21 @@ describe('-p parsing', () => {
       { hostIp: '127.0.0.1', hostPort: 5353, containerPort: 53, proto: 'udp' },
     ])).toBe('0.0.0.0:8088->80/tcp, 127.0.0.1:5353->53/udp');
     expect(formatPorts([])).toBe('');
+  });
+});
+
+describe('skiff port output', () => {
+  const b = [
+    { hostIp: '0.0.0.0', hostPort: 8088, containerPort: 80, proto: 'tcp' as const },
+    { hostIp: '127.0.0.1', hostPort: 5353, containerPort: 53, proto: 'udp' as const },
+  ];
+  it('lists every binding as Docker does', () => {
+    expect(portCommandLines(b)).toEqual(['80/tcp -> 0.0.0.0:8088', '53/udp -> 127.0.0.1:5353']);
+  });
+  it('answers for one private port (tcp by default)', () => {
+    expect(portCommandLines(b, '80')).toEqual(['0.0.0.0:8088']);
+    expect(portCommandLines(b, '53/udp')).toEqual(['127.0.0.1:5353']);
+    expect(portCommandLines(b, '53')).toBeUndefined();
+    expect(() => portCommandLines(b, 'x')).toThrow(/invalid port/);
   });
 });

@@ -25,6 +25,7 @@ import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
 import { registerDoctor } from './doctor.js';
+import { registerPort } from './port.js';
 
 export function registerAll(program: Command): void {
   const container = program.command('container').description('manage containers');
@@ -46,6 +47,7 @@ export function registerAll(program: Command): void {
   registerLogs(program, groups);
   registerRm(program, groups);
   registerRename(program, groups);
+  registerPort(program, groups);
   registerContainerPrune(program, groups);
   registerPull(program, groups);
   registerImages(program, groups);

@@ -93,3 +93,22 @@ export function stopEngineUplink(uplink: Uplink, run?: string): void {
   rmSync(uplink.apiSocket, { force: true });
   rmSync(uplinkFile(run ?? storePaths().run), { force: true });
 }
+
+function alive(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).endsWith('slirp4netns');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the engine's holder start calls (from the host side): reuse the uplink when it is attached to
+ * this holder and alive; otherwise stop a stale one (its holder died with the old netns) and start anew.
+ */
+export async function ensureEngineUplink(enginePid: number, opts: UplinkOptions = {}): Promise<Uplink> {
+  const old = readUplink(opts.run);
+  if (old && old.enginePid === enginePid && alive(old.pid)) return old;
+  if (old) stopEngineUplink(old, opts.run);
+  return startEngineUplink(enginePid, opts);
+}
