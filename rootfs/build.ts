@@ -4,10 +4,11 @@
 //   --layers DIR   layer cache (default rootfs/build/layers)
 //   --debs DIR     .deb cache (default rootfs/build/debs)
 //   --force        ignore the up-to-date stamp (layers still come from the cache)
+//   --only REPO    build just this repository (repeatable), e.g. --only diamol/base
 // A second run with unchanged inputs (recipes, builder code, apt lists, SOURCE_DATE_EPOCH) only
 // compares a stamp and exits: apt-cache alone costs seconds on a machine without apt's pkgcache.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closure, describe, download, extract, loadGraph, upstreamVersion, type DebPackage } from './lib/apt.js';
@@ -27,6 +28,8 @@ export interface BuildOptions {
   layers?: string;
   debs?: string;
   force?: boolean;
+  /** Build only these repositories (e.g. 'diamol/base'); the up-to-date stamp is then neither read nor written. */
+  only?: string[];
   log?: (line: string) => void;
 }
 
@@ -45,7 +48,7 @@ function epochFromEnv(): number {
 }
 
 /** Hash of everything that can change an image: builder code, recipe files, apt's package lists. */
-function inputsKey(epoch: number): { builder: string; all: string } {
+function inputsKey(epoch: number): { builder: string; apt: string; all: string } {
   const h = createHash('sha256');
   const code = [join(HERE, 'build.ts'), join(HERE, 'recipes.ts'), ...readdirSync(join(HERE, 'lib')).sort().map((f) => join(HERE, 'lib', f))];
   for (const f of [...code, ...recipeFiles()]) h.update(f.slice(HERE.length)).update(readFileSync(f));
@@ -56,7 +59,39 @@ function inputsKey(epoch: number): { builder: string; all: string } {
       .map((f) => { const s = statSync(join(lists, f)); return `${f}:${s.size}:${s.mtimeMs}`; })
     : [];
   const all = createHash('sha256').update(JSON.stringify({ builder, apt, epoch })).digest('hex');
-  return { builder, all };
+  return { builder, apt: createHash('sha256').update(JSON.stringify(apt)).digest('hex'), all };
+}
+
+interface Resolution { layers: Record<string, string[]>; packages: DebPackage[] }
+
+/** Each layer's package closure and records, remembered per layer while apt's lists stay the same. */
+function resolvePackages(layers: LayerRecipe[], debsDir: string, aptKey: string): Resolution {
+  const wanted = [...new Set(layers)].map((l) => ({ name: l.name, ...l.debs! }));
+  const fileOf = (l: (typeof wanted)[number]) =>
+    join(debsDir, `resolved-${createHash('sha256').update(JSON.stringify({ l, aptKey })).digest('hex').slice(0, 24)}.json`);
+  const result: Resolution = { layers: {}, packages: [] };
+  const packages = new Map<string, DebPackage>();
+  const missing = wanted.filter((l) => {
+    const cached = readJsonIfExists<{ names: string[]; packages: DebPackage[] }>(fileOf(l));
+    if (!cached) return true;
+    result.layers[l.name] = cached.names;
+    for (const p of cached.packages) packages.set(p.name, p);
+    return false;
+  });
+  if (missing.length) {
+    const graph = loadGraph(missing.flatMap((l) => l.roots));
+    const names = missing.map((l) => closure(graph, l.roots, l.exclude));
+    const records = new Map(describe([...new Set(names.flat())]).map((p) => [p.name, p]));
+    mkdirSync(debsDir, { recursive: true });
+    missing.forEach((l, i) => {
+      result.layers[l.name] = names[i]!;
+      const mine = names[i]!.map((n) => records.get(n)!);
+      for (const p of mine) packages.set(p.name, p);
+      writeJsonAtomic(fileOf(l), { names: names[i], packages: mine });
+    });
+  }
+  result.packages = [...packages.values()];
+  return result;
 }
 
 export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
@@ -67,21 +102,25 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
   const epoch = epochFromEnv();
   const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
+  // Checked before anything is created: a bad request leaves no directory and no lock file behind.
+  const recipes = opts.only ? IMAGES.filter((i) => opts.only!.includes(i.repository)) : IMAGES;
+  if (opts.only && recipes.length !== new Set(opts.only).size) {
+    throw new SkiffError('EUSAGE', `unknown lab image in ${opts.only.join(', ')}`, `known: ${IMAGES.map((i) => i.repository).join(', ')}`);
+  }
+
   return withLock(`${out}.lock`, async () => {
     const key = inputsKey(epoch);
     const stampPath = join(out, '.build-stamp.json');
     const stamp = readJsonIfExists<Stamp>(stampPath);
-    if (!opts.force && stamp?.key === key.all && stamp.images.every((i) => existsSync(join(i.dir, 'index.json')))) {
+    if (!opts.force && !opts.only && stamp?.key === key.all && stamp.images.every((i) => existsSync(join(i.dir, 'index.json')))) {
       return { upToDate: true, images: stamp.images };
     }
 
-    // Resolve every layer's packages with one apt-cache call each for the graph and the records.
-    const debLayers = IMAGES.flatMap((i) => i.layers).filter((l) => l.debs);
-    const graph = loadGraph(debLayers.flatMap((l) => l.debs!.roots));
-    const names = new Map<LayerRecipe, string[]>();
-    for (const l of debLayers) names.set(l, closure(graph, l.debs!.roots, l.debs!.exclude));
-    const described = new Map<string, DebPackage>();
-    for (const p of describe([...new Set([...names.values()].flat())])) described.set(p.name, p);
+    // Resolve every layer's packages (two apt-cache calls in all), remembered while apt's lists stay the same.
+    const debLayers = recipes.flatMap((i) => i.layers).filter((l) => l.debs);
+    const resolved = resolvePackages(debLayers, debsDir, key.apt);
+    const names = new Map<LayerRecipe, string[]>(debLayers.map((l) => [l, resolved.layers[l.name]!]));
+    const described = new Map<string, DebPackage>(resolved.packages.map((p) => [p.name, p]));
     download([...described.values()], debsDir);
     const versionOf = (pkg: string): string => {
       const p = described.get(pkg);
@@ -95,9 +134,9 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
       if (have) return have;
       const pkgs = (names.get(recipe) ?? []).map((n) => described.get(n)!);
       const layerKey = JSON.stringify({ name: recipe.name, createdBy: recipe.createdBy, builder: key.builder, debs: pkgs.map((p) => p.sha256) });
-      const layer = await cachedLayer(layersDir, layerKey, recipe.createdBy, epoch, (stage) => {
+      const layer = await cachedLayer(layersDir, layerKey, recipe.createdBy, epoch, async (stage) => {
         log(`building layer ${recipe.name}${pkgs.length ? ` (${pkgs.length} Debian packages)` : ''}`);
-        extract(pkgs, debsDir, stage);
+        await extract(pkgs, debsDir, stage);
         recipe.populate?.(stage);
       });
       built.set(recipe, layer);
@@ -105,7 +144,7 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
     };
 
     const images: WrittenImage[] = [];
-    for (const image of IMAGES) {
+    for (const image of recipes) {
       const layers: Layer[] = [];
       for (const l of image.layers) layers.push(await layerOf(l));
       const written = writeLayout(join(out, image.registry, image.repository), {
@@ -116,7 +155,12 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
       });
       images.push(written);
     }
-    writeJsonAtomic(stampPath, { key: key.all, images } satisfies Stamp);
+    if (!opts.only) {
+      writeJsonAtomic(stampPath, { key: key.all, images } satisfies Stamp);
+      // Layers of earlier recipes or builder versions are never used again: keep the cache to this build's.
+      const live = new Set([...built.values()].map((l) => dirname(l.path)));
+      for (const e of readdirSync(layersDir)) if (/^[0-9a-f]{32}$/.test(e) && !live.has(join(layersDir, e))) rmSync(join(layersDir, e), { recursive: true, force: true });
+    }
     return { upToDate: false, images };
   }, 10 * 60_000);
 }
@@ -134,7 +178,8 @@ function parseArgs(argv: string[]): BuildOptions {
     else if (a === '--layers') opts.layers = value();
     else if (a === '--debs') opts.debs = value();
     else if (a === '--force') opts.force = true;
-    else throw new SkiffError('EUSAGE', `unknown option ${a}`, 'options: --out DIR --layers DIR --debs DIR --force');
+    else if (a === '--only') opts.only = [...(opts.only ?? []), value()];
+    else throw new SkiffError('EUSAGE', `unknown option ${a}`, 'options: --out DIR --layers DIR --debs DIR --force --only REPOSITORY');
   }
   return opts;
 }

@@ -45,7 +45,8 @@ export const OS_LAYER: LayerRecipe = {
     dir(stage, 'var/tmp', 0o1777);
     // One symlink per applet, absolute like Alpine's, so `ls -l /bin/sh` explains itself.
     const applets = run(busybox, ['--list-full']).split('\n').map((l) => l.trim()).filter(Boolean);
-    for (const a of applets) if (a !== 'bin/busybox') symlink(stage, a, '/bin/busybox');
+    // (`linuxrc`, the one applet outside a bin directory, is an initrd's init: not for a container.)
+    for (const a of applets) if (a !== 'bin/busybox' && a.includes('/')) symlink(stage, a, '/bin/busybox');
     copy(stage, 'etc/passwd', join(FILES_DIR, 'passwd'));
     copy(stage, 'etc/group', join(FILES_DIR, 'group'));
     copy(stage, 'etc/nsswitch.conf', join(FILES_DIR, 'nsswitch.conf'));

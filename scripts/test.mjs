@@ -18,6 +18,11 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+// The lab images need Debian's mirrors on a cold build: make them before the suite loses its network.
+if (spawnSync('npm', ['run', '-s', 'lab:build'], { stdio: 'inherit' }).status !== 0) {
+  console.error('lab images could not be built; the tests that need them will fail');
+}
+
 mkdirSync('.test-results', { recursive: true });
 const out = join('.test-results', 'vitest.json');
 rmSync(out, { force: true });

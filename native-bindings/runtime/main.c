@@ -1,8 +1,13 @@
-// skiff-runtime: executes launch plans built by TypeScript (work in progress).
+// skiff-runtime entry: one subcommand per job.
+//   launch                 run the plan on fd 3, report on fd 4, take "go"/"abort" on fd 5
+//   enter PIDFILE PROG...  join skiff's rootless engine namespace (held by PIDFILE's process), exec PROG
 #include <stdio.h>
+#include <string.h>
 #include "runtime.h"
+
 int main(int argc, char **argv) {
-  (void)argv;
-  if (argc < 2) { fprintf(stderr, "usage: skiff-runtime <launch|enter|exec> ...\n"); return 2; }
+  if (argc >= 2 && strcmp(argv[1], "launch") == 0) return cmd_launch();
+  if (argc >= 4 && strcmp(argv[1], "enter") == 0) return cmd_enter(argc - 2, argv + 2);
+  fprintf(stderr, "skiff-runtime: internal helper of skiff; usage: skiff-runtime launch | enter PIDFILE PROG [ARGS...]\n");
   return 2;
 }

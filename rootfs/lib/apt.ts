@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { SkiffError } from '../../src/errors.js';
-import { run } from './run.js';
+import { run, runAll } from './run.js';
 
 export interface DebPackage {
   name: string;
@@ -24,10 +25,10 @@ export const NEVER_IN_IMAGES = [
 
 const APT_HINT = 'check that Debian mirrors are reachable and run `apt-get update`';
 
-interface Block { groups: string[][]; real: boolean }
+
 
 /** Parses `apt-cache depends --recurse` output: package → groups of alternatives (virtuals expanded). */
-function parseDepends(text: string): Map<string, Block> {
+export function parseDepends(text: string): Map<string, Block> {
   const blocks = new Map<string, Block>();
   let current: Block | undefined;
   let openGroup: string[] | undefined; // a `|Depends:` line continues into the next line's group
@@ -60,6 +61,7 @@ function parseDepends(text: string): Map<string, Block> {
 
 /** Dependency graph of every package reachable from `roots` (one apt-cache call: each costs ~1-2 s here). */
 export interface AptGraph { blocks: Map<string, Block> }
+export interface Block { groups: string[][]; real: boolean }
 
 export function loadGraph(roots: string[]): AptGraph {
   const text = run('apt-cache', ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts',
@@ -139,9 +141,12 @@ export function download(pkgs: DebPackage[], cacheDir: string): void {
 /** Documentation a container never reads, dropped the way slim images do (dpkg path-exclude). */
 const PRUNE = ['usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/lintian', 'usr/share/locale', 'usr/share/bug'];
 
-/** Unpacks the packages' data (not their scripts) into `dir`, then drops documentation. */
-export function extract(pkgs: DebPackage[], cacheDir: string, dir: string): void {
-  for (const p of pkgs) run('dpkg-deb', ['-x', join(cacheDir, p.file), dir]);
+/**
+ * Unpacks the packages' data (not their scripts) into `dir`, then drops documentation. Several
+ * dpkg-deb at once: a closure's packages never share a file, and xz decompression is the cost.
+ */
+export async function extract(pkgs: DebPackage[], cacheDir: string, dir: string): Promise<void> {
+  await runAll(pkgs.map((p) => ({ cmd: 'dpkg-deb', args: ['-x', join(cacheDir, p.file), dir] })), Math.max(2, availableParallelism()));
   for (const d of PRUNE) rmSync(join(dir, d), { recursive: true, force: true });
 }
 

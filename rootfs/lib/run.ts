@@ -32,3 +32,23 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): string 
   }
   return r.stdout;
 }
+
+/** Runs many commands, at most `limit` at a time; throws the first failure (as `run` does). */
+export async function runAll(jobs: { cmd: string; args: string[] }[], limit: number, opts: RunOptions = {}): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  let next = 0;
+  const one = (job: { cmd: string; args: string[] }) =>
+    new Promise<void>((resolveJob, reject) => {
+      const child = spawn(job.cmd, job.args, { cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', (e) => reject(new SkiffError('EBUILD', `${job.cmd} could not be started: ${e.message}`, 'run scripts/install-deps.sh', { cause: e })));
+      child.on('close', (code) => code === 0
+        ? resolveJob()
+        : reject(new SkiffError('EBUILD', `${job.cmd} ${job.args.slice(0, 3).join(' ')}… failed (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' / ')}`, opts.hint)));
+    });
+  const worker = async () => {
+    while (next < jobs.length) await one(jobs[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+}

@@ -27,7 +27,33 @@ export function buildProgram(): Command {
   return program;
 }
 
+// Verbs that never touch the store run wherever the CLI was started; every other verb of an
+// ordinary user runs inside the rootless engine namespace.
+const OUTSIDE_ENGINE = new Set(['doctor', 'help', '--help', '-v', '--version', 'version', 'lab-build', 'completion']);
+
+function firstVerb(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--log-level') { i++; continue; }
+    if (a.startsWith('--log-level=') || a === '--trace') continue;
+    return a;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const verb = firstVerb(argv);
+  if (verb && !OUTSIDE_ENGINE.has(verb) && process.getuid?.() !== 0) {
+    try {
+      const { needsEngineNamespace, reexecInEngine } = await import('../rootless/engine-ns.js');
+      if (needsEngineNamespace()) {
+        if (argv.includes('--trace')) (await import('../trace.js')).trace.enable();
+        return await reexecInEngine(argv);
+      }
+    } catch (e) {
+      return reportError(e);
+    }
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

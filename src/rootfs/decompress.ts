@@ -4,8 +4,8 @@
 // because Node 20's zlib has no zstd.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import { SkiffError } from '../errors.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -42,15 +42,40 @@ export function sniff(blobPath: string): Compression {
   }
 }
 
-export interface Source { stream: Readable; child?: ChildProcess }
+export interface Source { chunks: AsyncIterable<Buffer>; child?: ChildProcess; destroy(): void }
 
 const CHUNK = 1 << 20;
+
+/** Plain tar: synchronous reads into ONE reused 1 MiB buffer (fs streams were 3–8× slower here, and a
+ *  fresh buffer per read costs a page fault per 4 KiB). Reuse is safe because the unpack loop hashes,
+ *  gates and writes each chunk to tar synchronously before asking for the next; the gate copies
+ *  what it keeps. The event loop gets a turn every 16 MiB so a long unpack starves nothing. */
+async function* readPlain(blobPath: string, state: { closed: boolean }): AsyncGenerator<Buffer> {
+  const fd = openSync(blobPath, 'r');
+  const b = Buffer.allocUnsafeSlow(CHUNK);
+  try {
+    for (let i = 1; !state.closed; i++) {
+      const n = readSync(fd, b, 0, CHUNK, null);
+      if (n === 0) return;
+      yield n === CHUNK ? b : b.subarray(0, n);
+      if (i % 16 === 0) await yieldToLoop();
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export function openLayerStream(blobPath: string, mediaType: string): Source {
   compressionOf(mediaType); // refuse unknown media types even when the bytes look fine
   const c = sniff(blobPath);
-  if (c === 'none') return { stream: createReadStream(blobPath, { highWaterMark: CHUNK }) };
-  if (c === 'gzip') return { stream: createReadStream(blobPath, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })) };
+  if (c === 'none') {
+    const state = { closed: false };
+    return { chunks: readPlain(blobPath, state), destroy: () => void (state.closed = true) };
+  }
+  if (c === 'gzip') {
+    const s = createReadStream(blobPath, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }));
+    return { chunks: s, destroy: () => s.destroy() };
+  }
   const child = spawn('zstd', ['-d', '-c', '-q', '--no-progress', blobPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return { stream: child.stdout!, child };
+  return { chunks: child.stdout!, child, destroy: () => child.kill('SIGKILL') };
 }

@@ -46,14 +46,19 @@ interface Node { kind: Kind; symlinkTarget?: string }
 export class LayerTree {
   private readonly nodes = new Map<string, Node>([['', { kind: 'dir' }]]);
 
+  /** Called for each parent directory a name implies but the layer has not listed (yet). */
+  constructor(private readonly onImplied: (dir: string) => void = () => {}) {}
+
   /** Check that every parent of `path` is a directory of this layer; create implied ones. */
   private parents(path: string): void {
     let i = path.indexOf('/');
     while (i !== -1) {
       const p = path.slice(0, i);
       const n = this.nodes.get(p);
-      if (!n) this.nodes.set(p, { kind: 'dir' });
-      else if (n.kind === 'symlink') throw new PolicyError(`${JSON.stringify(path)} goes through the symlink ${JSON.stringify(p)} made earlier in this layer`);
+      if (!n) {
+        this.nodes.set(p, { kind: 'dir' });
+        this.onImplied(p);
+      } else if (n.kind === 'symlink') throw new PolicyError(`${JSON.stringify(path)} goes through the symlink ${JSON.stringify(p)} made earlier in this layer`);
       else if (n.kind !== 'dir') throw new PolicyError(`${JSON.stringify(path)} goes through the non-directory ${JSON.stringify(p)}`);
       i = path.indexOf('/', i + 1);
     }

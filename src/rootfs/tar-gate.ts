@@ -29,7 +29,11 @@ const MAX_META = 1 << 20; // pax / GNU long-name bodies: real ones are a few hun
 const padded = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
 
 export class TarGate {
-  readonly tree = new LayerTree();
+  // Parents a layer implies without listing get an explicit 0755 root:root entry (as containerd
+  // does): left to tar they would be 0777 & ~umask, and in overlay the topmost layer's directory
+  // attributes win — a 0700 /etc from one sloppy layer would break every non-root process.
+  readonly tree = new LayerTree((dir) => this.implied.push(dir));
+  private implied: string[] = [];
   readonly opaqueDirs = new Set<string>();
   entries = 0;
   /** Bytes of regular-file content. */
@@ -48,7 +52,8 @@ export class TarGate {
 
   constructor(private readonly opts: GateOptions) {}
 
-  /** Feed the next piece of the uncompressed stream; returns what GNU tar may see. Throws GateError. */
+  /** Feed the next piece of the uncompressed stream; returns what GNU tar may see (possibly views of
+   *  `chunk`: write them out before reusing it). Throws GateError. */
   feed(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     try {
@@ -184,6 +189,7 @@ export class TarGate {
     const mode = h.mode & 0o7777;
     const xattrs = this.xattrs(pax, path);
     const emit = (typeflag: string, name: string, link = '', dataSize = 0, dev: [number, number] = [0, 0], m = mode): void => {
+      this.flushImplied(out, mtime);
       out.push(...encodeEntry({ typeflag, name, link, size: dataSize, mode: m, uid, gid, mtime, dev, xattrs }));
     };
 
@@ -192,6 +198,7 @@ export class TarGate {
       this.forward = false;
       if (wh.kind === 'opaque') {
         this.tree.markDir(wh.dir);
+        this.flushImplied(out, mtime); // the directory must exist for its opaque xattr, listed or not
         this.opaqueDirs.add(wh.dir);
       } else if (wh.kind === 'whiteout') {
         if (this.tree.kindOf(wh.target) !== undefined) throw new GateError(`whiteout ${JSON.stringify(path)} for a path this layer also contains`);
@@ -246,6 +253,13 @@ export class TarGate {
         emit('6', path);
         return;
     }
+  }
+
+  private flushImplied(out: Buffer[], mtime: number | string): void {
+    for (const dir of this.implied) {
+      out.push(...encodeEntry({ typeflag: '5', name: dir, link: '', size: 0, mode: 0o755, uid: 0, gid: 0, mtime, dev: [0, 0], xattrs: [] }));
+    }
+    this.implied = [];
   }
 
   private xattrs(pax: Map<string, Buffer>, path: string): Array<[string, Buffer]> {

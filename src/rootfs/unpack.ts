@@ -9,14 +9,15 @@
 // contents); node-tar in-process measured 2–12× slower (docs/unpack.md). Safety does not rest on
 // GNU tar: the gate decides what tar may see, and tar's own refusals (no `..`, no leading `/`,
 // delayed symlinks) are a second wall (test/unit/unpack-corpus.test.ts checks both walls apart).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { log } from '../log.js';
 import { trace } from '../trace.js';
 import { inInitialUserNamespace } from '../state/paths.js';
-import { openLayerStream } from './decompress.js';
+import { openLayerStream, type Source } from './decompress.js';
+import { startTar, type TarWriter } from './gnu-tar.js';
 import { GateError, TarGate } from './tar-gate.js';
 import { setXattrBeneath } from './beneath.js';
 import { removeTree } from './remove-tree.js';
@@ -53,7 +54,8 @@ function privileges(): { devices: boolean; keepXattr: (name: string) => boolean 
 
 function prepareDest(destDir: string): void {
   try {
-    mkdirSync(destDir, { mode: 0o755 });
+    mkdirSync(destDir);
+    chmodSync(destDir, 0o755); // not 0777 & ~umask: the top layer's root becomes the container's /
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     if (readdirSync(destDir).length > 0) throw new SkiffError('ELAYER', `unpack target ${destDir} is not empty`, 'this is a bug in skiff: please report it');
@@ -69,46 +71,9 @@ function tarArgs(destDir: string, owners: 'keep' | 'squash'): string[] {
   ];
 }
 
-interface TarProcess { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }> }
-
-function startTar(destDir: string, owners: 'keep' | 'squash'): TarProcess {
-  const args = tarArgs(destDir, owners);
-  trace.step('helper', `tar ${args.join(' ')}`, 'GNU tar writes the entries the gate accepted');
-  const child = spawn('tar', args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C.UTF-8' } });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => {
-    if (stderr.length < 8192) stderr += d;
-  });
-  child.stdin!.on('error', () => {}); // EPIPE when tar dies early: reported through its exit status
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    child.on('error', (e) => resolve({ code: -1, stderr: String(e.message) }));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-  return { child, done };
-}
-
-async function writeAll(tar: TarProcess, bufs: Buffer[]): Promise<void> {
-  const stdin = tar.child.stdin!;
-  if (stdin.destroyed) throw new SkiffError('ELAYER', 'GNU tar stopped reading the layer', 'see the error above');
-  stdin.cork();
-  let ok = true;
-  for (const b of bufs) ok = stdin.write(b) && ok;
-  stdin.uncork();
-  if (ok) return;
-  await new Promise<void>((resolve) => {
-    const fin = (): void => {
-      stdin.off('drain', fin);
-      stdin.off('close', fin);
-      resolve();
-    };
-    stdin.on('drain', fin);
-    stdin.on('close', fin);
-  });
-}
-
-function layerError(e: unknown, blobPath: string): SkiffError {
+function layerError(e: unknown, blobPath: string, tarStderr = ''): SkiffError {
   if (e instanceof SkiffError) return e;
+  if (e instanceof TarGone) return new SkiffError('ELAYER', `GNU tar stopped unpacking ${blobPath}: ${tarStderr.trim().split('\n').slice(-3).join('; ')}`, 'check free space and permissions of the store');
   if (e instanceof GateError) return new SkiffError('ELAYER', `refusing layer ${blobPath}: ${e.message}`, 'the image is malformed or malicious; nothing of this layer was kept', { cause: e });
   return new SkiffError('ELAYER', `cannot unpack layer ${blobPath}: ${(e as Error).message}`, 'the blob may be corrupt: pull the image again', { cause: e });
 }
@@ -118,39 +83,46 @@ export async function unpackLayer(blobPath: string, mediaType: string, destDir: 
   const owners = opts.owners ?? (process.geteuid!() === 0 ? 'keep' : 'squash');
   const priv = privileges();
   const gate = new TarGate({ ...priv, warn: (msg) => log().warn({ layer: blobPath }, msg) });
-  let tar: TarProcess | undefined;
-  let source: ReturnType<typeof openLayerStream> | undefined;
+  let tar: TarWriter | undefined;
+  let source: Source | undefined;
   prepareDest(destDir);
   trace.step('fs', `unpack ${blobPath} → ${destDir}`, 'each layer is unpacked once, then shared read-only as an overlay lowerdir');
   try {
     source = openLayerStream(blobPath, mediaType);
     const decompressor = source.child ? waitHelper(source.child, 'zstd') : undefined;
     decompressor?.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-    tar = startTar(destDir, owners);
+    tar = startTar(tarArgs(destDir, owners));
     const hash = createHash('sha256');
-    for await (const chunk of source.stream as AsyncIterable<Buffer>) {
+    for await (const chunk of source.chunks) {
       hash.update(chunk);
       const out = gate.feed(chunk);
-      if (out.length) await writeAll(tar, out);
+      if (out.length) writeToTar(tar, out);
     }
-    await writeAll(tar, gate.finish());
-    tar.child.stdin!.end();
+    writeToTar(tar, gate.finish());
     if (decompressor) await decompressor;
-    const { code, stderr } = await tar.done;
+    const { code, stderr } = await tar.finish();
     if (code !== 0) throw new SkiffError('ELAYER', `GNU tar failed unpacking ${blobPath}: ${stderr.trim().split('\n').slice(-3).join('; ') || `exit ${code}`}`, 'check free space and permissions of the store');
     for (const dir of gate.opaqueDirs) setXattrBeneath(destDir, dir, 'user.overlay.opaque', Buffer.from('y'));
     return { diffId: `sha256:${hash.digest('hex')}`, entries: gate.entries, bytes: gate.bytes };
   } catch (e) {
-    source?.stream.destroy();
-    source?.child?.kill('SIGKILL');
-    if (tar) {
-      tar.child.kill('SIGKILL');
-      await tar.done;
-    }
+    source?.destroy();
+    const tarStderr = tar ? await tar.kill() : '';
     removeTree(destDir);
-    throw layerError(e, blobPath);
+    throw layerError(e, blobPath, tarStderr);
   }
 }
+
+/** tar gone early (EPIPE): the real reason is in its stderr, which finish() reports. */
+function writeToTar(tar: TarWriter, bufs: Buffer[]): void {
+  try {
+    tar.write(bufs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+    throw new TarGone();
+  }
+}
+
+class TarGone extends Error {}
 
 function waitHelper(child: ChildProcess, name: string): Promise<void> {
   let stderr = '';

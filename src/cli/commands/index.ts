@@ -2,6 +2,12 @@
 // `skiff image ls`. Each register* function only declares flags; the engine code behind a verb is
 // imported when that verb runs, so `skiff ps` never loads the layer unpacker.
 import type { Command } from 'commander';
+import { registerPs } from './ps.js';
+import { registerInspect } from './inspect.js';
+import { registerLogs } from './logs.js';
+import { registerRm } from './rm.js';
+import { registerRename } from './rename.js';
+import { registerContainerPrune } from './container-prune.js';
 import { registerPull } from './pull.js';
 import { registerImages } from './images.js';
 import { registerRmi } from './rmi.js';
@@ -13,13 +19,36 @@ import { registerSave } from './save.js';
 import { registerLoad } from './load.js';
 import { registerLogin } from './login.js';
 import { registerLab } from './lab.js';
+import { registerRun } from './run.js';
+import { registerStats } from './stats.js';
+import { registerCreate } from './create.js';
+import { registerExec } from './exec.js';
+import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
+import { registerDoctor } from './doctor.js';
+import { registerPort } from './port.js';
 
 export function registerAll(program: Command): void {
   const container = program.command('container').description('manage containers');
   const image = program.command('image').description('manage images');
-  void container;
-  void image;
   const groups = { container, image };
+  // Verbs that exist both at the top and under `container`.
+  for (const parent of [program, container]) {
+    registerRun(parent);
+    registerCreate(parent);
+    registerStart(parent);
+    registerStop(parent);
+    registerRestart(parent);
+    registerKill(parent);
+    registerExec(parent);
+  }
+  registerCleanup(container);
+  registerPs(program, groups);
+  registerInspect(program, groups);
+  registerLogs(program, groups);
+  registerRm(program, groups);
+  registerRename(program, groups);
+  registerPort(program, groups);
+  registerContainerPrune(program, groups);
   registerPull(program, groups);
   registerImages(program, groups);
   registerRmi(program, groups);
@@ -31,4 +60,6 @@ export function registerAll(program: Command): void {
   registerLoad(program, groups);
   registerLogin(program);
   registerLab(program);
+  registerStats(program, groups);
+  registerDoctor(program);
 }

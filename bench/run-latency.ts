@@ -1,0 +1,81 @@
+// bench/run-latency: `skiff run --rm diamol/base true` against `crun run` of the same rootfs and
+// `podman run --rm` of the same image, all with no network (lo only) so the comparison is like for
+// like, plus skiff with its default bridge network. Reported two ways (FACTS.md): end to end, and
+// the engine's own work = end to end minus the CLI's start-up (`skiff --version`).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { assertPrivateNetns, interleaved, median, p90, sh, table, timeOnce } from './lib.js';
+
+assertPrivateNetns();
+// crun 1.8 refuses this kind of hybrid host outright ("cgroups in hybrid mode not supported"); in the
+// bench's private mount namespace the empty v2 hierarchy is unmounted, so no contender uses cgroups.
+spawnSync('umount', ['/sys/fs/cgroup/unified'], { stdio: 'ignore' });
+const rounds = Number(process.env.ROUNDS ?? 15);
+const root = resolve(import.meta.dirname, '..');
+const skiff = join(root, 'bin/skiff');
+const lab = join(root, 'rootfs/build/lab/docker.io/diamol/base');
+const work = mkdtempSync('/tmp/skiff-bench-');
+const env = { ...process.env, SKIFF_ROOT: join(work, 'store') };
+try {
+  sh(skiff, ['lab', 'load'], { env });
+  // The same image as an OCI bundle for crun (umoci is the reference unpacker).
+  const bundle = join(work, 'bundle');
+  mkdirSync(bundle);
+  sh('umoci', ['raw', 'unpack', '--image', `${lab}:latest`, join(bundle, 'rootfs')]);
+  sh('crun', ['spec', '--rootless'], { cwd: bundle });
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.process.args = ['true'];
+  spec.process.terminal = false;
+  spec.linux.namespaces = [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
+  delete spec.linux.uidMappings;
+  delete spec.linux.gidMappings;
+  delete spec.linux.resources;
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  sh('skopeo', ['copy', '-q', `oci:${lab}:latest`, 'containers-storage:docker.io/diamol/base:latest']);
+  let n = 0;
+  const series = interleaved(rounds, usable([
+    { name: 'skiff --version (CLI start-up)', run: () => timeOnce(skiff, ['--version'], { env }) },
+    { name: 'skiff run --rm --network none', run: () => timeOnce(skiff, ['run', '--rm', '--network', 'none', 'diamol/base', 'true'], { env }) },
+    { name: 'skiff run --rm (bridge)', run: () => timeOnce(skiff, ['run', '--rm', 'diamol/base', 'true'], { env }) },
+    { name: 'crun run', run: () => timeOnce('crun', ['--cgroup-manager=disabled', 'run', '--bundle', bundle, `bench-${process.pid}-${n++}`]) },
+    { name: 'runc run', run: () => timeOnce('runc', ['run', '--bundle', bundle, `bench-runc-${process.pid}-${n++}`]) },
+    { name: 'podman run --rm --network none', run: () => timeOnce('podman', ['run', '--rm', '--pull', 'never', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--cgroups', 'disabled', 'docker.io/diamol/base:latest', 'true']) },
+  ]));
+  const med = Object.fromEntries(series.map((s) => [s.name, median(s.samples)]));
+  const crun = med['crun run']!;
+  const cli = med['skiff --version (CLI start-up)']!;
+  const rows = [['contender', 'median ms', 'p90 ms', '× crun']];
+  for (const s of series) rows.push([s.name, med[s.name]!.toFixed(1), p90(s.samples).toFixed(1), (med[s.name]! / crun).toFixed(2)]);
+  const engine = med['skiff run --rm --network none']! - cli;
+  const engineBridge = med['skiff run --rm (bridge)']! - cli;
+  rows.push(['skiff engine work (run none − CLI start-up)', engine.toFixed(1), '', (engine / crun).toFixed(2)]);
+  rows.push(['skiff engine work (run bridge − CLI start-up)', engineBridge.toFixed(1), '', (engineBridge / crun).toFixed(2)]);
+  console.log(`run-latency, ${rounds} interleaved rounds, /bin/true in diamol/base\n`);
+  console.log(table(rows));
+  console.log(`\ntarget: skiff engine work ≤ 1.5× crun → ${engine / crun <= 1.5 ? 'met' : 'NOT met'} (${(engine / crun).toFixed(2)}×)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  spawnCleanup();
+}
+
+/** A peer that cannot run on this machine is reported and left out, not allowed to sink the bench. */
+function usable(cs: Array<{ name: string; run: () => number }>): Array<{ name: string; run: () => number }> {
+  return cs.filter((c) => {
+    try {
+      c.run();
+      return true;
+    } catch (e) {
+      console.log(`(left out: ${c.name}: ${(e as Error).message.split('\n')[0]})`);
+      return false;
+    }
+  });
+}
+
+function spawnCleanup(): void {
+  try {
+    sh('podman', ['rmi', '-f', 'docker.io/diamol/base:latest']);
+  } catch {
+    // already gone
+  }
+}

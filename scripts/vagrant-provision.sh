@@ -1,0 +1,61 @@
+#!/bin/sh
+# Provisions the skiff lab VM (see Vagrantfile and docs/vagrant.md). Runs as root inside the guest.
+# Idempotent: `vagrant provision` may run it again.
+#   1. Node.js 20 (Debian 12 ships 18) from NodeSource's apt repository
+#   2. skiff itself: sudo ./scripts/install.sh as the vagrant user
+#   3. cgroup v2: unified hierarchy (Debian 12's default; set on the kernel cmdline only if missing)
+#      and cpu/cpuset/io/memory/pids delegated to users' systemd sessions, for rootless limits
+set -eu
+LAB_USER=${LAB_USER:-vagrant}
+SKIFF_DIR=${SKIFF_DIR:-/home/$LAB_USER/skiff}
+export DEBIAN_FRONTEND=noninteractive
+
+echo "==> base packages"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends ca-certificates curl gnupg rsync git
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major)" -lt 20 ]; then
+  echo "==> Node.js 20 (NodeSource)"
+  install -d -m 0755 /etc/apt/keyrings
+  curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /etc/apt/keyrings/nodesource.gpg
+  echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main" >/etc/apt/sources.list.d/nodesource.list
+  apt-get update -qq
+  apt-get install -y -qq nodejs
+fi
+
+echo "==> skiff"
+cd "$SKIFF_DIR"
+SUDO_USER=$LAB_USER ./scripts/install.sh
+
+echo "==> cgroup v2"
+reboot_needed=""
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+  echo "unified cgroup v2 hierarchy already mounted on /sys/fs/cgroup"
+elif ! grep -q 'systemd.unified_cgroup_hierarchy=1' /etc/default/grub; then
+  sed -i 's/^GRUB_CMDLINE_LINUX="\(.*\)"/GRUB_CMDLINE_LINUX="\1 systemd.unified_cgroup_hierarchy=1"/' /etc/default/grub
+  update-grub
+  reboot_needed=1
+else
+  reboot_needed=1
+fi
+
+# systemd gives a user's session (user@UID.service) only the pids controller by default; rootless
+# --memory/--cpus need the others delegated too.
+install -d -m 0755 /etc/systemd/system/user@.service.d
+cat >/etc/systemd/system/user@.service.d/delegate.conf <<'CONF'
+[Service]
+Delegate=cpu cpuset io memory pids
+CONF
+systemctl daemon-reload
+
+cat <<MSG
+
+skiff is installed. $( [ -n "$reboot_needed" ] && echo "Run \`vagrant reload\` first: the kernel command line changed (cgroup v2)." )
+Try the chapter's first command:
+
+  vagrant ssh
+  skiff container run diamol/ch02-hello-diamol
+
+Check the machine any time with: skiff doctor
+MSG

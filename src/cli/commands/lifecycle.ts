@@ -1,0 +1,76 @@
+// start, stop, kill, restart: the verbs that change whether a container's process runs.
+import type { Command } from 'commander';
+
+async function each(refs: string[], fn: (ref: string) => Promise<string | void>): Promise<void> {
+  const { reportError } = await import('../report.js');
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      await fn(ref);
+      process.stdout.write(ref + '\n');
+    } catch (e) {
+      reportError(e);
+      failed = true;
+    }
+  }
+  if (failed) process.exitCode = 1;
+}
+
+export function registerStart(parent: Command): void {
+  parent.command('start').description('start one or more stopped containers')
+    .argument('<container...>').option('-a, --attach', 'attach STDOUT/STDERR and forward signals').option('-i, --interactive', 'attach STDIN')
+    .action(async (refs: string[], f: { attach?: boolean; interactive?: boolean }) => {
+      const { startExisting } = await import('../../engine/lifecycle.js');
+      if (f.attach || f.interactive) {
+        const r = await startExisting(refs[0]!, true);
+        process.exitCode = r.exitCode ?? 0;
+        return;
+      }
+      await each(refs, async (ref) => void (await startExisting(ref, false)));
+    });
+}
+
+export function registerStop(parent: Command): void {
+  parent.command('stop').description('stop one or more running containers')
+    .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10').option('-s, --signal <signal>', 'signal to send', 'TERM')
+    .action(async (refs: string[], f: { time: string; signal: string }) => {
+      const { stopContainer } = await import('../../engine/lifecycle.js');
+      const t = Number(f.time);
+      if (!Number.isInteger(t) || t < 0) {
+        const { SkiffError } = await import('../../errors.js');
+        throw new SkiffError('EUSAGE', `invalid timeout: ${f.time}`, 'give whole seconds, e.g. -t 5');
+      }
+      await each(refs, (ref) => stopContainer(ref, t, f.signal));
+    });
+}
+
+export function registerRestart(parent: Command): void {
+  parent.command('restart').description('restart one or more containers')
+    .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10')
+    .action(async (refs: string[], f: { time: string }) => {
+      const { stopContainer, startExisting } = await import('../../engine/lifecycle.js');
+      await each(refs, async (ref) => {
+        await stopContainer(ref, Number(f.time));
+        await startExisting(ref, false);
+      });
+    });
+}
+
+export function registerKill(parent: Command): void {
+  parent.command('kill').description('kill one or more running containers')
+    .argument('<container...>').option('-s, --signal <signal>', 'signal to send', 'KILL')
+    .action(async (refs: string[], f: { signal: string }) => {
+      const { killContainer } = await import('../../engine/lifecycle.js');
+      await each(refs, (ref) => killContainer(ref, f.signal));
+    });
+}
+
+/** Run by skiff-runtime when a detached container's process has ended. */
+export function registerCleanup(container: Command): void {
+  container.command('cleanup', { hidden: true }).argument('<id>')
+    .action(async (id: string) => {
+      const { finishContainer } = await import('../../engine/run.js');
+      const { resolveContainer } = await import('../../state/containers.js');
+      await finishContainer(resolveContainer(id));
+    });
+}

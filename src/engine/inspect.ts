@@ -1,0 +1,110 @@
+// `skiff inspect`: Docker's ContainerJSON shape, in Docker's field order, built from the record.
+import { loadContainer } from '../state/liveness.js';
+import { containerDir, logPath, resolveContainer } from '../state/containers.js';
+import type { ContainerRecord } from '../state/container-record.js';
+import { compileTemplate, parseFormat } from '../cli/format/template.js';
+import { alignTabs } from '../cli/format/table.js';
+import { join } from 'node:path';
+
+/** Docker's "Mounts" entries for -v HOST:CTR[:ro] binds. */
+function mounts(binds: string[]): object[] {
+  return binds.map((b) => {
+    const [src = '', dst = '', mode = ''] = b.split(':');
+    const bind = src.startsWith('/');
+    return {
+      Type: bind ? 'bind' : 'volume',
+      ...(bind ? {} : { Name: src }),
+      Source: src,
+      Destination: dst,
+      Mode: mode,
+      RW: !mode.split(',').includes('ro'),
+      Propagation: bind ? 'rprivate' : '',
+    };
+  });
+}
+
+export function inspectObject(r: ContainerRecord): Record<string, unknown> {
+  const { config: c, state: s } = r;
+  const ns = s.NetworkSettings;
+  const networkName = c.HostConfig.NetworkMode === 'default' || !c.HostConfig.NetworkMode ? 'bridge' : c.HostConfig.NetworkMode;
+  return {
+    Id: c.Id,
+    Created: c.Created,
+    Path: c.Path,
+    Args: c.Args,
+    State: {
+      Status: s.Status,
+      Running: s.Status === 'running' || s.Status === 'paused' || s.Status === 'restarting',
+      Paused: s.Status === 'paused',
+      Restarting: s.Status === 'restarting',
+      OOMKilled: s.OOMKilled,
+      Dead: s.Status === 'dead',
+      Pid: s.Pid,
+      ExitCode: s.ExitCode,
+      Error: s.Error,
+      StartedAt: s.StartedAt,
+      FinishedAt: s.FinishedAt,
+    },
+    Image: c.Image,
+    ResolvConfPath: join(containerDir(c.Id), 'resolv.conf'),
+    HostnamePath: join(containerDir(c.Id), 'hostname'),
+    HostsPath: join(containerDir(c.Id), 'hosts'),
+    LogPath: logPath(c.Id),
+    Name: `/${c.Name}`,
+    RestartCount: 0,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: { ...c.HostConfig, LogConfig: { Type: 'json-file', Config: {} } },
+    GraphDriver: {
+      Data: {
+        LowerDir: c.Rootfs.lowerDirs.join(':'),
+        MergedDir: join(containerDir(c.Id), 'merged'),
+        UpperDir: c.Rootfs.upperDir,
+        WorkDir: c.Rootfs.workDir,
+      },
+      Name: 'overlay2',
+    },
+    Mounts: mounts(c.HostConfig.Binds ?? []),
+    Config: c.Config,
+    NetworkSettings: {
+      Ports: ns.Ports,
+      Gateway: ns.Gateway,
+      IPAddress: ns.IPAddress,
+      IPPrefixLen: ns.IPPrefixLen,
+      MacAddress: ns.MacAddress,
+      Networks: {
+        [networkName]: { Gateway: ns.Gateway, IPAddress: ns.IPAddress, IPPrefixLen: ns.IPPrefixLen, MacAddress: ns.MacAddress },
+      },
+    },
+  };
+}
+
+/** Go's json.MarshalIndent: four spaces, and <, >, & escaped as it does. */
+export function dockerJson(value: unknown): string {
+  return JSON.stringify(value, null, 4).replace(/[<>&]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`);
+}
+
+export interface InspectResult { stdout: string; missing: string[] }
+
+/** Inspect each reference; unknown ones are collected (Docker prints the rest, then fails). */
+export async function inspectText(refs: string[], format?: string): Promise<InspectResult> {
+  const found: Record<string, unknown>[] = [];
+  const missing: string[] = [];
+  for (const ref of refs) {
+    try {
+      found.push(inspectObject(await loadContainer(resolveContainer(ref))));
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOCONTAINER') throw e;
+      missing.push(ref);
+    }
+  }
+  if (format === undefined || format === '') return { stdout: `${dockerJson(found)}\n`, missing };
+  const spec = parseFormat(format === 'json' ? '{{json .}}' : format);
+  const tpl = compileTemplate(spec.body, { missing: 'novalue' });
+  const lines = found.map((o) => tpl.render(o));
+  return { stdout: spec.table ? alignTabs(lines) : lines.map((l) => `${l}\n`).join(''), missing };
+}

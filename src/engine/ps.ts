@@ -1,0 +1,147 @@
+// `skiff ps`: the container list as Docker prints it — rows built like docker/cli's
+// ContainerContext (every field a string), Docker's filters, the default table or a --format template.
+import { listContainers } from '../state/liveness.js';
+import { parseIsoMs, type ContainerRecord, type ContainerStatus, type PortBinding } from '../state/container-record.js';
+import { ago, statusText } from '../cli/format/duration.js';
+import { commandColumn, shortId } from '../cli/format/truncate.js';
+import { alignTabs } from '../cli/format/table.js';
+import { compileTemplate, parseFormat } from '../cli/format/template.js';
+import { SkiffError } from '../errors.js';
+
+export interface PsOptions {
+  all?: boolean;
+  quiet?: boolean;
+  noTrunc?: boolean;
+  filters?: string[];
+  format?: string;
+  last?: number;
+  latest?: boolean;
+}
+
+export const DEFAULT_PS_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+
+/** What `{{.Field}}` sees for one container, and the header each field gets in a table. */
+export interface PsRow {
+  ID: string; Image: string; Command: string; CreatedAt: string; RunningFor: string; Ports: string;
+  State: string; Status: string; Size: string; Names: string; Labels: string; Mounts: string; Networks: string; LocalVolumes: string;
+}
+
+const HEADERS: PsRow = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
+  State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS', LocalVolumes: 'LOCAL VOLUMES',
+};
+
+const STATUSES: ContainerStatus[] = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+/** Go's time.Time.String() in the local zone: `2026-11-25 12:00:00 +0000 UTC`. */
+function goTimeString(iso: string): string {
+  const d = new Date(parseIsoMs(iso));
+  const off = -d.getTimezoneOffset();
+  const local = new Date(d.getTime() + off * 60_000).toISOString();
+  const sign = off < 0 ? '-' : '+';
+  const hhmm = `${String(Math.trunc(Math.abs(off) / 60)).padStart(2, '0')}${String(Math.abs(off) % 60).padStart(2, '0')}`;
+  const zone = off === 0 ? 'UTC' : new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return `${local.slice(0, 10)} ${local.slice(11, 19)} ${sign}${hhmm} ${zone}`;
+}
+
+/** docker/cli DisplayablePorts, one entry per binding: `0.0.0.0:8088->80/tcp`, or `80/tcp` when only exposed. */
+export function displayPorts(ports: Record<string, PortBinding[] | null>): string {
+  const out: { key: string; text: string }[] = [];
+  for (const [spec, bindings] of Object.entries(ports)) {
+    const [num, proto = 'tcp'] = spec.split('/');
+    if (!bindings || bindings.length === 0) out.push({ key: `${num!.padStart(5, '0')}`, text: `${num}/${proto}` });
+    else for (const b of bindings) {
+      const ip = b.HostIp || '0.0.0.0';
+      const host = ip.includes(':') ? `[${ip}]` : ip;
+      out.push({ key: `${num!.padStart(5, '0')}${ip}`, text: `${host}:${b.HostPort}->${num}/${proto}` });
+    }
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((p) => p.text).join(', ');
+}
+
+/** Strip a digest from the reference the user gave, as ps does unless --no-trunc. */
+function imageColumn(r: ContainerRecord, trunc: boolean): string {
+  const ref = r.config.ImageRef || r.config.Image;
+  if (!ref) return '<no image>';
+  if (!trunc) return ref;
+  if (/^sha256:[0-9a-f]{64}$/.test(ref)) return shortId(ref);
+  return ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : ref;
+}
+
+export function psRow(r: ContainerRecord, trunc: boolean, now = Date.now()): PsRow {
+  const labels = r.config.Config.Labels ?? {};
+  return {
+    ID: trunc ? shortId(r.config.Id) : r.config.Id,
+    Image: imageColumn(r, trunc),
+    Command: commandColumn(r.config.Path, r.config.Args, trunc),
+    CreatedAt: goTimeString(r.config.Created),
+    RunningFor: ago(r.config.Created, now),
+    Ports: displayPorts(r.state.NetworkSettings?.Ports ?? {}),
+    State: r.state.Status,
+    Status: statusText(r.state, now),
+    Size: '0B',
+    Names: r.config.Name,
+    Labels: Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(','),
+    Mounts: (r.config.HostConfig.Binds ?? []).map((b) => b.split(':')[0]!).join(','),
+    Networks: r.config.HostConfig.NetworkMode === 'default' ? 'bridge' : r.config.HostConfig.NetworkMode || 'bridge',
+    LocalVolumes: '0',
+  };
+}
+
+type Filter = (r: ContainerRecord) => boolean;
+
+/** Docker's filters: values of one key are OR-ed, different keys AND-ed. */
+function parseFilters(specs: string[]): { test: Filter; impliesAll: boolean } {
+  const byKey = new Map<string, string[]>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new SkiffError('EUSAGE', `bad format of filter (expected name=value)`, `write it as -f status=exited`);
+    const key = spec.slice(0, eq).toLowerCase();
+    byKey.set(key, [...(byKey.get(key) ?? []), spec.slice(eq + 1)]);
+  }
+  const tests: Filter[] = [];
+  for (const [key, values] of byKey) {
+    if (key === 'status') {
+      for (const v of values) if (!STATUSES.includes(v as ContainerStatus)) {
+        throw new SkiffError('EUSAGE', `invalid filter 'status=${v}'`, `use one of: ${STATUSES.join(', ')}`);
+      }
+      tests.push((r) => values.includes(r.state.Status));
+    } else if (key === 'name') {
+      const res = values.map((v) => new RegExp(v.replace(/^\//, '')));
+      tests.push((r) => res.some((re) => re.test(r.config.Name)));
+    } else if (key === 'id') tests.push((r) => values.some((v) => r.config.Id.startsWith(v)));
+    else if (key === 'exited') tests.push((r) => r.state.Status === 'exited' && values.some((v) => Number(v) === r.state.ExitCode));
+    else if (key === 'label') {
+      tests.push((r) => values.every((v) => {
+        const [k, val] = v.split('=', 2) as [string, string | undefined];
+        const have = r.config.Config.Labels?.[k];
+        return have !== undefined && (val === undefined || have === val);
+      }));
+    } else if (key === 'ancestor') tests.push((r) => values.some((v) => r.config.ImageRef === v || r.config.Image === v || r.config.Image.startsWith(`sha256:${v}`)));
+    else throw new SkiffError('EUSAGE', `invalid filter '${key}'`, 'supported filters: status, name, id, exited, label, ancestor');
+  }
+  return { test: (r) => tests.every((t) => t(r)), impliesAll: byKey.has('status') || byKey.has('exited') };
+}
+
+/** The text `skiff ps` prints. */
+export async function psText(opts: PsOptions, now = Date.now()): Promise<string> {
+  const { test, impliesAll } = parseFilters(opts.filters ?? []);
+  const last = opts.latest ? 1 : opts.last ?? -1;
+  const all = opts.all || impliesAll || last > 0;
+  let records = (await listContainers()).filter((r) => (all || r.state.Status === 'running' || r.state.Status === 'paused' || r.state.Status === 'restarting') && test(r));
+  if (last > 0) records = records.slice(0, last);
+  const trunc = !opts.noTrunc;
+  let format = opts.format || (opts.quiet ? '{{.ID}}' : DEFAULT_PS_FORMAT);
+  if (format === 'json') format = '{{json .}}';
+  if (format === 'table') format = DEFAULT_PS_FORMAT;
+  const spec = parseFormat(format);
+  const tpl = compileTemplate(spec.body, { missing: 'error' });
+  const lines = records.map((r) => tpl.render(sortedRow(psRow(r, trunc, now))));
+  if (!spec.table) return lines.map((l) => l + '\n').join('');
+  return alignTabs([tpl.render(HEADERS), ...lines]);
+}
+
+/** `{{json .}}` prints the row's keys sorted, as Go marshals a map. */
+function sortedRow(row: PsRow): PsRow {
+  return Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))) as unknown as PsRow;
+}

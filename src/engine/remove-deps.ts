@@ -1,0 +1,58 @@
+// What `rm` and `container prune` need from the rest of the engine, in one place. The defaults
+// below cover what the state store alone can do; when the launcher lands, point `stop` at the real
+// stop verb and extend `release` to free network, cgroup and mounts.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessAlive } from '../state/process-identity.js';
+import { readState, withContainerLock, writeStateLocked } from '../state/containers.js';
+import { exitedState, isContainerProcessAlive } from '../state/liveness.js';
+import { expectsProcess, nowIso } from '../state/container-record.js';
+import { SkiffError } from '../errors.js';
+
+export interface RemoveDeps {
+  /** Stop a running container for `rm -f` (the process is gone and the state says exited afterwards). */
+  stop(id: string): Promise<void>;
+  /** Free what the container holds outside its state directory, before the directory goes. */
+  release(id: string): Promise<void>;
+}
+
+function signal(pid: number, start: string | undefined, sig: NodeJS.Signals): void {
+  // Signal only the very process recorded (pid and start time): never a stranger that reused the pid.
+  if (pid > 0 && isProcessAlive(pid, start)) {
+    try {
+      process.kill(pid, sig);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
+/** SIGKILL the recorded process and shim, wait until both are gone, record exit 137 (128 + SIGKILL). */
+export async function killRecordedProcesses(id: string, timeoutMs = 10_000): Promise<void> {
+  const s = readState(id);
+  if (!expectsProcess(s)) return;
+  signal(s.Pid, s.PidStart, 'SIGKILL');
+  signal(s.ShimPid, s.ShimPidStart, 'SIGKILL');
+  const deadline = Date.now() + timeoutMs;
+  while (isContainerProcessAlive(s)) {
+    if (Date.now() > deadline) throw new SkiffError('ESTATE', `container ${id} did not die after SIGKILL`, 'check `ps` on the host for its process; it may be stuck in the kernel (D state)');
+    await sleep(20);
+  }
+  await withContainerLock(id, () => {
+    const now = readState(id);
+    if (!expectsProcess(now)) return;
+    // A shim killed with its container cannot write the exit file; the status is SIGKILL's.
+    const exited = exitedState(id, now);
+    writeStateLocked(id, exited.Error === 'shim died' ? { ...exited, ExitCode: 137, Error: '', FinishedAt: nowIso() } : exited);
+  });
+}
+
+export const defaultRemoveDeps: RemoveDeps = {
+  stop: (id) => killRecordedProcesses(id),
+  // The rootfs upper/work dirs live inside the container directory; network and cgroup do not.
+  release: async (id) => {
+    const { releaseNetwork } = await import('../network/index.js');
+    const { removeContainerCgroup } = await import('../cgroups/index.js');
+    await releaseNetwork(id);
+    await removeContainerCgroup(id);
+  },
+};

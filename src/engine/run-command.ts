@@ -1,0 +1,75 @@
+// From `skiff run` flags to a running container: validate the flags, make sure the image is here
+// (pulling it with Docker's messages when it is not), create the container, start it.
+import { readFileSync } from 'node:fs';
+import { SkiffError } from '../errors.js';
+import { trace } from '../trace.js';
+import type { RunFlags } from '../cli/commands/run-options.js';
+import { createFromRequest, startContainer, type RunRequest } from './run.js';
+
+export async function requestFromFlags(image: string, command: string[], f: RunFlags): Promise<RunRequest> {
+  const network = f.network ?? 'bridge';
+  if (network !== 'bridge' && network !== 'host' && network !== 'none') {
+    throw new SkiffError('EUSAGE', `network ${network} not found`, 'use --network bridge, host or none');
+  }
+  const pull = f.pull ?? 'missing';
+  if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new SkiffError('EUSAGE', `invalid pull option: '${pull}'`, 'use --pull always, missing or never');
+  if (f.restart && f.restart !== 'no') throw new SkiffError('EUSAGE', `restart policy ${f.restart} is not supported by skiff yet`, 'use --restart no (the default)');
+  if (f.init) throw new SkiffError('EUSAGE', '--init is not supported by skiff yet', 'run without --init');
+  if (f.rm && f.restart && f.restart !== 'no') throw new SkiffError('EUSAGE', 'conflicting options: cannot specify both --restart and --rm', 'choose one');
+  const env = [...(f.envFile ?? []).flatMap(readEnvFile), ...(f.env ?? [])];
+  const { parseLimits } = await import('../cgroups/index.js');
+  const limits = parseLimits({ memory: f.memory, memorySwap: f.memorySwap, cpus: f.cpus, cpuShares: f.cpuShares, pidsLimit: f.pidsLimit, cpusetCpus: f.cpusetCpus });
+  return {
+    image, command, name: f.name, rm: !!f.rm, detach: !!f.detach, tty: !!f.tty, interactive: !!f.interactive, env,
+    workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: f.volume ?? [],
+    publish: f.publish ?? [], publishAll: !!f.publishAll, network, limits, pull, platform: f.platform,
+  };
+}
+
+function readEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new SkiffError('EUSAGE', `open ${path}: no such file or directory`, 'check the --env-file path');
+  }
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+}
+
+export async function prepareImage(req: RunRequest) {
+  const { ensureImage } = await import('../image/ensure.js');
+  return ensureImage(req.image, { pull: req.pull, platform: req.platform, out: (line: string) => process.stderr.write(line + '\n') });
+}
+
+export async function runCommand(image: string, command: string[], flags: RunFlags): Promise<number> {
+  const req = await requestFromFlags(image, command, flags);
+  if (req.tty && !req.detach && !process.stdin.isTTY) {
+    throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -t, or run skiff from a terminal');
+  }
+  trace.step('engine', `looking up image ${req.image}`);
+  const img = await prepareImage(req);
+  trace.step('engine', `image ${img.ref} is ${img.id.slice(7, 19)}, ${img.layerDirs.length} layers unpacked`);
+  const config = await createFromRequest(req, img);
+  trace.step('engine', `container ${config.Id.slice(0, 12)} created as ${config.Name}`);
+  if (req.detach) {
+    await startContainer(config.Id, { attach: false, trace: trace.enabled }).catch(async (e) => {
+      await discard(config.Id);
+      throw e;
+    });
+    process.stdout.write(config.Id + '\n');
+    return 0;
+  }
+  try {
+    return (await startContainer(config.Id, { attach: true, trace: trace.enabled })) ?? 0;
+  } catch (e) {
+    // A container that never started leaves nothing behind (Docker would keep it as Created; a half-made
+    // container is exactly what the user cannot clean up by intuition).
+    await discard(config.Id);
+    throw e;
+  }
+}
+
+async function discard(id: string): Promise<void> {
+  const { removeContainerFiles } = await import('./run.js');
+  await removeContainerFiles(id).catch(() => {});
+}

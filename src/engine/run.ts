@@ -1,0 +1,234 @@
+// `skiff run` and `skiff create`/`start`: image → container record → rootfs dirs → cgroup → network →
+// launch plan → process → state. Whatever was made is undone in reverse order when a step fails, so a
+// bad run leaves no record, directory, cgroup, address or rule behind.
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SkiffError } from '../errors.js';
+import { trace } from '../trace.js';
+import { storePaths } from '../state/paths.js';
+import { createContainer, deleteContainerRecord, exitFilePath, logPath, readConfig, updateState } from '../state/containers.js';
+import { nowIso, type ContainerConfig } from '../state/container-record.js';
+import { buildContainerPlan, type BindSpec } from '../spawn/container-plan.js';
+import { launch } from '../spawn/launch.js';
+import { procStartTime } from '../rootless/engine-ns.js';
+import { processSpec } from './process-spec.js';
+import { resolveUser } from './user-lookup.js';
+import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';
+import { cliInvocation } from './self.js';
+import type { Limits } from '../cgroups/index.js';
+import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
+
+export interface RunRequest {
+  image: string;
+  command: string[];
+  name?: string;
+  rm: boolean;
+  detach: boolean;
+  tty: boolean;
+  interactive: boolean;
+  env: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  hostname?: string;
+  volumes: string[];
+  publish: string[];
+  publishAll: boolean;
+  network: 'bridge' | 'host' | 'none';
+  limits: Limits;
+  pull: 'missing' | 'always' | 'never';
+  platform?: string;
+}
+
+export interface ImageForRun {
+  id: string;
+  ref: string;
+  config: { config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string; User?: string; ExposedPorts?: Record<string, object>; Labels?: Record<string, string> | null } };
+  layerDirs: string[];
+}
+
+/** Create the container's record and directories; nothing runs yet. */
+export async function createFromRequest(req: RunRequest, image: ImageForRun): Promise<ContainerConfig> {
+  const img = image.config.config ?? {};
+  const binds = req.volumes.map(parseVolume);
+  const { parsePortSpec, publishAllSpecs } = await import('../network/port-spec.js');
+  const ports = [...req.publish.map(parsePortSpec), ...(req.publishAll ? publishAllSpecs(img.ExposedPorts) : [])];
+  const rec = await createContainer({
+    Name: req.name,
+    Path: '', Args: [],
+    Image: image.id, ImageRef: req.image,
+    Config: {
+      Hostname: req.hostname ?? '', User: req.user ?? img.User ?? '', Env: req.env, Cmd: req.command.length ? req.command : img.Cmd ?? null,
+      Entrypoint: req.entrypoint !== undefined ? (req.entrypoint ? [req.entrypoint] : null) : img.Entrypoint ?? null,
+      WorkingDir: req.workdir ?? img.WorkingDir ?? '', Tty: req.tty, OpenStdin: req.interactive, AttachStdin: req.interactive,
+      AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: img.Labels ?? {}, ExposedPorts: img.ExposedPorts ?? {}, Image: req.image,
+    },
+    HostConfig: {
+      AutoRemove: req.rm, Binds: req.volumes, PortBindings: toPortBindings(ports), NetworkMode: req.network,
+      Memory: req.limits.memory ?? 0, MemorySwap: req.limits.memorySwap ?? 0, NanoCpus: req.limits.nanoCpus ?? 0,
+      CpuShares: req.limits.cpuShares ?? 0, PidsLimit: req.limits.pidsLimit ?? 0, CpusetCpus: req.limits.cpusetCpus ?? '',
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Init: false,
+    },
+    Rootfs: { lowerDirs: image.layerDirs, upperDir: '', workDir: '' },
+  });
+  const id = rec.config.Id;
+  try {
+    const hostname = req.hostname ?? id.slice(0, 12);
+    const proc = processSpec(img, { command: req.command, entrypoint: req.entrypoint, env: req.env, workdir: req.workdir, user: req.user, tty: req.tty, hostname });
+    const user = resolveUser(proc.user, image.layerDirs);
+    if (!proc.env.some((e) => e.startsWith('HOME='))) proc.env.push(`HOME=${user.home}`);
+    const dir = join(storePaths().containers, id);
+    const upperDir = join(dir, 'upper'), workDir = join(dir, 'work');
+    // The upper dir's mode becomes the mode of the container's "/": 0755 as in every image.
+    mkdirSync(upperDir, { recursive: true, mode: 0o755 });
+    for (const d of [workDir, join(dir, 'rootfs')]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    trace.step('fs', `mkdir ${upperDir} ${workDir}`, 'the container\'s private writable layer');
+    const config: ContainerConfig = {
+      ...rec.config,
+      Path: proc.args[0]!, Args: proc.args.slice(1),
+      Config: { ...rec.config.Config, Hostname: hostname, Env: proc.env, WorkingDir: proc.cwd, User: proc.user },
+      Rootfs: { lowerDirs: image.layerDirs, upperDir, workDir },
+    };
+    const { writeJsonAtomic } = await import('../state/atomic.js');
+    writeJsonAtomic(join(dir, 'config.json'), config);
+    void binds;
+    return config;
+  } catch (e) {
+    await deleteContainerRecord(id).catch(() => {});
+    rmSync(join(storePaths().containers, id), { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export interface StartOptions { attach: boolean; trace: boolean }
+
+/**
+ * Start a created container. Attached: resolves with its exit code when it ends. Detached: resolves
+ * once it runs; skiff-runtime stays behind as its supervisor (logs, exit file, cleanup).
+ */
+export async function startContainer(id: string, opts: StartOptions): Promise<number | undefined> {
+  const c = readConfig(id);
+  const paths = storePaths();
+  const dir = join(paths.containers, id);
+  const maps = containerIdMaps();
+  const user = resolveUser(c.Config.User, c.Rootfs.lowerDirs);
+  if (user.uid >= maps.uids || user.gid >= maps.gids) {
+    throw new SkiffError('EUSERNS', `user ${c.Config.User} (uid ${user.uid}) is outside the ids this engine can map (0–${maps.uids - 1})`,
+      'give your user a subordinate id range in /etc/subuid and /etc/subgid (skiff doctor shows how)');
+  }
+  const undo: Array<() => Promise<void>> = [];
+  try {
+    const { createContainerCgroup, removeContainerCgroup } = await import('../cgroups/index.js');
+    const limits: Limits = {
+      memory: c.HostConfig.Memory || undefined, memorySwap: c.HostConfig.MemorySwap || undefined, nanoCpus: c.HostConfig.NanoCpus || undefined,
+      cpuShares: c.HostConfig.CpuShares || undefined, pidsLimit: c.HostConfig.PidsLimit || undefined, cpusetCpus: c.HostConfig.CpusetCpus || undefined,
+    };
+    const cgroupDir = await createContainerCgroup(id, limits);
+    if (cgroupDir) undo.push(() => removeContainerCgroup(id));
+    const net = await import('../network/index.js');
+    const mode = c.HostConfig.NetworkMode === 'host' ? 'host' : c.HostConfig.NetworkMode === 'none' ? 'none' : 'bridge';
+    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode, ports: fromPortBindings(c.HostConfig.PortBindings) });
+    undo.push(() => net.releaseNetwork(id));
+    const binds: BindSpec[] = [
+      { source: prepared.files.hosts, target: '/etc/hosts', readonly: false, kind: 'file' },
+      { source: prepared.files.hostname, target: '/etc/hostname', readonly: false, kind: 'file' },
+      { source: prepared.files.resolvConf, target: '/etc/resolv.conf', readonly: false, kind: 'file' },
+      ...c.HostConfig.Binds.map(parseVolume),
+    ];
+    const detached = !opts.attach;
+    const cleanupCmd = [...cliInvocation(), 'container', 'cleanup', id];
+    const plan = buildContainerPlan({
+      id, hostname: c.Config.Hostname,
+      rootfs: { layersDir: paths.layers, lowerDirs: c.Rootfs.lowerDirs, upperDir: c.Rootfs.upperDir, workDir: c.Rootfs.workDir, mountPoint: join(dir, 'rootfs'), volatile: c.HostConfig.AutoRemove },
+      process: { args: [c.Path, ...c.Args], env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: envPath(c.Config.Env) },
+      idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
+      network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
+      waitForGo: mode === 'bridge',
+      supervise: detached
+        ? { logPipes: !c.Config.Tty, logPath: logPath(id), exitFile: exitFilePath(id), exitCmd: cleanupCmd }
+        : { logPipes: false, exitFile: exitFilePath(id) },
+      trace: opts.trace,
+    });
+    rmSync(exitFilePath(id), { force: true });
+    let live = prepared.ports;
+    const onPid = async (pid: number) => {
+      if (mode !== 'bridge') return;
+      await net.connectNetwork(id, `/proc/${pid}/ns/net`);
+      live = await net.containerPorts(id);
+    };
+    const markRunning = (pid: number, shimPid: number) => updateState(id, (s) => ({
+      ...s, Status: 'running', Running: true, Pid: pid, PidStart: procStartTime(pid), ShimPid: shimPid, ShimPidStart: procStartTime(shimPid),
+      StartedAt: nowIso(), FinishedAt: '0001-01-01T00:00:00Z', ExitCode: 0, Error: '', CgroupPath: cgroupDir,
+      NetworkSettings: { IPAddress: prepared.ip ?? '', Gateway: prepared.gateway ?? '', IPPrefixLen: prepared.prefixLen ?? 0, MacAddress: prepared.mac ?? '', Ports: portsForState(c.Config.ExposedPorts, live) },
+    }));
+    if (detached) {
+      const r = await launch(plan, { stdio: 'ignore', detached: true, onPid });
+      await markRunning(r.pid, r.runtimePid);
+      return undefined;
+    }
+    const ignore = () => {};
+    const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+    // Ctrl-C belongs to the container now: skiff-runtime forwards it, this process waits for the end.
+    for (const s of sigs) process.on(s, ignore);
+    const raw = c.Config.Tty && process.stdin.isTTY;
+    if (raw) process.stdin.setRawMode(true);
+    let result;
+    try {
+      result = await launch(plan, { onPid, onExec: (pid) => void markRunning(pid, process.pid).catch(() => {}) });
+    } finally {
+      if (raw) process.stdin.setRawMode(false);
+      for (const s of sigs) process.off(s, ignore);
+    }
+    await finishContainer(id);
+    return result.exitCode;
+  } catch (e) {
+    for (const u of undo.reverse()) await u().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * After the container's process ended: record the exit, release network and cgroup, and remove the
+ * container when it was started with --rm. Called in-process for attached runs, and by skiff-runtime
+ * (as `skiff container cleanup ID`) for detached ones. Idempotent.
+ */
+export async function finishContainer(id: string): Promise<void> {
+  const { readExitFile, isContainerProcessAlive } = await import('../state/liveness.js');
+  const { readState } = await import('../state/containers.js');
+  const now = readState(id);
+  // A late cleanup of an earlier run must not tear down the network and cgroup of a newer one.
+  if (now.Running && now.Pid > 0 && isContainerProcessAlive({ ...now, ShimPid: 0 })) return;
+  const exit = readExitFile(id);
+  const { removeContainerCgroup, readCgroupStats } = await import('../cgroups/index.js');
+  // Docker's State.OOMKilled: the kernel's OOM killer acted inside the container's cgroup.
+  const oomKills = await readCgroupStats(id).then((st) => st.oomKills ?? 0, () => 0);
+  await updateState(id, (s) => ({
+    ...s, Status: 'exited', Running: false, Pid: 0, ShimPid: 0, OOMKilled: oomKills > 0,
+    ExitCode: exit?.exitCode ?? s.ExitCode, FinishedAt: exit?.finishedAt ?? nowIso(),
+  }));
+  const net = await import('../network/index.js');
+  await net.releaseNetwork(id).catch(() => {});
+  await removeContainerCgroup(id).catch(() => {});
+  if (readConfig(id).HostConfig.AutoRemove) await removeContainerFiles(id);
+}
+
+export async function removeContainerFiles(id: string): Promise<void> {
+  await deleteContainerRecord(id);
+  rmSync(join(storePaths().containers, id), { recursive: true, force: true });
+}
+
+function envPath(env: string[]): string {
+  return env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+}
+
+function parseVolume(v: string): BindSpec {
+  const parts = v.split(':');
+  const [source, target, mode] = parts;
+  if (!source || !target || parts.length > 3 || !source.startsWith('/') || !target.startsWith('/')) {
+    throw new SkiffError('EUSAGE', `invalid volume specification: '${v}'`, 'use -v /host/path:/container/path[:ro]');
+  }
+  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new SkiffError('EUSAGE', `invalid mode: ${mode}`, 'use :ro or :rw');
+  // Docker creates a missing host directory for a bind; a file stays a file.
+  if (!existsSync(source)) mkdirSync(source, { recursive: true });
+  return { source, target, readonly: mode === 'ro', kind: statSync(source).isDirectory() ? 'dir' : 'file' };
+}

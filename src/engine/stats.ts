@@ -1,0 +1,52 @@
+// `skiff stats`: Docker's live table (redrawn every second) or one sample (--no-stream). Figures come
+// from the container's cgroup v2 files; without a cgroup, from /proc (see stats-procfs.ts).
+import { readCgroupStats, formatStatsRow, formatStatsTable, type CgroupStats } from '../cgroups/index.js';
+import { listContainers, loadContainer } from '../state/liveness.js';
+import { resolveContainer } from '../state/containers.js';
+import { netCounters, procfsStats } from './stats-procfs.js';
+import type { ContainerRecord } from '../state/container-record.js';
+
+async function sample(r: ContainerRecord): Promise<CgroupStats | undefined> {
+  if (!r.state.Running) return undefined;
+  if (r.state.CgroupPath) {
+    try {
+      return await readCgroupStats(r.config.Id);
+    } catch {
+      // fall through to procfs
+    }
+  }
+  return procfsStats(r.state.Pid);
+}
+
+export interface StatsOptions { all?: boolean; noStream?: boolean; refs: string[] }
+
+async function targets(o: StatsOptions): Promise<ContainerRecord[]> {
+  if (o.refs.length) return Promise.all(o.refs.map((ref) => loadContainer(resolveContainer(ref))));
+  return (await listContainers()).filter((r) => o.all || r.state.Running);
+}
+
+async function rows(o: StatsOptions, prev: Map<string, CgroupStats | undefined>): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const r of await targets(o)) {
+    const cur = await sample(r);
+    out.push(formatStatsRow({ id: r.config.Id, name: r.config.Name, prev: prev.get(r.config.Id), cur, net: r.state.Running ? netCounters(r.state.Pid) : undefined }));
+    prev.set(r.config.Id, cur);
+  }
+  return out;
+}
+
+export async function statsCommand(o: StatsOptions): Promise<void> {
+  const prev = new Map<string, CgroupStats | undefined>();
+  // CPU % needs two samples; Docker's --no-stream also waits for a second one.
+  await rows(o, prev);
+  await new Promise((r) => setTimeout(r, 500));
+  if (o.noStream) {
+    process.stdout.write(formatStatsTable(await rows(o, prev)));
+    return;
+  }
+  for (;;) {
+    const table = formatStatsTable(await rows(o, prev));
+    process.stdout.write(process.stdout.isTTY ? `\x1b[2J\x1b[H${table}` : table);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

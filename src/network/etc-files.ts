@@ -1,0 +1,88 @@
+// The three files Docker writes for every container and bind-mounts over the image's own:
+// /etc/hosts, /etc/hostname, /etc/resolv.conf. They live on the host side (never inside the rootfs),
+// so writing them never follows a symlink the image planted.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../state/atomic.js';
+
+export interface EtcFiles { hosts: string; hostname: string; resolvConf: string }
+
+/** Docker's defaults when the host has no usable nameserver. */
+const FALLBACK_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
+/** slirp4netns's built-in DNS forwarder: what a rootless container must use. */
+export const SLIRP_DNS = '10.0.2.3';
+
+export function hostsContent(hostname: string, ip?: string, extra: Array<{ ip: string; names: string[] }> = []): string {
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+  ];
+  for (const e of extra) lines.push(`${e.ip}\t${e.names.join(' ')}`);
+  if (ip) lines.push(`${ip}\t${hostname}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The host's resolv.conf as the container should see it: loopback nameservers (systemd-resolved's
+ * 127.0.0.53, a local dnsmasq) cannot be reached from another netns, so Docker drops them and falls
+ * back to public resolvers when none are left. Rootless containers use slirp4netns's forwarder.
+ */
+export function resolvConfContent(hostResolv: string, opts: { rootless?: boolean } = {}): string {
+  const kept: string[] = [];
+  let servers = 0;
+  for (const line of hostResolv.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (m) {
+      const ip = m[1]!;
+      if (opts.rootless || ip.startsWith('127.') || ip === '::1' || ip.includes(':')) continue;
+      servers++;
+    }
+    if (line.trim() !== '' || kept.length) kept.push(line);
+  }
+  while (kept.length && kept[kept.length - 1]!.trim() === '') kept.pop();
+  const add = opts.rootless ? [SLIRP_DNS] : servers === 0 ? FALLBACK_NAMESERVERS : [];
+  for (const ns of add) kept.push(`nameserver ${ns}`);
+  return kept.join('\n') + '\n';
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+export interface EtcFilesRequest {
+  dir: string;
+  hostname: string;
+  ip?: string;
+  mode: 'bridge' | 'none' | 'host';
+  rootless: boolean;
+  hostResolvPath?: string;
+}
+
+/** Write the files into `dir` (created 0700 … files 0644) and return their paths. */
+export function writeEtcFiles(r: EtcFilesRequest): EtcFiles {
+  mkdirSync(r.dir, { recursive: true, mode: 0o755 });
+  const files: EtcFiles = { hosts: join(r.dir, 'hosts'), hostname: join(r.dir, 'hostname'), resolvConf: join(r.dir, 'resolv.conf') };
+  const hostResolv = readOr(r.hostResolvPath ?? '/etc/resolv.conf', '');
+  if (r.mode === 'host') {
+    // --network host shares the host's names too.
+    writeFileAtomic(files.hosts, readOr('/etc/hosts', hostsContent(r.hostname)));
+    writeFileAtomic(files.resolvConf, hostResolv || FALLBACK_NAMESERVERS.map((n) => `nameserver ${n}`).join('\n') + '\n');
+  } else {
+    writeFileAtomic(files.hosts, hostsContent(r.hostname, r.ip));
+    writeFileAtomic(files.resolvConf, resolvConfContent(hostResolv, { rootless: r.rootless }));
+  }
+  writeFileAtomic(files.hostname, r.hostname + '\n');
+  return files;
+}
+
+export function removeEtcFiles(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,131 @@
+// The hooks `run`/`rm` call. Order matters for "bad input leaves nothing half-made":
+//   prepareNetwork  — IPAM + port checks + /etc files; nothing kernel-side yet (undone on failure)
+//   connectNetwork  — bridge, veth, address, routes, NAT rules (rootless: host port forwards)
+//   releaseNetwork  — idempotent: veth, rules, forwards, address, files
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { SkiffError } from '../errors.js';
+import { storePaths } from '../state/paths.js';
+import { Ipam, DEFAULT_SUBNET } from './ipam.js';
+import { checkPorts } from './port-check.js';
+import { removeEtcFiles, writeEtcFiles } from './etc-files.js';
+import { BRIDGE, ensureBridge } from './bridge.js';
+import { connectVeth, disconnectVeth, macForIp } from './veth.js';
+import { addPortRules, ensureNatBase, removeRulesFor } from './nat.js';
+import { publishContainerPorts, unpublishContainerPorts } from './rootless/forwards.js';
+import type { PortBinding, PortSpec } from './port-spec.js';
+
+export type { PortSpec, PortBinding } from './port-spec.js';
+export { parsePortSpec, publishAllSpecs, formatPorts } from './port-spec.js';
+
+export interface NetworkRequest { id: string; name: string; hostname: string; mode: 'bridge' | 'none' | 'host'; ports: PortSpec[] }
+
+export interface PreparedNetwork {
+  ip?: string;
+  gateway?: string;
+  prefixLen?: number;
+  mac?: string;
+  ports: PortBinding[];
+  /** Host paths to bind-mount over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
+  files: { hosts: string; hostname: string; resolvConf: string };
+}
+
+const NAT = () => ({ bridge: BRIDGE, subnet: DEFAULT_SUBNET });
+/**
+ * Rootless: every packet crosses slirp4netns, whose cost is per packet, so the container's link uses
+ * the uplink's MTU (65520) instead of 1500 — measured ×8 throughput through -p (docs/networking.md).
+ */
+const ROOTLESS_MTU = 65520;
+
+export function networkFilesDir(id: string): string {
+  return join(storePaths().network, 'containers', id);
+}
+
+function rootless(): boolean {
+  return storePaths().mode === 'rootless';
+}
+
+export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwork> {
+  const dir = networkFilesDir(req.id);
+  if (req.mode !== 'bridge') {
+    // Docker ignores -p with --network host/none; so do we (nothing to publish into).
+    const files = writeEtcFiles({ dir, hostname: req.hostname, mode: req.mode, rootless: rootless() });
+    return { ports: [], files };
+  }
+  const ipam = new Ipam();
+  const others = Object.entries(await ipam.list()).filter(([id]) => id !== req.id).flatMap(([, a]) => a.ports);
+  // In rootless mode host ports live in the host's netns; the forwarder reports clashes when it binds.
+  const ports = rootless() ? req.ports.map((p) => ({ ...p })) : await checkPorts(req.ports, others);
+  const ip = await ipam.allocate(req.id, ports);
+  try {
+    const files = writeEtcFiles({ dir, hostname: req.hostname, ip, mode: 'bridge', rootless: rootless() });
+    return { ip, gateway: ipam.gateway, prefixLen: ipam.prefixLen, mac: macForIp(ip), ports, files };
+  } catch (e) {
+    await ipam.release(req.id);
+    removeEtcFiles(dir);
+    throw e;
+  }
+}
+
+/** Plug the container (whose netns is `netnsPath`) into the bridge and publish its ports. */
+export async function connectNetwork(id: string, netnsPath: string): Promise<void> {
+  const alloc = (await new Ipam().list())[id];
+  if (!alloc) return; // --network none/host: nothing to connect
+  if (!existsSync(netnsPath)) throw new SkiffError('ENETWORK', `network namespace ${netnsPath} does not exist`, 'the container exited before its network was set up');
+  const ipam = new Ipam();
+  try {
+    const bridgeIndex = ensureBridge(BRIDGE, ipam.gateway, ipam.prefixLen);
+    await ensureNatBase(NAT());
+    connectVeth({ id, netnsPath, bridgeIndex, ip: alloc.ip, prefixLen: ipam.prefixLen, gateway: ipam.gateway, ...(rootless() ? { mtu: ROOTLESS_MTU } : {}) });
+    let ports = alloc.ports;
+    if (rootless() && ports.length) {
+      // The forwarder binds the host ports (in the host's netns) and picks random ones (-p 80).
+      ports = await publishContainerPorts(id, ports);
+      await ipam.setPorts(id, ports);
+    }
+    await addPortRules(NAT(), id, alloc.ip, ports);
+  } catch (e) {
+    await releaseKernelSide(id);
+    throw e;
+  }
+}
+
+async function releaseKernelSide(id: string): Promise<void> {
+  const errors: unknown[] = [];
+  const attempt = async (fn: () => unknown) => {
+    try {
+      await fn();
+    } catch (e) {
+      errors.push(e);
+    }
+  };
+  await attempt(() => unpublishContainerPorts(id));
+  await attempt(() => removeRulesFor(NAT(), id));
+  await attempt(() => disconnectVeth(id));
+  if (errors.length) throw errors[0];
+}
+
+/** Undo everything for `id`; safe to call twice, or for a container that never got a network. */
+export async function releaseNetwork(id: string): Promise<void> {
+  try {
+    await releaseKernelSide(id);
+  } finally {
+    // The address and files go even when a kernel object was already gone or refused to go.
+    await new Ipam().release(id);
+    removeEtcFiles(networkFilesDir(id));
+  }
+}
+
+/** The bindings recorded for a container (for `skiff port` and the PORTS column). */
+export async function containerPorts(id: string): Promise<PortBinding[]> {
+  return (await new Ipam().list())[id]?.ports ?? [];
+}
+
+/** Crash recovery at engine start: release every network whose container no longer exists. */
+export async function reconcileNetworks(liveIds: Iterable<string>): Promise<string[]> {
+  const live = new Set(liveIds);
+  const stale = Object.keys((await new Ipam().list())).filter((id) => !live.has(id));
+  for (const id of stale) await releaseNetwork(id);
+  return stale;
+}
+

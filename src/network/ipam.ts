@@ -1,0 +1,109 @@
+// Address management for the bridge network: one IPv4 address per container, persisted in
+// <store>/network/ipam.json and changed only under a lock, so two CLIs never hand out the same
+// address. Addresses are handed out round-robin (as Docker does) so a just-freed address is not
+// reused at once while a peer may still have it in its ARP cache or conntrack.
+import { join } from 'node:path';
+import { IPv4, IPv4CidrRange } from 'ip-num';
+import { SkiffError } from '../errors.js';
+import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
+import { withLock } from '../state/lock.js';
+import { storePaths } from '../state/paths.js';
+import type { PortBinding } from './port-spec.js';
+
+export const DEFAULT_SUBNET = '172.17.0.0/16';
+
+export interface Allocation { ip: string; ports: PortBinding[]; mac?: string }
+
+interface IpamFile { subnet: string; gateway: string; last?: string; allocations: Record<string, Allocation> }
+
+export interface IpamOptions { file?: string; lockFile?: string; subnet?: string }
+
+export class Ipam {
+  readonly file: string;
+  readonly lockFile: string;
+  readonly range: IPv4CidrRange;
+  readonly gateway: string;
+  readonly prefixLen: number;
+
+  constructor(opts: IpamOptions = {}) {
+    const p = opts.file && opts.lockFile ? undefined : storePaths();
+    this.file = opts.file ?? join(p!.network, 'ipam.json');
+    this.lockFile = opts.lockFile ?? join(p!.locks, 'network.lock');
+    this.range = IPv4CidrRange.fromCidr(opts.subnet ?? DEFAULT_SUBNET);
+    this.gateway = IPv4.fromNumber(this.range.getFirst().getValue() + 1n).toString();
+    this.prefixLen = Number(this.range.cidrPrefix.getValue());
+  }
+
+  private read(): IpamFile {
+    const f = readJsonIfExists<IpamFile>(this.file);
+    return f ?? { subnet: this.range.toCidrString(), gateway: this.gateway, allocations: {} };
+  }
+
+  private write(f: IpamFile): void {
+    writeJsonAtomic(this.file, f, 0o600);
+  }
+
+  /** Everything held under the lock: read, change, write. */
+  async update<R>(fn: (f: IpamFile) => R): Promise<R> {
+    return withLock(this.lockFile, () => {
+      const f = this.read();
+      const r = fn(f);
+      this.write(f);
+      return r;
+    });
+  }
+
+  async list(): Promise<Record<string, Allocation>> {
+    return withLock(this.lockFile, () => this.read().allocations);
+  }
+
+  /** The container's address (the same one again if it already has one). */
+  async allocate(id: string, ports: PortBinding[] = []): Promise<string> {
+    return this.update((f) => {
+      const have = f.allocations[id];
+      if (have) return have.ip;
+      const used = new Set(Object.values(f.allocations).map((a) => a.ip));
+      const first = this.range.getFirst().getValue() + 2n; // .0 network, .1 gateway
+      const last = this.range.getLast().getValue() - 1n; // broadcast
+      const size = last - first + 1n;
+      const start = f.last ? IPv4.fromDecimalDottedString(f.last).getValue() + 1n : first;
+      for (let i = 0n; i < size; i++) {
+        let v = start + i;
+        if (v > last || v < first) v = first + ((v - first) % size + size) % size;
+        const ip = IPv4.fromNumber(v).toString();
+        if (!used.has(ip)) {
+          f.allocations[id] = { ip, ports };
+          f.last = ip;
+          return ip;
+        }
+      }
+      throw new SkiffError('ENETWORK', `no free address left in ${this.range.toCidrString()}`, 'remove stopped containers (skiff container prune) to free addresses');
+    });
+  }
+
+  async setPorts(id: string, ports: PortBinding[]): Promise<void> {
+    await this.update((f) => {
+      const a = f.allocations[id];
+      if (a) a.ports = ports;
+    });
+  }
+
+  /** Free the container's address; false when it had none (release is idempotent). */
+  async release(id: string): Promise<boolean> {
+    return this.update((f) => {
+      if (!f.allocations[id]) return false;
+      delete f.allocations[id];
+      return true;
+    });
+  }
+
+  /** After a crash: drop allocations whose containers no longer exist. Returns the freed ids. */
+  async reconcile(liveIds: Iterable<string>): Promise<string[]> {
+    const live = new Set(liveIds);
+    return this.update((f) => {
+      const gone = Object.keys(f.allocations).filter((id) => !live.has(id));
+      for (const id of gone) delete f.allocations[id];
+      return gone;
+    });
+  }
+}

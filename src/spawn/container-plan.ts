@@ -1,0 +1,97 @@
+// The launch plan of one container: which namespaces, which mounts in which order, who the process
+// runs as, and what it may do. Everything here is policy; skiff-runtime just performs the steps.
+import { relative } from 'node:path';
+import { Plan } from './plan.js';
+import { cloneFlags, type Namespace } from './namespaces.js';
+import { MS, flags } from './mount-flags.js';
+import { DEFAULT_CAPS, DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from './defaults.js';
+
+export interface BindSpec { source: string; target: string; readonly: boolean; kind: 'dir' | 'file' }
+
+export interface ContainerSpec {
+  id: string;
+  hostname: string;
+  rootfs: {
+    layersDir: string; lowerDirs: string[] /* lowest first */; upperDir: string; workDir: string; mountPoint: string;
+    /** Skip the sync of the writable layer at unmount (≈ 100 ms at every exit): only for containers never started again. */
+    volatile: boolean;
+  };
+  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
+  /** Full contents for /proc/<pid>/uid_map and gid_map of the container's user namespace. */
+  idMap: { uid: string; gid: string };
+  /** Whether gid 5 (tty) exists in the container's id map: devpts wants it for its slaves. */
+  ttyGroupMapped: boolean;
+  network: 'private' | 'host';
+  cgroupDir?: string;
+  binds: BindSpec[];
+  /** Pause after the pid is known so the engine can wire the network namespace. */
+  waitForGo: boolean;
+  supervise: { logPath?: string; exitFile?: string; exitCmd?: string[]; logPipes: boolean };
+  trace: boolean;
+}
+
+export function buildContainerPlan(s: ContainerSpec): Plan {
+  const p = new Plan();
+  if (s.trace) p.parent('trace', [], 'report how long every step takes');
+  if (s.supervise.logPipes) p.parent('stdio-pipes', [], 'the container\'s stdout/stderr go to pipes the supervisor turns into log lines');
+  const ns: Namespace[] = ['NEWUSER', 'NEWNS', 'NEWPID', 'NEWUTS', 'NEWIPC', 'NEWCGROUP'];
+  if (s.network === 'private') ns.push('NEWNET');
+  p.parent('clone', [cloneFlags(ns), s.cgroupDir ?? ''],
+    `new ${ns.map((n) => n.slice(3).toLowerCase()).join('+')} namespaces${s.cgroupDir ? ', born inside its cgroup (CLONE_INTO_CGROUP)' : ''}`);
+  p.parent('write-file', ['/proc/{pid}/uid_map', s.idMap.uid], 'map the container\'s uids onto ids the engine owns');
+  p.parent('write-file', ['/proc/{pid}/gid_map', s.idMap.gid], 'and its gids');
+  p.parent('report-pid', [], 'tell the engine the pid, to wire its network namespace');
+  if (s.waitForGo) p.parent('wait-go', [], 'wait until the engine has set up the network');
+  p.parent('release', [], 'let the child go on with its mounts');
+  if (s.process.tty) p.parent('recv-pty', [], 'receive the pty master the container opened in its own devpts');
+  p.parent('wait-exec', [], 'learn whether execve succeeded (the error pipe closes on exec)');
+  const sup: string[] = [];
+  if (s.supervise.logPath) sup.push(`log=${s.supervise.logPath}`);
+  if (s.supervise.exitFile) sup.push(`exit-file=${s.supervise.exitFile}`);
+  for (const a of s.supervise.exitCmd ?? []) sup.push(`exit-cmd=${a}`);
+  p.parent('supervise', sup, 'forward signals, relay the terminal or logs, reap the container and record its exit');
+
+  p.child('wait-parent', [], 'wait for the uid/gid maps: until then we are nobody');
+  p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');
+  const { layersDir, lowerDirs, upperDir, workDir, mountPoint } = s.rootfs;
+  // overlay wants the topmost lower first.
+  const lowers = [...lowerDirs].reverse().map((d) => relative(layersDir, d)).join(':');
+  p.child('overlay', [layersDir, lowers, upperDir, workDir, mountPoint, s.rootfs.volatile ? 'volatile' : ''],
+    `stack the image layers read-only under a private writable layer${s.rootfs.volatile ? ' (volatile: --rm, it is never mounted again)' : ''}`);
+  const nosuidNodevNoexec = flags(MS.NOSUID, MS.NODEV, MS.NOEXEC);
+  p.child('mount', ['proc', '/proc', 'proc', nosuidNodevNoexec, ''], 'a /proc that shows only the container\'s own processes');
+  p.child('mount', ['tmpfs', '/dev', 'tmpfs', flags(MS.NOSUID, MS.STRICTATIME), 'mode=755,size=65536k'], 'a private /dev');
+  for (const d of DEVICES) p.child('bind', [`/dev/${d}`, `/dev/${d}`, '', 'file'], `the host's /dev/${d} (bound: creating device nodes is not allowed in a user namespace)`);
+  p.child('mount', ['devpts', '/dev/pts', 'devpts', flags(MS.NOSUID, MS.NOEXEC),
+    `newinstance,ptmxmode=0666,mode=0620${s.ttyGroupMapped ? ',gid=5' : ''}`], 'its own pseudo-terminals, invisible to the host\'s');
+  p.child('mount', ['shm', '/dev/shm', 'tmpfs', nosuidNodevNoexec, 'mode=1777,size=65536k'], 'private shared memory');
+  p.child('mount', ['mqueue', '/dev/mqueue', 'mqueue', nosuidNodevNoexec, ''], 'private POSIX message queues');
+  if (s.network === 'private') {
+    p.child('mount', ['sysfs', '/sys', 'sysfs', flags(MS.RDONLY, MS.NOSUID, MS.NODEV, MS.NOEXEC), ''], 'a read-only /sys of its own network namespace');
+  } else {
+    p.child('bind', ['/sys', '/sys', 'rec,ro', 'dir'], 'the host\'s /sys, read-only (it shares the host network)');
+  }
+  if (s.cgroupDir) {
+    p.child('mount', ['cgroup2', '/sys/fs/cgroup', 'cgroup2', flags(MS.RDONLY, MS.NOSUID, MS.NODEV, MS.NOEXEC), ''], 'its own cgroup, seen as / through the cgroup namespace');
+  }
+  for (const b of s.binds) {
+    p.child('bind', [b.source, b.target, b.readonly ? 'rec,ro' : 'rec', b.kind], `bind ${b.source} at ${b.target}${b.readonly ? ' read-only' : ''}`);
+  }
+  for (const [target, link] of DEV_SYMLINKS) p.child('symlink', [target, link], `${link} -> ${target}, as every Linux /dev has`);
+  if (s.process.cwd !== '/') p.child('mkdir', [s.process.cwd, '755'], 'the working directory exists, as Docker makes it');
+  p.child('pivot', [], 'make the overlay the root and detach the host\'s filesystem from view');
+  for (const m of MASKED_PATHS) p.child('mask', [m], 'hide kernel details a container must not read');
+  for (const r of READONLY_PATHS) p.child('readonly', [r], 'readable, never writable from inside');
+  p.child('hostname', [s.hostname], 'the container\'s own hostname (its short id)');
+  if (s.process.tty) p.child('pty', [], 'open a pty in the container\'s devpts, make it the controlling terminal');
+  else p.child('setsid', [], 'a session of its own: terminal signals reach it only through skiff');
+  const keep = Object.values(DEFAULT_CAPS).sort((a, b) => a - b).join(',');
+  p.child('caps', [keep], 'keep only Docker\'s default capabilities, drop the rest from the bounding set');
+  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups === null ? '-' : s.process.groups.join(',')], `run as uid ${s.process.uid}, gid ${s.process.gid}`);
+  p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
+  p.child('chdir', [s.process.cwd], 'the working directory');
+  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
+  p.child('env', s.process.env, 'the container\'s environment');
+  p.child('exec', [s.process.path, ...s.process.args], `run ${JSON.stringify(s.process.args)}`);
+  return p;
+}

@@ -1,0 +1,150 @@
+// The chapter's day-to-day verbs through the real CLI, as root and rootless: run -d, ps, logs, exec,
+// stop, start, restart, kill, create + start -a, inspect, rm -f — and 50 parallel run -d / rm -f
+// cycles that leave no mount, process or state directory behind.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { itWhen, needRoot, needUserns, needCommand } from '../helpers/conditions.js';
+import { skiff, skiffAs, tempStore, type Store } from '../helpers/skiff.js';
+import { ensureTestUser } from '../helpers/users.js';
+import { mountSnapshot, userStore } from '../helpers/engine.js';
+import { spawn } from 'node:child_process';
+import { SKIFF } from '../helpers/skiff.js';
+
+let store: Store;
+const sk = (...args: string[]) => skiff(args, { env: store.env });
+
+function runtimeProcesses(root: string): number {
+  // skiff-runtime supervisors of this store: their exit-file argument names the store.
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('skiff-runtime') && readFileSync(`/proc/${p}/environ`, 'utf8').includes(root);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(() => {
+  store = tempStore('skiff-life-');
+});
+afterAll(() => store?.dispose());
+
+describe('lifecycle as root', () => {
+  itWhen([needRoot], 'run -d prints the full id; ps shows Up; logs, exec, stop, start, restart, kill, rm -f', async () => {
+    const run = sk('run', '-d', '--name', 'ticker', 'diamol/base', 'sh', '-c', 'trap "echo bye; exit 0" TERM; echo started; while true; do sleep 0.2; done');
+    expect(run.status, run.stderr).toBe(0);
+    const id = run.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(sk('ps').stdout).toMatch(new RegExp(`${id.slice(0, 12)}\\s+diamol/base\\s+"sh -c 'trap .*Up .*ticker`));
+    await until('the log line', () => sk('logs', 'ticker').stdout.includes('started'));
+    const ex = sk('exec', 'ticker', 'sh', '-c', 'echo $$; hostname; cat /proc/1/cmdline | tr "\\0" " "');
+    expect(ex.status, ex.stderr).toBe(0);
+    const [pid, host] = ex.stdout.split('\n');
+    expect(Number(pid)).toBeGreaterThan(1);
+    expect(host).toBe(id.slice(0, 12));
+    expect(ex.stdout).toContain('sh -c trap');
+    // a file written through exec is seen by the container's own processes
+    expect(sk('exec', 'ticker', 'sh', '-c', 'echo edited > /tmp/note').status).toBe(0);
+    expect(sk('exec', 'ticker', 'cat', '/tmp/note').stdout).toBe('edited\n');
+    expect(sk('exec', 'ticker', 'no-such').status).toBe(127);
+
+    expect(sk('stop', 'ticker').stdout).toBe('ticker\n');
+    expect(sk('inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'ticker').stdout.trim()).toBe('exited 0');
+    expect(sk('logs', 'ticker').stdout).toContain('bye');
+    expect(sk('ps', '-a').stdout).toMatch(/Exited \(0\) .* ago/);
+
+    expect(sk('start', 'ticker').status).toBe(0);
+    await until('running again', () => sk('inspect', '-f', '{{.State.Running}}', 'ticker').stdout.trim() === 'true');
+    expect(sk('exec', 'ticker', 'cat', '/tmp/note').stdout).toBe('edited\n'); // same writable layer
+    expect(sk('restart', '-t', '2', 'ticker').status).toBe(0);
+    expect(sk('inspect', '-f', '{{.State.Running}}', 'ticker').stdout.trim()).toBe('true');
+    expect(sk('kill', '-s', 'KILL', 'ticker').status).toBe(0);
+    await until('killed', () => sk('inspect', '-f', '{{.State.Status}}', 'ticker').stdout.trim() === 'exited');
+    expect(sk('inspect', '-f', '{{.State.ExitCode}}', 'ticker').stdout.trim()).toBe('137');
+    expect(sk('kill', 'ticker').status).not.toBe(0);
+    expect(sk('rm', '-f', 'ticker').status).toBe(0);
+    expect(existsSync(join(store.root, 'containers', id))).toBe(false);
+  }, 90_000);
+
+  itWhen([needRoot], 'stop waits -t seconds for a pid 1 that ignores SIGTERM, then kills it', () => {
+    const id = sk('run', '-d', 'diamol/base', 'sleep', '300').stdout.trim();
+    const t0 = Date.now();
+    expect(sk('stop', '-t', '1', id).status).toBe(0);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(8000);
+    expect(sk('inspect', '-f', '{{.State.ExitCode}}', id).stdout.trim()).toBe('137');
+    expect(sk('rm', id).status).toBe(0);
+  }, 30_000);
+
+  itWhen([needRoot], 'create, then start -a runs it attached with its exit code', () => {
+    const id = sk('create', '--name', 'later', 'diamol/base', 'sh', '-c', 'echo from-create; exit 4').stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(sk('ps', '-a', '--filter', 'name=later', '--format', '{{.Status}}').stdout.trim()).toBe('Created');
+    const r = sk('start', '-a', 'later');
+    expect(r.stdout).toBe('from-create\n');
+    expect(r.status).toBe(4);
+    expect(sk('rm', 'later').status).toBe(0);
+  }, 30_000);
+
+  itWhen([needRoot], 'run -d --rm removes itself when its process ends', async () => {
+    const id = sk('run', '-d', '--rm', 'diamol/base', 'sh', '-c', 'sleep 0.5').stdout.trim();
+    await until('self-removal', () => !existsSync(join(store.root, 'containers', id)));
+  }, 30_000);
+
+  itWhen([needRoot], '50 parallel run -d / rm -f cycles leave no mount, process or directory', async () => {
+    const mounts = mountSnapshot();
+    const dirs = new Set(readdirSync(join(store.root, 'containers')));
+    const supervisors = runtimeProcesses(store.root);
+    const cycle = () => new Promise<void>((resolve, reject) => {
+      const run = spawn(SKIFF, ['run', '-d', '--network', 'none', 'diamol/base', 'sleep', '60'], { env: { ...process.env, ...store.env } });
+      let out = '';
+      run.stdout.on('data', (d) => (out += d));
+      run.on('close', (code) => {
+        if (code !== 0) return reject(new Error(`run -d exited ${code}`));
+        const rm = spawn(SKIFF, ['rm', '-f', out.trim()], { env: { ...process.env, ...store.env } });
+        let err = '';
+        rm.stderr.on('data', (d) => (err += d));
+        rm.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`rm -f exited ${c}: ${err}`))));
+      });
+    });
+    // 10 at a time: two cores, and every cycle starts two Node processes.
+    for (let batch = 0; batch < 5; batch++) await Promise.all(Array.from({ length: 10 }, cycle));
+    // Nothing new is left (an earlier test's --rm container may still be finishing and go away).
+    expect(readdirSync(join(store.root, 'containers')).filter((d) => !dirs.has(d))).toEqual([]);
+    expect(mountSnapshot()).toEqual(mounts);
+    await until('supervisors gone', () => runtimeProcesses(store.root) === supervisors, 10_000);
+  }, 240_000);
+});
+
+describe('lifecycle rootless', () => {
+  itWhen([needRoot, needUserns, needCommand('newuidmap')], 'run -d, exec, logs, stop, rm -f as an ordinary user', async () => {
+    const user = ensureTestUser(true);
+    const s = userStore(user, 'skiff-life-user-');
+    const u = (...a: string[]) => skiffAs(user, a, s.env);
+    try {
+      const id = u('run', '-d', 'diamol/base', 'sh', '-c', 'echo hello-rootless; exec sleep 300').stdout.trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      await until('log', () => u('logs', id).stdout.includes('hello-rootless'));
+      expect(u('exec', id, 'hostname').stdout.trim()).toBe(id.slice(0, 12));
+      expect(u('ps').stdout).toContain('Up ');
+      expect(u('stop', '-t', '1', id).status).toBe(0);
+      expect(u('ps', '-a').stdout).toMatch(/Exited \(137\)/);
+      expect(u('rm', '-f', id).status).toBe(0);
+      expect(u('ps', '-aq').stdout).toBe('');
+    } finally {
+      s.dispose();
+    }
+  }, 90_000);
+});
+void execFileSync;

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { encodePlan, Plan, stepAt, validatePlan } from '../../src/spawn/plan.js';
+import { buildContainerPlan, type ContainerSpec } from '../../src/spawn/container-plan.js';
+import { buildExecPlan } from '../../src/spawn/exec-plan.js';
+import { CLONE } from '../../src/spawn/namespaces.js';
+import { processSpec, mergeEnv } from '../../src/engine/process-spec.js';
+
+function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    id: 'a'.repeat(64), hostname: 'aaaaaaaaaaaa',
+    rootfs: { layersDir: '/s/layers', lowerDirs: ['/s/layers/base', '/s/layers/mid', '/s/layers/top'], upperDir: '/s/c/upper', workDir: '/s/c/work', mountPoint: '/s/c/rootfs', volatile: false },
+    process: { args: ['/bin/sh', '-c', './cmd.sh'], env: ['PATH=/bin'], cwd: '/diamol', uid: 0, gid: 0, groups: [], tty: false, path: '/bin' },
+    idMap: { uid: '0 0 4294967295\n', gid: '0 0 4294967295\n' }, ttyGroupMapped: true, network: 'private', binds: [],
+    waitForGo: true, supervise: { logPipes: false }, trace: false, ...over,
+  };
+}
+
+describe('plan wire format', () => {
+  it('encodes steps as NUL-separated records, parent steps first, then a child separator', () => {
+    const p = new Plan().child('wait-parent', [], 'x').parent('clone', ['1', ''], 'y').child('exec', ['/bin', 'true'], 'z');
+    const wire = encodePlan(p).toString().split('\0');
+    expect(wire).toEqual(['clone', '2', '1', '', 'child', '0', 'wait-parent', '0', 'exec', '2', '/bin', 'true', '']);
+    // Indices match what skiff-runtime reports: parent 0, separator 1, children 2 and 3.
+    expect(stepAt(p, 0)?.op).toBe('clone');
+    expect(stepAt(p, 3)?.op).toBe('exec');
+  });
+
+  it('refuses NUL bytes, wrong arity, misplaced steps and a child that does not end in exec', () => {
+    expect(() => validatePlan(new Plan().child('exec', ['/bin', 'a\0b'], ''))).toThrow(/NUL/);
+    expect(() => validatePlan(new Plan().child('hostname', [], ''))).toThrow(/takes 1/);
+    expect(() => validatePlan(new Plan().child('clone' as never, ['0', ''], ''))).toThrow(/not a child step/);
+    expect(() => validatePlan(new Plan().child('hostname', ['x'], ''))).toThrow(/must end with exec/);
+  });
+});
+
+describe('container plan', () => {
+  const ops = (p: Plan) => p.ordered().map((s) => `${s.role}:${s.op}`);
+
+  it('clones all seven namespaces and maps ids before releasing the child', () => {
+    const p = buildContainerPlan(spec());
+    const clone = p.steps.find((s) => s.op === 'clone')!;
+    const all = CLONE.NEWUSER | CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | CLONE.NEWNET;
+    expect(Number(clone.args[0])).toBe(all >>> 0);
+    const o = ops(p);
+    expect(o.indexOf('parent:write-file')).toBeLessThan(o.indexOf('parent:release'));
+    expect(o.indexOf('parent:wait-go')).toBeLessThan(o.indexOf('parent:release'));
+  });
+
+  it('host network keeps the host netns and binds /sys instead of mounting a new one', () => {
+    const p = buildContainerPlan(spec({ network: 'host' }));
+    expect(Number(p.steps.find((s) => s.op === 'clone')!.args[0]) & CLONE.NEWNET).toBe(0);
+    expect(p.steps.some((s) => s.op === 'bind' && s.args[1] === '/sys' && s.args[2] === 'rec,ro')).toBe(true);
+  });
+
+  it('stacks layers topmost first, relative to the layer store', () => {
+    const ov = buildContainerPlan(spec()).steps.find((s) => s.op === 'overlay')!;
+    expect(ov.args).toEqual(['/s/layers', 'top:mid:base', '/s/c/upper', '/s/c/work', '/s/c/rootfs', '']);
+    const vol = buildContainerPlan(spec({ rootfs: { ...spec().rootfs, volatile: true } })).steps.find((s) => s.op === 'overlay')!;
+    expect(vol.args[5]).toBe('volatile');
+  });
+
+  it('mounts before pivot, masks after it, drops privileges last and ends in exec', () => {
+    const o = ops(buildContainerPlan(spec()));
+    const i = (x: string) => o.indexOf(x);
+    expect(i('child:mount-private')).toBeLessThan(i('child:overlay'));
+    expect(i('child:overlay')).toBeLessThan(i('child:mount'));
+    expect(o.lastIndexOf('child:mount')).toBeLessThan(i('child:pivot'));
+    expect(i('child:pivot')).toBeLessThan(i('child:mask'));
+    expect(i('child:caps')).toBeLessThan(i('child:user'));
+    expect(i('child:user')).toBeLessThan(i('child:no-new-privs'));
+    expect(i('child:close-fds')).toBeLessThan(i('child:exec'));
+    expect(o[o.length - 1]).toBe('child:exec');
+  });
+
+  it('masks Docker\'s paths, keeps Docker\'s capability set and the hostname', () => {
+    const p = buildContainerPlan(spec());
+    const masked = p.steps.filter((s) => s.op === 'mask').map((s) => s.args[0]);
+    expect(masked).toEqual(expect.arrayContaining(['/proc/kcore', '/proc/keys', '/sys/firmware']));
+    expect(p.steps.find((s) => s.op === 'caps')!.args[0]).toBe('0,1,3,4,5,6,7,8,10,13,18,27,29,31');
+    expect(p.steps.find((s) => s.op === 'hostname')!.args).toEqual(['aaaaaaaaaaaa']);
+  });
+
+  it('gives devpts gid=5 only when gid 5 is mapped (single-id rootless maps it not)', () => {
+    const find = (p: Plan) => p.steps.find((s) => s.op === 'mount' && s.args[2] === 'devpts')!.args[4];
+    expect(find(buildContainerPlan(spec()))).toContain('gid=5');
+    expect(find(buildContainerPlan(spec({ ttyGroupMapped: false })))).not.toContain('gid=5');
+  });
+
+  it('a tty container opens its pty inside and the parent receives it', () => {
+    const o = ops(buildContainerPlan(spec({ process: { ...spec().process, tty: true } })));
+    expect(o).toContain('child:pty');
+    expect(o).toContain('parent:recv-pty');
+    expect(o).not.toContain('child:setsid');
+  });
+
+  it('exec plans join the namespaces before forking and never mount anything', () => {
+    const p = buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false });
+    const o = ops(p);
+    expect(o.indexOf('parent:join')).toBeLessThan(o.indexOf('parent:clone'));
+    expect(p.steps.find((s) => s.op === 'clone')!.args[0]).toBe('0');
+    expect(o.some((x) => /mount|overlay|pivot/.test(x))).toBe(false);
+  });
+});
+
+describe('process spec (Docker rules)', () => {
+  const img = { Entrypoint: ['/entry'], Cmd: ['default'], Env: ['PATH=/img/bin', 'A=1'], WorkingDir: '/app' };
+  const base = { command: [], env: [], tty: false, hostname: 'h' };
+
+  it('Entrypoint + Cmd; a CLI command replaces Cmd; --entrypoint clears Cmd', () => {
+    expect(processSpec(img, base).args).toEqual(['/entry', 'default']);
+    expect(processSpec(img, { ...base, command: ['x'] }).args).toEqual(['/entry', 'x']);
+    expect(processSpec(img, { ...base, entrypoint: '/other' }).args).toEqual(['/other']);
+  });
+
+  it('-e overrides the image env, PATH comes from the image, HOSTNAME is set', () => {
+    const p = processSpec(img, { ...base, env: ['A=2', 'B=3'] });
+    expect(p.env).toEqual(expect.arrayContaining(['A=2', 'B=3', 'PATH=/img/bin', 'HOSTNAME=h']));
+    expect(p.path).toBe('/img/bin');
+    expect(p.cwd).toBe('/app');
+  });
+
+  it('refuses no command and a relative working directory', () => {
+    expect(() => processSpec({}, base)).toThrow(/no command/);
+    expect(() => processSpec(img, { ...base, workdir: 'rel' })).toThrow(/absolute/);
+    expect(mergeEnv(['A=1'], ['A=2'])).toEqual(['A=2']);
+  });
+});
