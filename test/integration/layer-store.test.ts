@@ -137,6 +137,24 @@ describe('layer store', () => {
   });
 });
 
+describe('when GNU tar itself fails', () => {
+  itWhen([needRoot], 'a full disk surfaces as ELAYER with tar\'s reason, and nothing is left', async () => {
+    const small = join(work, 'small-fs');
+    mkdirSync(small, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      writeFileSync(join(work, 'fat.tar'), tar(entry({ name: 'fat', data: Buffer.alloc(4 << 20, 1) })));
+      const { unpackLayer } = await import('../../src/rootfs/unpack.js');
+      const err = await unpackLayer(join(work, 'fat.tar'), TAR, join(small, 'dest')).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ELAYER' });
+      expect((err as Error).message).toMatch(/GNU tar failed .*fat: Wrote only/); // tar's own words for ENOSPC
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+});
+
 describe('unpacked layers stack as overlay lowerdirs (userxattr)', () => {
   function expectMergedView(mnt: string, ls: (p: string) => string[], read: (p: string) => string, link: (p: string) => string): void {
     expect(ls(join(mnt, 'etc'))).toEqual(['passwd']); // group whited out
