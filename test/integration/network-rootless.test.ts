@@ -163,4 +163,22 @@ describe('rootless network crossing (slirp4netns)', () => {
       node(['stop', run]);
     }
   });
+
+  itWhen(conds, 'slirp4netns ends when the engine holder dies (it would otherwise keep the netns alive)', async () => {
+    const engine = await makeHolder({ user: true });
+    holders.push(engine);
+    const run = mkdtempSync(join(tmpdir(), 'skiff-rl-exit-'));
+    dirs.push(run);
+    const up = await startEngineUplink(engine.pid, { run });
+    uplinks.push({ up, run });
+    expect(slirpPids()).toContain(String(up.pid));
+    await engine.kill();
+    let gone = false;
+    for (let i = 0; i < 60 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      gone = !existsSync(`/proc/${up.pid}/exe`) || !slirpPids().includes(String(up.pid));
+    }
+    expect(gone).toBe(true);
+    expect(existsSync(`/proc/${up.watcherPid}/exe`) && execFileSync('cat', [`/proc/${up.watcherPid}/comm`], { encoding: 'utf8' }).trim() === 'tail').toBe(false);
+  });
 });

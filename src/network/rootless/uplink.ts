@@ -13,6 +13,7 @@ import { SkiffError } from '../../errors.js';
 import { storePaths } from '../../state/paths.js';
 import { readJsonIfExists, writeJsonAtomic } from '../../state/atomic.js';
 import { trace } from '../../trace.js';
+import { call, T } from '../../kernel/libc.js';
 
 export interface Uplink {
   /** slirp4netns's pid (in the host pid namespace). */
@@ -22,9 +23,20 @@ export interface Uplink {
   /** Where forwarded connections arrive inside the engine netns. */
   guestAddr: string;
   tap: string;
+  /** The watcher that holds slirp4netns's --exit-fd open while the engine's holder lives. */
+  watcherPid?: number;
 }
 
 export const GUEST_ADDR = '10.0.2.100';
+
+const O_CLOEXEC = 0o2000000;
+
+/** pipe2(O_CLOEXEC): the two fds reach only the children they are handed to. */
+function cloexecPipe(): [number, number] {
+  const fds = Buffer.alloc(8);
+  call({ fn: 'pipe2', types: [T.U8Array, T.I32], args: [fds, O_CLOEXEC], what: 'pipe2 for slirp4netns --exit-fd' });
+  return [fds.readInt32LE(0), fds.readInt32LE(4)];
+}
 
 export function uplinkFile(run = storePaths().run): string {
   return join(run, 'uplink.json');
@@ -55,9 +67,23 @@ export async function startEngineUplink(enginePid: number, opts: UplinkOptions =
   if (!sameNs('user', enginePid)) args.push(`--userns-path=/proc/${enginePid}/ns/user`);
   args.push(String(enginePid), 'tap0');
   trace.step('helper', `slirp4netns ${args.join(' ')}`, 'outbound traffic and published ports for the rootless engine');
+  // slirp4netns keeps the engine's netns alive through its tap fd, so it would outlive a dead holder.
+  // Its --exit-fd ends it when the pipe's write end closes; that end is held by `tail --pid`, which
+  // exits when the holder does.
+  const [exitRead, exitWrite] = cloexecPipe();
+  args.splice(args.length - 2, 0, '--exit-fd=4');
   const log = openSync(join(run, 'slirp4netns.log'), 'a', 0o600);
-  const child = spawn(opts.slirp4netns ?? 'slirp4netns', args, { detached: true, stdio: ['ignore', log, log, 'pipe'] });
-  closeSync(log);
+  let child;
+  let watcher;
+  try {
+    watcher = spawn('tail', [`--pid=${enginePid}`, '-s', '0.5', '-f', '/dev/null'], { detached: true, stdio: ['ignore', 'ignore', 'ignore', exitWrite] });
+    child = spawn(opts.slirp4netns ?? 'slirp4netns', args, { detached: true, stdio: ['ignore', log, log, 'pipe', exitRead] });
+  } finally {
+    closeSync(log);
+    closeSync(exitRead);
+    closeSync(exitWrite);
+  }
+  watcher.unref();
   const ready = child.stdio[3] as NodeJS.ReadableStream;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -68,6 +94,7 @@ export async function startEngineUplink(enginePid: number, opts: UplinkOptions =
     });
   } catch (e) {
     if (child.exitCode === null) child.kill('SIGKILL');
+    watcher.kill('SIGKILL');
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     throw new SkiffError('ENETWORK', `slirp4netns could not attach to the engine namespace: ${(e as Error).message}`,
       missing ? 'install slirp4netns (apt-get install slirp4netns)' : `see ${join(run, 'slirp4netns.log')}`, { cause: e });
@@ -76,7 +103,7 @@ export async function startEngineUplink(enginePid: number, opts: UplinkOptions =
   }
   child.removeAllListeners();
   child.unref();
-  const uplink: Uplink = { pid: child.pid!, enginePid, apiSocket, guestAddr: GUEST_ADDR, tap: 'tap0' };
+  const uplink: Uplink = { pid: child.pid!, enginePid, apiSocket, guestAddr: GUEST_ADDR, tap: 'tap0', watcherPid: watcher.pid! };
   writeJsonAtomic(uplinkFile(run), uplink, 0o600);
   return uplink;
 }
@@ -87,6 +114,11 @@ export function stopEngineUplink(uplink: Uplink, run?: string): void {
     // Only our own slirp4netns: the pid must still be slirp4netns, not a recycled pid.
     const comm = readlinkSync(`/proc/${uplink.pid}/exe`);
     if (comm.endsWith('slirp4netns')) process.kill(uplink.pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  try {
+    if (uplink.watcherPid && readlinkSync(`/proc/${uplink.watcherPid}/exe`).endsWith('/tail')) process.kill(uplink.watcherPid, 'SIGTERM');
   } catch {
     /* already gone */
   }
