@@ -21,6 +21,7 @@ import { registerLogin } from './login.js';
 import { registerLab } from './lab.js';
 import { registerRun } from './run.js';
 import { registerStats } from './stats.js';
+import { registerBuild } from './build.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
@@ -61,5 +62,6 @@ export function registerAll(program: Command): void {
   registerLogin(program);
   registerLab(program);
   registerStats(program, groups);
+  registerBuild(program, groups);
   registerDoctor(program);
 }
