@@ -15,6 +15,7 @@ import { processSpec } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';
 import { cliInvocation } from './self.js';
+import { createVolume, isVolumeName } from '../volumes/store.js';
 import type { Limits } from '../cgroups/index.js';
 import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
 
@@ -223,11 +224,14 @@ function envPath(env: string[]): string {
 
 function parseVolume(v: string): BindSpec {
   const parts = v.split(':');
-  const [source, target, mode] = parts;
-  if (!source || !target || parts.length > 3 || !source.startsWith('/') || !target.startsWith('/')) {
-    throw new SkiffError('EUSAGE', `invalid volume specification: '${v}'`, 'use -v /host/path:/container/path[:ro]');
+  const [spec, target, mode] = parts;
+  const named = !!spec && isVolumeName(spec);
+  if (!spec || !target || parts.length > 3 || !(spec.startsWith('/') || named) || !target.startsWith('/')) {
+    throw new SkiffError('EUSAGE', `invalid volume specification: '${v}'`, 'use -v /host/path:/container/path[:ro] or -v NAME:/container/path');
   }
   if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new SkiffError('EUSAGE', `invalid mode: ${mode}`, 'use :ro or :rw');
+  // A name is a named volume, created on first use as Docker does.
+  const source = named ? createVolume(spec).Mountpoint : spec;
   // Docker creates a missing host directory for a bind; a file stays a file.
   if (!existsSync(source)) mkdirSync(source, { recursive: true });
   return { source, target, readonly: mode === 'ro', kind: statSync(source).isDirectory() ? 'dir' : 'file' };

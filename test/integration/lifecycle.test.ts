@@ -127,6 +127,24 @@ describe('lifecycle as root', () => {
   }, 240_000);
 });
 
+describe('volumes', () => {
+  itWhen([needRoot], 'a named volume outlives its containers, binds read-only, and cannot go while in use', () => {
+    expect(sk('volume', 'create', 'data').stdout).toBe('data\n');
+    expect(sk('run', '--rm', '-v', 'data:/data', 'diamol/base', 'sh', '-c', 'echo persisted > /data/f').status).toBe(0);
+    expect(sk('run', '--rm', '-v', 'data:/data:ro', 'diamol/base', 'cat', '/data/f').stdout).toBe('persisted\n');
+    const ro = sk('run', '--rm', '-v', 'data:/data:ro', 'diamol/base', 'sh', '-c', 'echo x > /data/g');
+    expect(ro.status).not.toBe(0);
+    expect(sk('volume', 'ls').stdout).toMatch(/DRIVER\s+VOLUME NAME\nlocal\s+data\n/);
+    const id = sk('run', '-d', '-v', 'data:/d', 'diamol/base', 'sleep', '60').stdout.trim();
+    const busy = sk('volume', 'rm', 'data');
+    expect(busy.status).toBe(1);
+    expect(busy.stderr).toContain('volume is in use');
+    expect(sk('rm', '-f', id).status).toBe(0);
+    expect(sk('volume', 'rm', 'data').status).toBe(0);
+    expect(sk('volume', 'ls', '-q').stdout).toBe('');
+  }, 60_000);
+});
+
 describe('lifecycle rootless', () => {
   itWhen([needRoot, needUserns, needCommand('newuidmap')], 'run -d, exec, logs, stop, rm -f as an ordinary user', async () => {
     const user = ensureTestUser(true);

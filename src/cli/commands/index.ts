@@ -22,6 +22,7 @@ import { registerLab } from './lab.js';
 import { registerRun } from './run.js';
 import { registerStats } from './stats.js';
 import { registerBuild } from './build.js';
+import { registerVolume } from './volume.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
@@ -63,5 +64,6 @@ export function registerAll(program: Command): void {
   registerLab(program);
   registerStats(program, groups);
   registerBuild(program, groups);
+  registerVolume(program);
   registerDoctor(program);
 }

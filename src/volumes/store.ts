@@ -1,0 +1,45 @@
+// Named volumes (`skiff volume create data`, `-v data:/var/lib/x`): a directory under the store,
+// `volumes/<name>/_data` as Docker lays it out, with a small record beside it.
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SkiffError } from '../errors.js';
+import { storePaths } from '../state/paths.js';
+import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
+import { nowIso } from '../state/container-record.js';
+
+export interface VolumeRecord { Name: string; Driver: 'local'; Mountpoint: string; CreatedAt: string; Labels: Record<string, string>; Scope: 'local' }
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function isVolumeName(s: string): boolean {
+  return NAME.test(s);
+}
+
+const dirOf = (name: string) => join(storePaths().volumes, name);
+
+export function getVolume(name: string): VolumeRecord | undefined {
+  return readJsonIfExists<VolumeRecord>(join(dirOf(name), 'volume.json'));
+}
+
+/** Docker's create is idempotent: an existing volume of that name is returned as it is. */
+export function createVolume(name: string): VolumeRecord {
+  if (!isVolumeName(name)) throw new SkiffError('EUSAGE', `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`, 'pick another name');
+  const existing = getVolume(name);
+  if (existing) return existing;
+  const rec: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: join(dirOf(name), '_data'), CreatedAt: nowIso(), Labels: {}, Scope: 'local' };
+  mkdirSync(rec.Mountpoint, { recursive: true, mode: 0o755 });
+  writeJsonAtomic(join(dirOf(name), 'volume.json'), rec);
+  return rec;
+}
+
+export function listVolumes(): VolumeRecord[] {
+  const root = storePaths().volumes;
+  if (!existsSync(root)) return [];
+  return readdirSync(root).map(getVolume).filter((v): v is VolumeRecord => !!v).sort((a, b) => a.Name.localeCompare(b.Name));
+}
+
+export function removeVolume(name: string, usedBy: string[]): void {
+  if (!getVolume(name)) throw new SkiffError('ENOCONTAINER', `get ${name}: no such volume`, 'list volumes with `skiff volume ls`', { exitCode: 1 });
+  if (usedBy.length) throw new SkiffError('ESTATE', `remove ${name}: volume is in use - [${usedBy.join(', ')}]`, 'remove those containers first', { exitCode: 1 });
+  rmSync(dirOf(name), { recursive: true, force: true });
+}
