@@ -15,6 +15,10 @@ import { processSpec } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';
 import { cliInvocation } from './self.js';
+import { nativeBinary } from '../native.js';
+
+/** Where --init's pid 1 appears inside the container (Docker's is /sbin/docker-init). */
+const INIT_PATH = '/sbin/skiff-init';
 import { createVolume, isVolumeName } from '../volumes/store.js';
 import type { Limits } from '../cgroups/index.js';
 import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
@@ -39,6 +43,8 @@ export interface RunRequest {
   limits: Limits;
   pull: 'missing' | 'always' | 'never';
   platform?: string;
+  /** --init: skiff-init as pid 1, reaping zombies and forwarding signals to the command. */
+  init: boolean;
 }
 
 export interface ImageForRun {
@@ -68,7 +74,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       AutoRemove: req.rm, Binds: req.volumes, PortBindings: toPortBindings(ports), NetworkMode: req.network,
       Memory: req.limits.memory ?? 0, MemorySwap: req.limits.memorySwap ?? 0, NanoCpus: req.limits.nanoCpus ?? 0,
       CpuShares: req.limits.cpuShares ?? 0, PidsLimit: req.limits.pidsLimit ?? 0, CpusetCpus: req.limits.cpusetCpus ?? '',
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Init: false,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Init: req.init,
     },
     Rootfs: { lowerDirs: image.layerDirs, upperDir: '', workDir: '' },
   });
@@ -135,13 +141,15 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       { source: prepared.files.hostname, target: '/etc/hostname', readonly: false, kind: 'file' },
       { source: prepared.files.resolvConf, target: '/etc/resolv.conf', readonly: false, kind: 'file' },
       ...c.HostConfig.Binds.map(parseVolume),
+      ...(c.HostConfig.Init ? [{ source: nativeBinary('skiff-init'), target: INIT_PATH, readonly: true, kind: 'file' as const }] : []),
     ];
+    const args = c.HostConfig.Init ? [INIT_PATH, '--', c.Path, ...c.Args] : [c.Path, ...c.Args];
     const detached = !opts.attach;
     const cleanupCmd = [...cliInvocation(), 'container', 'cleanup', id];
     const plan = buildContainerPlan({
       id, hostname: c.Config.Hostname,
       rootfs: { layersDir: paths.layers, lowerDirs: c.Rootfs.lowerDirs, upperDir: c.Rootfs.upperDir, workDir: c.Rootfs.workDir, mountPoint: join(dir, 'rootfs'), volatile: c.HostConfig.AutoRemove },
-      process: { args: [c.Path, ...c.Args], env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: envPath(c.Config.Env) },
+      process: { args, env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: envPath(c.Config.Env) },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       waitForGo: mode === 'bridge',

@@ -87,6 +87,18 @@ describe('lifecycle as root', () => {
     expect(sk('rm', id).status).toBe(0);
   }, 30_000);
 
+  itWhen([needRoot], '--init: a static init is pid 1, forwards SIGTERM (fast stop) and passes the exit code', () => {
+    const r = sk('run', '--rm', '--init', 'diamol/base', 'sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; exit 3');
+    expect(r.stdout).toMatch(/^\/sbin\/skiff-init -- sh -c/);
+    expect(r.status).toBe(3);
+    const id = sk('run', '-d', '--init', 'diamol/base', 'sleep', '300').stdout.trim();
+    const t0 = Date.now();
+    expect(sk('stop', id).status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000); // sleep got SIGTERM; without --init pid 1 ignores it for 10 s
+    expect(sk('inspect', '-f', '{{.State.ExitCode}} {{.HostConfig.Init}}', id).stdout.trim()).toBe('143 true');
+    expect(sk('rm', id).status).toBe(0);
+  }, 30_000);
+
   itWhen([needRoot], 'create, then start -a runs it attached with its exit code', () => {
     const id = sk('create', '--name', 'later', 'diamol/base', 'sh', '-c', 'echo from-create; exit 4').stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
