@@ -3,34 +3,13 @@
 import type { ImageRecord } from './store.js';
 import { displayTag } from './store.js';
 import { parseReference, familiarName } from './reference.js';
+import { humanDuration } from '../cli/format/duration.js';
+export { humanDuration };
+import { humanSizeWithPrecision } from '../cli/format/size.js';
 
+/** `docker images` SIZE: go-units HumanSizeWithPrecision(size, 3), e.g. "7.05MB". */
 export function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
-}
-
-/** go-units HumanDuration, as `docker images` prints CREATED ("About an hour ago", "2 weeks ago"). */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(m / 60);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
-  return `${Math.floor(h / 24 / 365)} years`;
+  return humanSizeWithPrecision(n, 3);
 }
 
 export function ago(iso: string | undefined, now = Date.now()): string {

@@ -1,5 +1,7 @@
 // Pull/push output as Docker prints it. Plain (pipes, `run`'s stderr): one line per finished layer
 // (`941f399634ec: Pull complete`). On a TTY: one row per layer, redrawn in place with a progress bar.
+import { humanSizeWithPrecision } from '../cli/format/size.js';
+
 export interface Progress {
   line(text: string): void;
   layer(id: string, status: string, current?: number, total?: number): void;
@@ -19,14 +21,7 @@ export function plainProgress(out: (line: string) => void): Progress {
 }
 
 export function humanBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0).replace(/\.?0+$/, '')}${units[i]}`;
+  return humanSizeWithPrecision(n, 3);
 }
 
 function bar(cur: number, total: number): string {
