@@ -7,7 +7,9 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 if [ "$(id -u)" != 0 ]; then
-  echo "skiff install: run it with sudo: sudo ./scripts/install.sh" >&2
+  # An ordinary user: install as root through sudo, then that user runs skiff rootless.
+  if command -v sudo >/dev/null 2>&1; then exec sudo "$0" "$@"; fi
+  echo "skiff install: run it as root (or install sudo): su -c ./scripts/install.sh" >&2
   exit 1
 fi
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
