@@ -23,7 +23,7 @@ export interface Uplink {
   /** Where forwarded connections arrive inside the engine netns. */
   guestAddr: string;
   tap: string;
-  /** The watcher that holds slirp4netns's --exit-fd open while the engine's holder lives. */
+  /** The watcher (sh) that holds slirp4netns's --exit-fd open while the engine's holder lives. */
   watcherPid?: number;
 }
 
@@ -68,15 +68,17 @@ export async function startEngineUplink(enginePid: number, opts: UplinkOptions =
   args.push(String(enginePid), 'tap0');
   trace.step('helper', `slirp4netns ${args.join(' ')}`, 'outbound traffic and published ports for the rootless engine');
   // slirp4netns keeps the engine's netns alive through its tap fd, so it would outlive a dead holder.
-  // Its --exit-fd ends it when the pipe's write end closes; that end is held by `tail --pid`, which
-  // exits when the holder does.
+  // Its --exit-fd ends it when the pipe's write end closes; that end is held by a small sh loop,
+  // which exits when the holder does.
   const [exitRead, exitWrite] = cloexecPipe();
   args.splice(args.length - 2, 0, '--exit-fd=4');
   const log = openSync(join(run, 'slirp4netns.log'), 'a', 0o600);
   let child;
   let watcher;
   try {
-    watcher = spawn('tail', [`--pid=${enginePid}`, '-s', '0.5', '-f', '/dev/null'], { detached: true, stdio: ['ignore', 'ignore', 'ignore', exitWrite] });
+    // Not `tail --pid`: kill(pid, 0) still succeeds on a zombie, and a holder whose parent is gone
+    // may stay one for long where init reaps lazily; its namespaces are released at exit, though.
+    watcher = spawn('sh', ['-c', 'while [ -e "/proc/$0/ns/net" ]; do sleep 0.5; done', String(enginePid)], { detached: true, stdio: ['ignore', 'ignore', 'ignore', exitWrite] });
     child = spawn(opts.slirp4netns ?? 'slirp4netns', args, { detached: true, stdio: ['ignore', log, log, 'pipe', exitRead] });
   } finally {
     closeSync(log);
@@ -118,7 +120,7 @@ export function stopEngineUplink(uplink: Uplink, run?: string): void {
     /* already gone */
   }
   try {
-    if (uplink.watcherPid && readlinkSync(`/proc/${uplink.watcherPid}/exe`).endsWith('/tail')) process.kill(uplink.watcherPid, 'SIGTERM');
+    if (uplink.watcherPid && /\/(da|ba)?sh$/.test(readlinkSync(`/proc/${uplink.watcherPid}/exe`))) process.kill(uplink.watcherPid, 'SIGTERM');
   } catch {
     /* already gone */
   }
