@@ -1,8 +1,8 @@
 // Stores for the rootless test users, and stopping their engine-namespace holders afterwards.
 import { chownSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestUser } from './users.js';
-import type { Store } from './skiff.js';
+import { runAs, type TestUser } from './users.js';
+import { SKIFF, type Store } from './skiff.js';
 
 export function userStore(user: TestUser, prefix = 'skiff-user-'): Store {
   const root = mkdtempSync(join('/tmp', prefix));
@@ -12,6 +12,7 @@ export function userStore(user: TestUser, prefix = 'skiff-user-'): Store {
     root,
     env: { SKIFF_ROOT: root },
     dispose() {
+      runAs(user, 'sh', ['-c', `ids=$("${SKIFF}" ps -aq); [ -z "$ids" ] || "${SKIFF}" rm -f $ids`], { SKIFF_ROOT: root });
       stopEngine(root);
       rmSync(root, { recursive: true, force: true });
     },

@@ -16,6 +16,8 @@ export function tempStore(prefix = 'skiff-test-'): Store {
     root,
     env: { SKIFF_ROOT: root },
     dispose() {
+      // A test that failed half-way may leave containers running: stop them before their store goes.
+      spawnSync('sh', ['-c', `ids=$("${SKIFF}" ps -aq); [ -z "$ids" ] || "${SKIFF}" rm -f $ids`], { env: { ...process.env, SKIFF_ROOT: root }, stdio: 'ignore', timeout: 60_000 });
       rmSync(root, { recursive: true, force: true });
     },
   };
