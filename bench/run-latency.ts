@@ -40,7 +40,7 @@ try {
     { name: 'skiff run --rm (bridge)', run: () => timeOnce(skiff, ['run', '--rm', 'diamol/base', 'true'], { env }) },
     { name: 'crun run', run: () => timeOnce('crun', ['--cgroup-manager=disabled', 'run', '--bundle', bundle, `bench-${process.pid}-${n++}`]) },
     { name: 'runc run', run: () => timeOnce('runc', ['run', '--bundle', bundle, `bench-runc-${process.pid}-${n++}`]) },
-    { name: 'podman run --rm --network none', run: () => timeOnce('podman', ['run', '--rm', '--pull', 'never', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--cgroups', 'disabled', 'docker.io/diamol/base:latest', 'true']) },
+    { name: 'podman run --rm --network none', run: () => timeOnce('podman', ['run', '--rm', '--pull', 'never', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--cgroups', 'disabled', 'docker.io/diamol/base:latest', 'true']) },
   ]));
   const med = Object.fromEntries(series.map((s) => [s.name, median(s.samples)]));
   const crun = med['crun run']!;

@@ -107,11 +107,17 @@ async function releaseKernelSide(id: string): Promise<void> {
 
 /** Undo everything for `id`; safe to call twice, or for a container that never got a network. */
 export async function releaseNetwork(id: string): Promise<void> {
+  const ipam = new Ipam();
+  // No address was ever allocated (--network none/host): no veth, rule or forward can exist either.
+  if (!(await ipam.list())[id]) {
+    removeEtcFiles(networkFilesDir(id));
+    return;
+  }
   try {
     await releaseKernelSide(id);
   } finally {
     // The address and files go even when a kernel object was already gone or refused to go.
-    await new Ipam().release(id);
+    await ipam.release(id);
     removeEtcFiles(networkFilesDir(id));
   }
 }
