@@ -51,7 +51,7 @@ export function inspectObject(r: ContainerRecord): Record<string, unknown> {
     HostsPath: join(containerDir(c.Id), 'hosts'),
     LogPath: logPath(c.Id),
     Name: `/${c.Name}`,
-    RestartCount: 0,
+    RestartCount: r.state.RestartCount ?? 0,
     Driver: 'overlay2',
     Platform: 'linux',
     MountLabel: '',

@@ -3,7 +3,7 @@
 import { constants } from 'node:os';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
-import { readConfig, resolveContainer } from '../state/containers.js';
+import { readConfig, resolveContainer, updateState } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
 import { isProcessAlive } from '../state/process-identity.js';
 import { sendSignal } from '../kernel/signal.js';
@@ -15,10 +15,16 @@ export function signalNumber(name: string): number {
   return n;
 }
 
+/** A user stopped it: its restart policy must not bring it back (Docker's HasBeenManuallyStopped). */
+async function markManualStop(id: string, on: boolean): Promise<void> {
+  await updateState(id, (s) => ({ ...s, ManualStop: on }));
+}
+
 export async function killContainer(ref: string, signal = 'KILL'): Promise<string> {
   const sig = signalNumber(signal);
   const id = resolveContainer(ref);
   const s = await refreshState(id);
+  if (s.Running) await markManualStop(id, true);
   if (!s.Running) throw new SkiffError('ESTATE', `cannot kill container: ${ref}: container ${id.slice(0, 12)} is not running`, 'it has already stopped', { exitCode: 1 });
   trace.step('kernel', `pidfd_send_signal(${s.Pid}, ${sig})`, 'signal the container\'s first process');
   sendSignal(s.Pid, s.PidStart, sig);
@@ -43,6 +49,7 @@ async function waitStopped(id: string, shim: { pid: number; start?: string }, ms
 /** Docker's stop: SIGTERM (or the image's STOPSIGNAL), `timeout` seconds, then SIGKILL. */
 export async function stopContainer(ref: string, timeoutSec = 10, signal = 'TERM'): Promise<string> {
   const id = resolveContainer(ref);
+  await markManualStop(id, true);
   const s = await refreshState(id);
   if (!s.Running) return id;
   const shim = { pid: s.ShimPid, start: s.ShimPidStart };
@@ -63,6 +70,7 @@ export async function startExisting(ref: string, attach: boolean): Promise<{ id:
   const s = await refreshState(id);
   if (s.Running) return { id };
   readConfig(id);
+  await markManualStop(id, false);
   const exitCode = await startContainer(id, { attach, trace: trace.enabled });
   return { id, exitCode };
 }

@@ -13,7 +13,8 @@ export async function requestFromFlags(image: string, command: string[], f: RunF
   }
   const pull = f.pull ?? 'missing';
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new SkiffError('EUSAGE', `invalid pull option: '${pull}'`, 'use --pull always, missing or never');
-  if (f.restart && f.restart !== 'no') throw new SkiffError('EUSAGE', `restart policy ${f.restart} is not supported by skiff yet`, 'use --restart no (the default)');
+  const { parseRestartPolicy } = await import('./update.js');
+  const restart = parseRestartPolicy(f.restart ?? 'no');
   if (f.rm && f.restart && f.restart !== 'no') throw new SkiffError('EUSAGE', 'conflicting options: cannot specify both --restart and --rm', 'choose one');
   const env = [...(f.envFile ?? []).flatMap(readEnvFile), ...(f.env ?? [])];
   const { parseLimits } = await import('../cgroups/index.js');
@@ -21,7 +22,7 @@ export async function requestFromFlags(image: string, command: string[], f: RunF
   return {
     image, command, name: f.name, rm: !!f.rm, detach: !!f.detach, tty: !!f.tty, interactive: !!f.interactive, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: f.volume ?? [],
-    publish: f.publish ?? [], publishAll: !!f.publishAll, network, limits, pull, platform: f.platform, init: !!f.init,
+    publish: f.publish ?? [], publishAll: !!f.publishAll, network, limits, pull, platform: f.platform, init: !!f.init, restart,
   };
 }
 

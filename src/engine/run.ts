@@ -45,6 +45,7 @@ export interface RunRequest {
   platform?: string;
   /** --init: skiff-init as pid 1, reaping zombies and forwarding signals to the command. */
   init: boolean;
+  restart: { Name: string; MaximumRetryCount: number };
 }
 
 export interface ImageForRun {
@@ -74,7 +75,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       AutoRemove: req.rm, Binds: req.volumes, PortBindings: toPortBindings(ports), NetworkMode: req.network,
       Memory: req.limits.memory ?? 0, MemorySwap: req.limits.memorySwap ?? 0, NanoCpus: req.limits.nanoCpus ?? 0,
       CpuShares: req.limits.cpuShares ?? 0, PidsLimit: req.limits.pidsLimit ?? 0, CpusetCpus: req.limits.cpusetCpus ?? '',
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Init: req.init,
+      RestartPolicy: req.restart, Init: req.init,
     },
     Rootfs: { lowerDirs: image.layerDirs, upperDir: '', workDir: '' },
   });
@@ -218,7 +219,29 @@ export async function finishContainer(id: string): Promise<void> {
   const net = await import('../network/index.js');
   await net.releaseNetwork(id).catch(() => {});
   await removeContainerCgroup(id).catch(() => {});
-  if (readConfig(id).HostConfig.AutoRemove) await removeContainerFiles(id);
+  const config = readConfig(id);
+  if (config.HostConfig.AutoRemove) return removeContainerFiles(id);
+  await applyRestartPolicy(id, config);
+}
+
+/**
+ * Docker's restart policies, applied where skiff has a process at hand: the cleanup that runs when
+ * the container's process ends. The delay doubles from 100 ms per restart (capped at 10 s), as
+ * dockerd's does; a user's stop or kill during the delay wins.
+ */
+async function applyRestartPolicy(id: string, config: ContainerConfig): Promise<void> {
+  const { readState } = await import('../state/containers.js');
+  const pol = config.HostConfig.RestartPolicy;
+  const s = readState(id);
+  const count = s.RestartCount ?? 0;
+  const wanted = pol.Name === 'always' || pol.Name === 'unless-stopped'
+    || (pol.Name === 'on-failure' && s.ExitCode !== 0 && (pol.MaximumRetryCount === 0 || count < pol.MaximumRetryCount));
+  if (!wanted || s.ManualStop) return;
+  await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** count, 10_000)));
+  if (readState(id).ManualStop) return;
+  await updateState(id, (st) => ({ ...st, RestartCount: count + 1 }));
+  trace.step('engine', `restart policy ${pol.Name}: starting ${id.slice(0, 12)} again (restart ${count + 1})`);
+  await startContainer(id, { attach: false, trace: trace.enabled });
 }
 
 export async function removeContainerFiles(id: string): Promise<void> {

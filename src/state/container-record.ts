@@ -73,6 +73,10 @@ export interface ContainerState {
     Ports: Record<string, PortBinding[] | null>;
   };
   CgroupPath?: string;
+  /** Times the restart policy started it again (Docker's RestartCount). */
+  RestartCount?: number;
+  /** Stopped or killed by a user: the restart policy leaves it alone until it is started again. */
+  ManualStop?: boolean;
 }
 
 export interface ContainerRecord { config: ContainerConfig; state: ContainerState }

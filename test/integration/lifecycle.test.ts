@@ -139,6 +139,39 @@ describe('lifecycle as root', () => {
   }, 240_000);
 });
 
+describe('restart policies and update', () => {
+  itWhen([needRoot], 'on-failure:2 restarts a failing container twice; always restarts until a user stops it', async () => {
+    const bad = sk('run', '-d', '--restart', 'on-failure:2', 'diamol/base', 'sh', '-c', 'exit 3').stdout.trim();
+    await until('two restarts', () => sk('inspect', '-f', '{{.RestartCount}} {{.State.Status}}', bad).stdout.trim() === '2 exited', 20_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sk('inspect', '-f', '{{.RestartCount}} {{.State.ExitCode}} {{.HostConfig.RestartPolicy.Name}}', bad).stdout.trim()).toBe('2 3 on-failure');
+    const always = sk('run', '-d', '--restart', 'always', 'diamol/base', 'sleep', '0.3').stdout.trim();
+    await until('restarted', () => Number(sk('inspect', '-f', '{{.RestartCount}}', always).stdout.trim()) >= 1, 20_000);
+    expect(sk('stop', '-t', '1', always).status).toBe(0);
+    const n = sk('inspect', '-f', '{{.RestartCount}}', always).stdout.trim();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sk('inspect', '-f', '{{.RestartCount}} {{.State.Running}}', always).stdout.trim()).toBe(`${n} false`);
+    const wrong = sk('run', '--restart', 'sometimes', 'diamol/base', 'true');
+    expect(wrong.status).toBe(125);
+    expect(wrong.stderr).toContain("invalid restart policy 'sometimes'");
+    expect(sk('rm', '-f', bad, always).status).toBe(0);
+  }, 90_000);
+
+  itWhen([needRoot], 'update records new limits (and refuses, naming the controller, where cgroup v2 cannot apply them)', () => {
+    const id = sk('run', '-d', 'diamol/base', 'sleep', '60').stdout.trim();
+    const r = sk('update', '--memory', '64m', id);
+    if (r.status === 0) {
+      expect(sk('inspect', '-f', '{{.HostConfig.Memory}}', id).stdout.trim()).toBe(String(64 * 1024 * 1024));
+    } else {
+      // This machine's kind of host: hybrid cgroups, the memory controller bound to v1.
+      expect(r.stderr).toMatch(/memory controller/);
+      expect(sk('inspect', '-f', '{{.HostConfig.Memory}}', id).stdout.trim()).toBe('0');
+    }
+    expect(sk('update', id).stderr).toContain('you must provide one or more flags');
+    expect(sk('rm', '-f', id).status).toBe(0);
+  }, 30_000);
+});
+
 describe('volumes', () => {
   itWhen([needRoot], 'a named volume outlives its containers, binds read-only, and cannot go while in use', () => {
     expect(sk('volume', 'create', 'data').stdout).toBe('data\n');

@@ -23,6 +23,7 @@ import { registerRun } from './run.js';
 import { registerStats } from './stats.js';
 import { registerBuild } from './build.js';
 import { registerVolume } from './volume.js';
+import { registerUpdate } from './update.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
@@ -65,5 +66,6 @@ export function registerAll(program: Command): void {
   registerStats(program, groups);
   registerBuild(program, groups);
   registerVolume(program);
+  registerUpdate(program, groups);
   registerDoctor(program);
 }
