@@ -1,7 +1,8 @@
 // After execve the parent stays as the container's supervisor: it forwards signals, relays the pty,
 // turns the child's stdout/stderr pipes into Docker json-file log lines, and records how it ended.
 // Options arrive as "key=value" args: log=PATH, exit-file=PATH, exit-cmd=ARG (repeated: argv of a
-// command run after the exit is recorded, e.g. skiff's own cleanup).
+// command run after the exit is recorded, e.g. skiff's own cleanup), attach=PATH (a unix socket: every
+// client gets the container's output as it comes, and what a client sends goes to the pty).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +12,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,6 +24,28 @@
 struct logbuf { char data[16384]; size_t n; const char *stream; };
 
 static int log_fd = -1;
+
+// `skiff attach` clients: output is copied to each; a slow or gone client is dropped, never waited for.
+enum { MAX_CLIENTS = 8 };
+static int clients[MAX_CLIENTS] = {-1, -1, -1, -1, -1, -1, -1, -1};
+
+static void fan_out(const char *p, size_t n) {
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (clients[i] < 0) continue;
+    if (send(clients[i], p, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) { close(clients[i]); clients[i] = -1; }
+  }
+}
+
+static int listen_at(const char *path) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) return -1;
+  strcpy(a.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  unlink(path);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || chmod(path, 0600) != 0 || listen(fd, MAX_CLIENTS) != 0) { close(fd); return -1; }
+  return fd;
+}
 
 static void rfc3339(char *out, size_t n) {
   struct timespec ts;
@@ -85,6 +111,7 @@ static ssize_t pump(int fd, int out_fd, struct logbuf *lb) {
   if (r <= 0) return 0;  // EOF, or EIO from a pty whose slave side is gone
   if (out_fd >= 0) write_all(out_fd, buf, (size_t)r);
   if (lb) log_feed(lb, buf, (size_t)r, 0);
+  fan_out(buf, (size_t)r);
   return r;
 }
 
@@ -101,7 +128,7 @@ static void record_exit(const char *path, int code) {
 }
 
 int supervise(struct launch *l, struct op *op) {
-  const char *exit_file = NULL;
+  const char *exit_file = NULL, *attach_path = NULL;
   char *exit_cmd[64];
   int ncmd = 0;
   for (int i = 0; i < op->nargs; i++) {
@@ -109,6 +136,7 @@ int supervise(struct launch *l, struct op *op) {
     if (!strncmp(a, "log=", 4)) log_fd = open(a + 4, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     else if (!strncmp(a, "exit-file=", 10)) exit_file = a + 10;
     else if (!strncmp(a, "exit-cmd=", 9) && ncmd < 63) exit_cmd[ncmd++] = a + 9;
+    else if (!strncmp(a, "attach=", 7)) attach_path = a + 7;
   }
   exit_cmd[ncmd] = NULL;
   sigset_t set;
@@ -120,16 +148,22 @@ int supervise(struct launch *l, struct op *op) {
     if (tty_in) copy_winsize(0, l->pty_master);
     fcntl(l->pty_master, F_SETFL, O_NONBLOCK);
   }
-  int stdin_open = l->pty_master >= 0;
+  int stdin_open = l->pty_master >= 0 && !attach_path;
+  int lfd = attach_path ? listen_at(attach_path) : -1;
   int status = 0, done = 0;
   while (!done) {
-    struct pollfd p[5];
-    int np = 0, i_sig = np++, i_in = -1, i_m = -1, i_o = -1, i_e = -1;
+    struct pollfd p[6 + MAX_CLIENTS];
+    int np = 0, i_sig = np++, i_in = -1, i_m = -1, i_o = -1, i_e = -1, i_l = -1, i_c[MAX_CLIENTS];
     p[i_sig] = (struct pollfd){.fd = sfd, .events = POLLIN};
     if (stdin_open) { i_in = np; p[np++] = (struct pollfd){.fd = 0, .events = POLLIN}; }
     if (l->pty_master >= 0) { i_m = np; p[np++] = (struct pollfd){.fd = l->pty_master, .events = POLLIN}; }
     if (l->log_in[0] >= 0) { i_o = np; p[np++] = (struct pollfd){.fd = l->log_in[0], .events = POLLIN}; }
     if (l->log_in[1] >= 0) { i_e = np; p[np++] = (struct pollfd){.fd = l->log_in[1], .events = POLLIN}; }
+    if (lfd >= 0) { i_l = np; p[np++] = (struct pollfd){.fd = lfd, .events = POLLIN}; }
+    for (int c = 0; c < MAX_CLIENTS; c++) {
+      i_c[c] = -1;
+      if (clients[c] >= 0) { i_c[c] = np; p[np++] = (struct pollfd){.fd = clients[c], .events = POLLIN}; }
+    }
     if (poll(p, (nfds_t)np, -1) < 0) { if (errno == EINTR) continue; break; }
     if (p[i_sig].revents & POLLIN) {
       struct signalfd_siginfo si;
@@ -154,6 +188,19 @@ int supervise(struct launch *l, struct op *op) {
       if (r > 0) write_all(l->pty_master, buf, (size_t)r);
       else if (r == 0 || errno != EINTR) stdin_open = 0;
     }
+    if (i_l >= 0 && (p[i_l].revents & POLLIN)) {
+      int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+      int c = 0;
+      while (c < MAX_CLIENTS && clients[c] >= 0) c++;
+      if (fd >= 0 && c < MAX_CLIENTS) clients[c] = fd; else if (fd >= 0) close(fd);
+    }
+    for (int c = 0; c < MAX_CLIENTS; c++) {
+      if (i_c[c] < 0 || !(p[i_c[c]].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      ssize_t r = read(clients[c], buf, sizeof buf);
+      if (r > 0 && l->pty_master >= 0) write_all(l->pty_master, buf, (size_t)r);
+      else if (r <= 0) { close(clients[c]); clients[c] = -1; }
+    }
     if (i_m >= 0 && (p[i_m].revents & (POLLIN | POLLHUP | POLLERR))) {
       if (pump(l->pty_master, log_fd >= 0 ? -1 : 1, log_fd >= 0 ? &out : NULL) == 0) { close(l->pty_master); l->pty_master = -1; }
     }
@@ -176,8 +223,11 @@ int supervise(struct launch *l, struct op *op) {
   }
   log_feed(&out, "", 0, 1);
   log_feed(&err, "", 0, 1);
+  if (attach_path) unlink(attach_path);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   record_exit(exit_file, code);
+  // Attached clients see EOF only once the exit is on record, so they can read the exit code at once.
+  for (int c = 0; c < MAX_CLIENTS; c++) if (clients[c] >= 0) { close(clients[c]); clients[c] = -1; }
   if (WIFEXITED(status)) report("exit %d", code); else report("signaled %d", WTERMSIG(status));
   if (ncmd) {
     pid_t pid = fork();

@@ -155,7 +155,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       waitForGo: mode === 'bridge',
       supervise: detached
-        ? { logPipes: !c.Config.Tty, logPath: logPath(id), exitFile: exitFilePath(id), exitCmd: cleanupCmd }
+        ? { logPipes: !c.Config.Tty, logPath: logPath(id), exitFile: exitFilePath(id), exitCmd: cleanupCmd, attachSocket: attachSocketPath(id) }
         : { logPipes: false, exitFile: exitFilePath(id) },
       trace: opts.trace,
     });
@@ -247,6 +247,13 @@ async function applyRestartPolicy(id: string, config: ContainerConfig): Promise<
 export async function removeContainerFiles(id: string): Promise<void> {
   await deleteContainerRecord(id);
   rmSync(join(storePaths().containers, id), { recursive: true, force: true });
+}
+
+/** Unix socket paths are limited to 108 bytes: the socket lives in the short run dir, by short id. */
+export function attachSocketPath(id: string): string {
+  const dir = join(storePaths().run, 'attach');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return join(dir, `${id.slice(0, 12)}.sock`);
 }
 
 function envPath(env: string[]): string {

@@ -26,7 +26,7 @@ export interface ContainerSpec {
   binds: BindSpec[];
   /** Pause after the pid is known so the engine can wire the network namespace. */
   waitForGo: boolean;
-  supervise: { logPath?: string; exitFile?: string; exitCmd?: string[]; logPipes: boolean };
+  supervise: { logPath?: string; exitFile?: string; exitCmd?: string[]; logPipes: boolean; attachSocket?: string };
   trace: boolean;
 }
 
@@ -49,6 +49,7 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   if (s.supervise.logPath) sup.push(`log=${s.supervise.logPath}`);
   if (s.supervise.exitFile) sup.push(`exit-file=${s.supervise.exitFile}`);
   for (const a of s.supervise.exitCmd ?? []) sup.push(`exit-cmd=${a}`);
+  if (s.supervise.attachSocket) sup.push(`attach=${s.supervise.attachSocket}`);
   p.parent('supervise', sup, 'forward signals, relay the terminal or logs, reap the container and record its exit');
 
   p.child('wait-parent', [], 'wait for the uid/gid maps: until then we are nobody');

@@ -211,3 +211,23 @@ describe('lifecycle rootless', () => {
   }, 90_000);
 });
 void execFileSync;
+
+describe('attach', () => {
+  itWhen([needRoot, needCommand('script')], 'attach to a detached -it container: its pty, ctrl-p ctrl-q detaches, its exit code ends attach', async () => {
+    const { spawnSync: run } = await import('node:child_process');
+    const s = tempStore('skiff-attach-');
+    try {
+      const env = { ...process.env, ...s.env };
+      const id = skiff(['run', '-d', '-it', 'diamol/base', 'sh'], { env: s.env }).stdout.trim();
+      const a = run('sh', ['-c', `(sleep 1; printf 'echo attached-$((40+2))\\n'; sleep 0.5; printf '\\020\\021') | script -qec "${SKIFF} attach ${id}" /dev/null`], { encoding: 'utf8', env, timeout: 20_000 });
+      expect(a.stdout).toContain('attached-42');
+      expect(a.stderr + a.stdout).toContain('read escape sequence');
+      expect(skiff(['inspect', '-f', '{{.State.Running}}', id], { env: s.env }).stdout.trim()).toBe('true');
+      const b = run('sh', ['-c', `(sleep 1; printf 'exit 5\\n') | script -qec "${SKIFF} attach ${id}" /dev/null`], { encoding: 'utf8', env, timeout: 20_000 });
+      expect(b.status).toBe(5);
+      expect(skiff(['logs', id], { env: s.env }).stdout).toContain('attached-42');
+    } finally {
+      s.dispose();
+    }
+  }, 60_000);
+});

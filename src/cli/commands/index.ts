@@ -26,6 +26,7 @@ import { registerVolume } from './volume.js';
 import { registerUpdate } from './update.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
+import { registerAttach } from './attach.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
 import { registerDoctor } from './doctor.js';
 import { registerPort } from './port.js';
@@ -43,6 +44,7 @@ export function registerAll(program: Command): void {
     registerRestart(parent);
     registerKill(parent);
     registerExec(parent);
+    registerAttach(parent);
   }
   registerCleanup(container);
   registerPs(program, groups);
