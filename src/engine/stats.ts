@@ -8,14 +8,21 @@ import type { ContainerRecord } from '../state/container-record.js';
 
 async function sample(r: ContainerRecord): Promise<CgroupStats | undefined> {
   if (!r.state.Running) return undefined;
+  const proc = procfsStats(r.state.Pid);
   if (r.state.CgroupPath) {
     try {
-      return await readCgroupStats(r.config.Id);
+      const cg = await readCgroupStats(r.config.Id);
+      // A hybrid host's v2 cgroup has cpu.stat but no memory or pids files: fill those from /proc.
+      if (!proc) return cg;
+      return {
+        ...cg,
+        memoryUsage: cg.memoryUsage ?? proc.memoryUsage, memoryCurrent: cg.memoryCurrent ?? proc.memoryCurrent, pids: cg.pids ?? proc.pids,
+      };
     } catch {
       // fall through to procfs
     }
   }
-  return procfsStats(r.state.Pid);
+  return proc;
 }
 
 export interface StatsOptions { all?: boolean; noStream?: boolean; refs: string[] }

@@ -5,10 +5,10 @@ import { readBlob } from './blobs.js';
 import { parseConfig, parsePlatform } from './manifest.js';
 import type { OciImageConfig, Platform } from './oci-types.js';
 import { plainProgress, type Progress } from './progress.js';
-import { familiarString, parseReference, type ImageRef } from './reference.js';
+import { familiarName, familiarString, parseReference, type ImageRef } from './reference.js';
 import { findImage, type ImageRecord } from './store.js';
 import { unpackLayers } from './layers.js';
-import { labSource } from './lab.js';
+import { labSource, labTags } from './lab.js';
 import { pullFromSource, type PullResult } from './pull.js';
 
 export type { OciImageConfig } from './oci-types.js';
@@ -30,7 +30,18 @@ export async function pullReference(ref: ImageRef, progress: Progress, opts: Pul
   const { RegistryClient } = await import('./registry/client.js');
   const { RegistrySource } = await import('./registry-source.js');
   const client = new RegistryClient(ref.domain, { ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}) });
-  return pullFromSource(ref, new RegistrySource(client, ref.path), platform, progress);
+  try {
+    return await pullFromSource(ref, new RegistrySource(client, ref.path), platform, progress);
+  } catch (e) {
+    // Offline, the lab mirror is all there is: say which tags of this repository it does have.
+    const tags = labTags(ref);
+    if (tags.length && e instanceof SkiffError && (e.code === 'EREGISTRY' || e.code === 'ENOIMAGE')) {
+      const name = familiarName(ref);
+      throw new SkiffError('ENOIMAGE', `${name}:${ref.tag ?? ref.digest} is not in the lab mirror and the registry cannot be reached (${e.message})`,
+        `the lab mirror has ${tags.map((t) => `${name}:${t}`).join(', ')}`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 export async function ensureImage(input: string, opts: { pull: 'missing' | 'always' | 'never'; out: (line: string) => void; platform?: string; insecureRegistries?: string[] }): Promise<EnsuredImage> {

@@ -24,6 +24,17 @@ export function labSource(ref: ImageRef): OciLayoutSource | undefined {
   return undefined;
 }
 
+/** The tags the lab mirror has for this repository (empty when it has none of it). */
+export function labTags(ref: ImageRef): string[] {
+  if (ref.domain !== DEFAULT_DOMAIN) return [];
+  for (const p of new Set([ref.path, familiarName(ref)])) {
+    const dir = join(labDir(), ref.domain, p);
+    if (!isOciLayout(dir)) continue;
+    return readLayoutIndex(dir).manifests.map((d) => d.annotations?.[REF_NAME]).filter((n): n is string => !!n).map(refNameTag);
+  }
+  return [];
+}
+
 /** Every image of the lab: `<registry>/<repository>:<tag>` strings, from the layouts on disk. */
 export function labImages(): string[] {
   const root = labDir();
