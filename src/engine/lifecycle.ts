@@ -15,6 +15,17 @@ export function signalNumber(name: string): number {
   return n;
 }
 
+/** For stop: a process that ended on its own meanwhile is already what the user asked for. */
+function signalIfAlive(pid: number, start: string | undefined, sig: number): void {
+  try {
+    sendSignal(pid, start, sig);
+  } catch (e) {
+    const err = e as { code?: string; errnoName?: string };
+    if (err.code === 'ESTATE' || err.errnoName === 'ESRCH') return;
+    throw e;
+  }
+}
+
 /** A user stopped it: its restart policy must not bring it back (Docker's HasBeenManuallyStopped). */
 async function markManualStop(id: string, on: boolean): Promise<void> {
   await updateState(id, (s) => ({ ...s, ManualStop: on }));
@@ -54,12 +65,12 @@ export async function stopContainer(ref: string, timeoutSec = 10, signal = 'TERM
   if (!s.Running) return id;
   const shim = { pid: s.ShimPid, start: s.ShimPidStart };
   trace.step('kernel', `pidfd_send_signal(${s.Pid}, SIG${signal})`, `ask it to stop; SIGKILL after ${timeoutSec}s`);
-  sendSignal(s.Pid, s.PidStart, signalNumber(signal));
+  signalIfAlive(s.Pid, s.PidStart, signalNumber(signal));
   if (await waitStopped(id, shim, timeoutSec * 1000)) return id;
   const t = await refreshState(id);
   if (t.Running) {
     trace.step('kernel', `pidfd_send_signal(${t.Pid}, SIGKILL)`, 'it did not stop in time');
-    sendSignal(t.Pid, t.PidStart, constants.signals.SIGKILL);
+    signalIfAlive(t.Pid, t.PidStart, constants.signals.SIGKILL);
   }
   await waitStopped(id, shim, 10_000);
   return id;

@@ -242,6 +242,11 @@ async function applyRestartPolicy(id: string, config: ContainerConfig): Promise<
   await updateState(id, (st) => ({ ...st, RestartCount: count + 1 }));
   trace.step('engine', `restart policy ${pol.Name}: starting ${id.slice(0, 12)} again (restart ${count + 1})`);
   await startContainer(id, { attach: false, trace: trace.enabled });
+  // A stop that landed while this restart was starting saw nothing running: honour it now.
+  if (readState(id).ManualStop) {
+    const { stopContainer } = await import('./lifecycle.js');
+    await stopContainer(id, 10);
+  }
 }
 
 export async function removeContainerFiles(id: string): Promise<void> {

@@ -137,7 +137,7 @@ describe('bad input: one line, non-zero, nothing left', () => {
 
   itWhen([needRoot], 'a bad volume spec and a relative workdir', () => {
     const before = containers(store);
-    const a = skiff(['run', '-v', 'relative:/x', 'diamol/base', 'true'], { env: store.env });
+    const a = skiff(['run', '-v', './relative:/x', 'diamol/base', 'true'], { env: store.env });
     expect(a.status).toBe(125);
     expect(a.stderr).toContain('invalid volume specification');
     const b = skiff(['run', '-w', 'rel', 'diamol/base', 'true'], { env: store.env });
