@@ -8,9 +8,9 @@ import { createFromRequest, startContainer, type RunRequest } from './run.js';
 
 export async function requestFromFlags(image: string, command: string[], f: RunFlags): Promise<RunRequest> {
   const network = f.network ?? 'bridge';
-  if (network !== 'bridge' && network !== 'host' && network !== 'none') {
-    throw new SkiffError('EUSAGE', `network ${network} not found`, 'use --network bridge, host or none');
-  }
+  // Docker's `default` is the bridge; any other name must be a network that exists.
+  const { requireNetwork } = await import('../network/networks.js');
+  const netName = network === 'default' ? 'bridge' : requireNetwork(network).Name;
   const pull = f.pull ?? 'missing';
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new SkiffError('EUSAGE', `invalid pull option: '${pull}'`, 'use --pull always, missing or never');
   const { parseRestartPolicy } = await import('./update.js');
@@ -22,7 +22,7 @@ export async function requestFromFlags(image: string, command: string[], f: RunF
   return {
     image, command, name: f.name, rm: !!f.rm, detach: !!f.detach, tty: !!f.tty, interactive: !!f.interactive, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: f.volume ?? [],
-    publish: f.publish ?? [], publishAll: !!f.publishAll, network, limits, pull, platform: f.platform, init: !!f.init, restart,
+    publish: f.publish ?? [], publishAll: !!f.publishAll, network: netName, limits, pull, platform: f.platform, init: !!f.init, restart,
   };
 }
 

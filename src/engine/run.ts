@@ -39,7 +39,8 @@ export interface RunRequest {
   volumes: string[];
   publish: string[];
   publishAll: boolean;
-  network: 'bridge' | 'host' | 'none';
+  /** bridge, host, none, or the name of a network made with `network create`. */
+  network: string;
   limits: Limits;
   pull: 'missing' | 'always' | 'never';
   platform?: string;
@@ -135,7 +136,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     if (cgroupDir) undo.push(() => removeContainerCgroup(id));
     const net = await import('../network/index.js');
     const mode = c.HostConfig.NetworkMode === 'host' ? 'host' : c.HostConfig.NetworkMode === 'none' ? 'none' : 'bridge';
-    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode, ports: fromPortBindings(c.HostConfig.PortBindings) });
+    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode, ports: fromPortBindings(c.HostConfig.PortBindings), network: c.HostConfig.NetworkMode });
     undo.push(() => net.releaseNetwork(id));
     const binds: BindSpec[] = [
       { source: prepared.files.hosts, target: '/etc/hosts', readonly: false, kind: 'file' },

@@ -6,19 +6,25 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { storePaths } from '../state/paths.js';
-import { Ipam, DEFAULT_SUBNET } from './ipam.js';
+import type { Allocation, Ipam } from './ipam.js';
+import { ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from './networks.js';
+import { peerHostsFiles } from './hosts-peers.js';
 import { checkPorts } from './port-check.js';
 import { removeEtcFiles, writeEtcFiles } from './etc-files.js';
-import { BRIDGE, ensureBridge } from './bridge.js';
+import { ensureBridge } from './bridge.js';
 import { connectVeth, disconnectVeth, macForIp } from './veth.js';
-import { addPortRules, ensureNatBase, removeRulesFor } from './nat.js';
+import { addPortRules, ensureNatBase, removeRulesFor, type NatConfig } from './nat.js';
 import { publishContainerPorts, unpublishContainerPorts } from './rootless/forwards.js';
 import type { PortBinding, PortSpec } from './port-spec.js';
 
 export type { PortSpec, PortBinding } from './port-spec.js';
 export { parsePortSpec, publishAllSpecs, formatPorts } from './port-spec.js';
 
-export interface NetworkRequest { id: string; name: string; hostname: string; mode: 'bridge' | 'none' | 'host'; ports: PortSpec[] }
+export interface NetworkRequest {
+  id: string; name: string; hostname: string; mode: 'bridge' | 'none' | 'host'; ports: PortSpec[];
+  /** A bridge network by name: the default `bridge` or one made by `network create`. */
+  network?: string;
+}
 
 export interface PreparedNetwork {
   ip?: string;
@@ -30,7 +36,6 @@ export interface PreparedNetwork {
   files: { hosts: string; hostname: string; resolvConf: string };
 }
 
-const NAT = () => ({ bridge: BRIDGE, subnet: DEFAULT_SUBNET });
 /**
  * Rootless: every packet crosses slirp4netns, whose cost is per packet, so the container's link uses
  * the uplink's MTU (65520) instead of 1500 — measured ×8 throughput through -p (docs/networking.md).
@@ -52,13 +57,16 @@ export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwo
     const files = writeEtcFiles({ dir, hostname: req.hostname, mode: req.mode, rootless: rootless() });
     return { ports: [], files };
   }
-  const ipam = new Ipam();
-  const others = Object.entries(await ipam.list()).filter(([id]) => id !== req.id).flatMap(([, a]) => a.ports);
+  const net = requireNetwork(req.network ?? 'bridge');
+  const ipam = ipamFor(net);
+  const others = (await allBridgeAllocations()).filter(([id]) => id !== req.id).flatMap(([, a]) => a.ports);
   // In rootless mode host ports live in the host's netns; the forwarder reports clashes when it binds.
   const ports = rootless() ? req.ports.map((p) => ({ ...p })) : await checkPorts(req.ports, others);
   const ip = await ipam.allocate(req.id, ports);
   try {
+    await ipam.update((f) => Object.assign(f.allocations[req.id]!, { name: req.name, hostname: req.hostname }));
     const files = writeEtcFiles({ dir, hostname: req.hostname, ip, mode: 'bridge', rootless: rootless() });
+    if (!net.Builtin) peerHostsFiles(await ipam.list(), networkFilesDir);
     return { ip, gateway: ipam.gateway, prefixLen: ipam.prefixLen, mac: macForIp(ip), ports, files };
   } catch (e) {
     await ipam.release(req.id);
@@ -67,30 +75,51 @@ export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwo
   }
 }
 
+/** Every address of every bridge network, with its container id. */
+async function allBridgeAllocations(): Promise<Array<[string, Allocation]>> {
+  const out: Array<[string, Allocation]> = [];
+  for (const n of listNetworks().filter((x) => x.Driver === 'bridge')) out.push(...Object.entries(await ipamFor(n).list()));
+  return out;
+}
+
+/** The bridge network a container has an address on, if any. */
+async function networkOf(id: string): Promise<{ net: NetworkRecord; ipam: Ipam; alloc: Allocation } | undefined> {
+  for (const net of listNetworks().filter((x) => x.Driver === 'bridge')) {
+    const ipam = ipamFor(net);
+    const alloc = (await ipam.list())[id];
+    if (alloc) return { net, ipam, alloc };
+  }
+  return undefined;
+}
+
 /** Plug the container (whose netns is `netnsPath`) into the bridge and publish its ports. */
 export async function connectNetwork(id: string, netnsPath: string): Promise<void> {
-  const alloc = (await new Ipam().list())[id];
-  if (!alloc) return; // --network none/host: nothing to connect
+  const found = await networkOf(id);
+  if (!found) return; // --network none/host: nothing to connect
+  const { net, ipam, alloc } = found;
+  const nat = natFor(net);
   if (!existsSync(netnsPath)) throw new SkiffError('ENETWORK', `network namespace ${netnsPath} does not exist`, 'the container exited before its network was set up');
-  const ipam = new Ipam();
   try {
-    const bridgeIndex = ensureBridge(BRIDGE, ipam.gateway, ipam.prefixLen);
-    await ensureNatBase(NAT());
-    connectVeth({ id, netnsPath, bridgeIndex, ip: alloc.ip, prefixLen: ipam.prefixLen, gateway: ipam.gateway, ...(rootless() ? { mtu: ROOTLESS_MTU } : {}) });
-    let ports = alloc.ports;
-    if (rootless() && ports.length) {
-      // The forwarder binds the host ports (in the host's netns) and picks random ones (-p 80).
-      ports = await publishContainerPorts(id, ports);
-      await ipam.setPorts(id, ports);
+    const bridgeIndex = ensureBridge(net.Bridge, ipam.gateway, ipam.prefixLen);
+    await ensureNatBase(nat);
+    connectVeth({ id, netnsPath, bridgeIndex, ip: alloc.ip, prefixLen: ipam.prefixLen, gateway: ipam.gateway });
+    await addPortRules(nat, id, alloc.ip, alloc.ports);
+    if (rootless() && alloc.ports.length) {
+      const resolved = await publishContainerPorts(id, alloc.ports);
+      await ipam.setPorts(id, resolved);
+      // DNAT matched the requested host ports; rootless random ports are chosen by the forwarder.
+      if (resolved.some((b, i) => b.hostPort !== alloc.ports[i]!.hostPort)) {
+        await removeRulesFor(nat, id);
+        await addPortRules(nat, id, alloc.ip, resolved);
+      }
     }
-    await addPortRules(NAT(), id, alloc.ip, ports);
   } catch (e) {
-    await releaseKernelSide(id);
+    await releaseKernelSide(id, nat);
     throw e;
   }
 }
 
-async function releaseKernelSide(id: string): Promise<void> {
+async function releaseKernelSide(id: string, nat: NatConfig): Promise<void> {
   const errors: unknown[] = [];
   const attempt = async (fn: () => unknown) => {
     try {
@@ -100,37 +129,38 @@ async function releaseKernelSide(id: string): Promise<void> {
     }
   };
   await attempt(() => unpublishContainerPorts(id));
-  await attempt(() => removeRulesFor(NAT(), id));
+  await attempt(() => removeRulesFor(nat, id));
   await attempt(() => disconnectVeth(id));
   if (errors.length) throw errors[0];
 }
 
 /** Undo everything for `id`; safe to call twice, or for a container that never got a network. */
 export async function releaseNetwork(id: string): Promise<void> {
-  const ipam = new Ipam();
+  const found = await networkOf(id);
   // No address was ever allocated (--network none/host): no veth, rule or forward can exist either.
-  if (!(await ipam.list())[id]) {
+  if (!found) {
     removeEtcFiles(networkFilesDir(id));
     return;
   }
   try {
-    await releaseKernelSide(id);
+    await releaseKernelSide(id, natFor(found.net));
   } finally {
     // The address and files go even when a kernel object was already gone or refused to go.
-    await ipam.release(id);
+    await found.ipam.release(id);
     removeEtcFiles(networkFilesDir(id));
+    if (!found.net.Builtin) peerHostsFiles(await found.ipam.list(), networkFilesDir);
   }
 }
 
 /** The bindings recorded for a container (for `skiff port` and the PORTS column). */
 export async function containerPorts(id: string): Promise<PortBinding[]> {
-  return (await new Ipam().list())[id]?.ports ?? [];
+  return (await networkOf(id))?.alloc.ports ?? [];
 }
 
 /** Crash recovery at engine start: release every network whose container no longer exists. */
 export async function reconcileNetworks(liveIds: Iterable<string>): Promise<string[]> {
   const live = new Set(liveIds);
-  const stale = Object.keys((await new Ipam().list())).filter((id) => !live.has(id));
+  const stale = [...new Set((await allBridgeAllocations()).map(([id]) => id))].filter((id) => !live.has(id));
   for (const id of stale) await releaseNetwork(id);
   return stale;
 }

@@ -12,7 +12,11 @@ import type { PortBinding } from './port-spec.js';
 
 export const DEFAULT_SUBNET = '172.17.0.0/16';
 
-export interface Allocation { ip: string; ports: PortBinding[]; mac?: string }
+export interface Allocation {
+  ip: string; ports: PortBinding[]; mac?: string;
+  /** Container name and hostname: what peers on a user-defined network resolve. */
+  name?: string; hostname?: string;
+}
 
 interface IpamFile { subnet: string; gateway: string; last?: string; allocations: Record<string, Allocation> }
 

@@ -15,7 +15,7 @@ import type { PortBinding } from './port-spec.js';
 
 export const TABLE = 'skiff';
 const FAMILY = 'ip';
-const BASE_TAG = 'skiff-base';
+const DEFAULT_BASE_TAG = 'skiff-base';
 
 const t = { family: FAMILY, table: TABLE };
 const tableObj = { family: FAMILY, name: TABLE };
@@ -28,7 +28,11 @@ const prefix = (cidr: string) => {
 };
 const rule = (chain: string, expr: unknown[], comment: string): NftCommand => ({ add: { rule: { ...t, chain, expr, comment } } });
 
-export interface NatConfig { bridge: string; subnet: string; lockFile?: string }
+export interface NatConfig {
+  bridge: string; subnet: string; lockFile?: string;
+  /** Comment on this network's MASQUERADE rules (user-defined networks each have their own). */
+  baseTag?: string;
+}
 
 function natLock(cfg: NatConfig): string {
   return cfg.lockFile ?? join(storePaths().locks, 'nat.lock');
@@ -58,6 +62,7 @@ export function tableExists(): boolean {
 
 function baseRules(cfg: NatConfig): NftCommand[] {
   const oif = { meta: { key: 'oifname' } };
+  const BASE_TAG = cfg.baseTag ?? DEFAULT_BASE_TAG;
   return [
     rule('postrouting', [match(payload('ip', 'saddr'), prefix(cfg.subnet)), match(oif, cfg.bridge, '!='), { masquerade: null }], BASE_TAG),
     rule('postrouting', [match(oif, cfg.bridge), match(payload('ip', 'saddr'), prefix(cfg.subnet)), match({ ct: { key: 'status' } }, 'dnat', 'in'), { masquerade: null }], BASE_TAG),
@@ -68,7 +73,13 @@ function baseRules(cfg: NatConfig): NftCommand[] {
 /** Table, chains and the base rules, once (idempotent; one atomic batch). */
 export async function ensureNatBase(cfg: NatConfig): Promise<void> {
   await withLock(natLock(cfg), () => {
-    if (listRules().some((r) => r.comment === BASE_TAG)) return;
+    const tag = cfg.baseTag ?? DEFAULT_BASE_TAG;
+    if (tableExists() && listRules().some((r) => r.comment === tag)) return;
+    if (tableExists()) {
+      // The table exists (another network made it): only this network's rules are missing.
+      nft(baseRules(cfg), `MASQUERADE for ${cfg.subnet}`);
+      return;
+    }
     const chain = (name: string, hook: string, prio: number): NftCommand => ({ add: { chain: { ...t, name, type: 'nat', hook, prio, policy: 'accept' } } });
     nft([
       { add: { table: tableObj } },
@@ -104,5 +115,15 @@ export async function removeRulesFor(cfg: NatConfig, id: string): Promise<number
     if (mine.length === 0) return 0;
     nft(mine.map((r) => ({ delete: { rule: { ...t, chain: r.chain, handle: r.handle } } })), `remove ${mine.length} NAT rules of ${id.slice(0, 12)}`);
     return mine.length;
+  });
+}
+
+/** A user-defined network goes: its MASQUERADE rules go with it. */
+export async function removeBaseRules(cfg: NatConfig): Promise<void> {
+  const tag = cfg.baseTag ?? DEFAULT_BASE_TAG;
+  await withLock(natLock(cfg), () => {
+    if (!tableExists()) return;
+    const mine = listRules().filter((r) => r.comment === tag);
+    if (mine.length) nft(mine.map((r) => ({ delete: { rule: { ...t, chain: r.chain, handle: r.handle } } })), `remove MASQUERADE of ${cfg.subnet}`);
   });
 }

@@ -24,6 +24,7 @@ import { registerStats } from './stats.js';
 import { registerBuild } from './build.js';
 import { registerVolume } from './volume.js';
 import { registerUpdate } from './update.js';
+import { registerNetwork } from './network.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerAttach } from './attach.js';
@@ -69,5 +70,6 @@ export function registerAll(program: Command): void {
   registerBuild(program, groups);
   registerVolume(program);
   registerUpdate(program, groups);
+  registerNetwork(program);
   registerDoctor(program);
 }

@@ -1,0 +1,39 @@
+// `skiff network create|ls|rm|inspect`: user-defined bridge networks.
+import type { Command } from 'commander';
+
+export function registerNetwork(program: Command): void {
+  const net = program.command('network').description('manage networks');
+  net.command('create').argument('<name>').description('create a network')
+    .option('-d, --driver <driver>', 'driver to manage the network', 'bridge').option('--subnet <cidr>', 'subnet in CIDR format')
+    .action(async (name: string, o: { driver?: string; subnet?: string }) => {
+      const { networkCreate } = await import('../../engine/network.js');
+      process.stdout.write((await networkCreate(name, o)) + '\n');
+    });
+  net.command('ls').alias('list').description('list networks').option('-q, --quiet', 'only display network IDs')
+    .action(async (o: { quiet?: boolean }) => {
+      const { networkLs } = await import('../../engine/network.js');
+      process.stdout.write(networkLs(!!o.quiet));
+    });
+  net.command('rm').alias('remove').argument('<network...>').description('remove one or more networks')
+    .action(async (refs: string[]) => {
+      const { networkRm } = await import('../../engine/network.js');
+      const { reportError } = await import('../report.js');
+      for (const r of refs) {
+        try {
+          await networkRm(r);
+          process.stdout.write(r + '\n');
+        } catch (e) {
+          reportError(e);
+          process.exitCode = 1;
+        }
+      }
+    });
+  net.command('inspect').argument('<network...>').description('display detailed information on one or more networks')
+    .action(async (refs: string[]) => {
+      const { networkInspect } = await import('../../engine/network.js');
+      const r = await networkInspect(refs);
+      process.stdout.write(r.text);
+      for (const m of r.missing) process.stderr.write(`skiff: network ${m} not found\n`);
+      if (r.missing.length) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,63 @@
+// `skiff network create|ls|rm|inspect`.
+import { rmSync } from 'node:fs';
+import { SkiffError } from '../errors.js';
+import { trace } from '../trace.js';
+import { listContainers } from '../state/liveness.js';
+import { renderTable } from '../cli/format/table.js';
+import { createNetwork, deleteNetworkRecord, ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from '../network/networks.js';
+
+export async function networkCreate(name: string, opts: { subnet?: string; driver?: string }): Promise<string> {
+  if (opts.driver && opts.driver !== 'bridge') throw new SkiffError('EUSAGE', `plugin "${opts.driver}" not found`, 'skiff networks use the bridge driver');
+  const n = await createNetwork(name, { subnet: opts.subnet });
+  trace.step('engine', `network ${name}: ${n.Subnet} on bridge ${n.Bridge} (made when its first container starts)`);
+  return n.Id;
+}
+
+export function networkLs(quiet: boolean): string {
+  const nets = listNetworks();
+  if (quiet) return nets.map((n) => n.Id.slice(0, 12) + '\n').join('');
+  return renderTable([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...nets.map((n) => [n.Id.slice(0, 12), n.Name, n.Driver, 'local'])]);
+}
+
+async function users(n: NetworkRecord): Promise<Array<{ id: string; name: string }>> {
+  return (await listContainers()).filter((r) => (r.config.HostConfig.NetworkMode === 'default' ? 'bridge' : r.config.HostConfig.NetworkMode) === n.Name)
+    .map((r) => ({ id: r.config.Id, name: r.config.Name }));
+}
+
+export async function networkRm(ref: string): Promise<void> {
+  const n = requireNetwork(ref);
+  if (n.Builtin) throw new SkiffError('EUSAGE', `${n.Name} is a pre-defined network and cannot be removed`, 'only networks made with `skiff network create` can go', { exitCode: 1 });
+  const u = await users(n);
+  if (u.length) throw new SkiffError('ESTATE', `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`, `remove its containers first: ${u.map((x) => x.name).join(', ')}`, { exitCode: 1 });
+  const { withNetlink } = await import('../kernel/netlink-socket.js');
+  const { deleteLinkIfExists } = await import('../kernel/netlink-links.js');
+  const { removeBaseRules } = await import('../network/nat.js');
+  withNetlink((nl) => deleteLinkIfExists(nl, n.Bridge));
+  await removeBaseRules(natFor(n));
+  rmSync(ipamFor(n).file, { force: true });
+  await deleteNetworkRecord(n.Id);
+}
+
+export async function networkInspect(refs: string[]): Promise<{ text: string; missing: string[] }> {
+  const out: unknown[] = [];
+  const missing: string[] = [];
+  for (const ref of refs) {
+    let n: NetworkRecord;
+    try {
+      n = requireNetwork(ref);
+    } catch {
+      missing.push(ref);
+      continue;
+    }
+    const allocs = n.Driver === 'bridge' ? await ipamFor(n).list() : {};
+    const containers: Record<string, unknown> = {};
+    for (const [id, a] of Object.entries(allocs)) containers[id] = { Name: a.name ?? '', MacAddress: a.mac ?? '', IPv4Address: `${a.ip}/${n.Subnet.split('/')[1]}`, IPv6Address: '' };
+    out.push({
+      Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: n.Subnet ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
+      Internal: false, Attachable: false, Ingress: false, Containers: containers,
+      Options: n.Bridge ? { 'com.docker.network.bridge.name': n.Bridge } : {}, Labels: {},
+    });
+  }
+  return { text: JSON.stringify(out, null, 4) + '\n', missing };
+}
