@@ -102,17 +102,14 @@ export async function connectNetwork(id: string, netnsPath: string): Promise<voi
   try {
     const bridgeIndex = ensureBridge(net.Bridge, ipam.gateway, ipam.prefixLen);
     await ensureNatBase(nat);
-    connectVeth({ id, netnsPath, bridgeIndex, ip: alloc.ip, prefixLen: ipam.prefixLen, gateway: ipam.gateway });
-    await addPortRules(nat, id, alloc.ip, alloc.ports);
-    if (rootless() && alloc.ports.length) {
-      const resolved = await publishContainerPorts(id, alloc.ports);
-      await ipam.setPorts(id, resolved);
-      // DNAT matched the requested host ports; rootless random ports are chosen by the forwarder.
-      if (resolved.some((b, i) => b.hostPort !== alloc.ports[i]!.hostPort)) {
-        await removeRulesFor(nat, id);
-        await addPortRules(nat, id, alloc.ip, resolved);
-      }
+    connectVeth({ id, netnsPath, bridgeIndex, ip: alloc.ip, prefixLen: ipam.prefixLen, gateway: ipam.gateway, ...(rootless() ? { mtu: ROOTLESS_MTU } : {}) });
+    let ports = alloc.ports;
+    if (rootless() && ports.length) {
+      // The forwarder binds the host ports (in the host's netns) and picks random ones (-p 80).
+      ports = await publishContainerPorts(id, ports);
+      await ipam.setPorts(id, ports);
     }
+    await addPortRules(nat, id, alloc.ip, ports);
   } catch (e) {
     await releaseKernelSide(id, nat);
     throw e;

@@ -1,19 +1,9 @@
 // start, stop, kill, restart: the verbs that change whether a container's process runs.
 import type { Command } from 'commander';
 
-async function each(refs: string[], fn: (ref: string) => Promise<string | void>): Promise<void> {
-  const { reportError } = await import('../report.js');
-  let failed = false;
-  for (const ref of refs) {
-    try {
-      await fn(ref);
-      process.stdout.write(ref + '\n');
-    } catch (e) {
-      reportError(e);
-      failed = true;
-    }
-  }
-  if (failed) process.exitCode = 1;
+async function each(refs: string[], fn: (ref: string) => Promise<unknown>): Promise<void> {
+  const { eachArg } = await import('../each-arg.js');
+  await eachArg(refs, fn);
 }
 
 export function registerStart(parent: Command): void {

@@ -17,16 +17,8 @@ export function registerNetwork(program: Command): void {
   net.command('rm').alias('remove').argument('<network...>').description('remove one or more networks')
     .action(async (refs: string[]) => {
       const { networkRm } = await import('../../engine/network.js');
-      const { reportError } = await import('../report.js');
-      for (const r of refs) {
-        try {
-          await networkRm(r);
-          process.stdout.write(r + '\n');
-        } catch (e) {
-          reportError(e);
-          process.exitCode = 1;
-        }
-      }
+      const { eachArg } = await import('../each-arg.js');
+      await eachArg(refs, networkRm);
     });
   net.command('inspect').argument('<network...>').description('display detailed information on one or more networks')
     .action(async (refs: string[]) => {

@@ -11,16 +11,8 @@ function defineRm(cmd: Command): Command {
     .action(async (refs: string[], o: { force?: boolean }) => {
       const { resolveContainer } = await import('../../state/containers.js');
       const { removeContainer } = await import('../../engine/remove.js');
-      const { reportError } = await import('../report.js');
-      for (const ref of refs) {
-        try {
-          await removeContainer(resolveContainer(ref), { force: o.force });
-          process.stdout.write(`${ref}\n`);
-        } catch (e) {
-          reportError(e);
-          process.exitCode = 1;
-        }
-      }
+      const { eachArg } = await import('../each-arg.js');
+      await eachArg(refs, (ref) => removeContainer(resolveContainer(ref), { force: o.force }));
     });
 }
 

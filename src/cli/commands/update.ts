@@ -9,16 +9,8 @@ function define(cmd: Command): void {
     .option('--restart <policy>', 'restart policy to apply when a container exits')
     .action(async (refs: string[], f: Record<string, string | undefined>) => {
       const { updateContainer } = await import('../../engine/update.js');
-      const { reportError } = await import('../report.js');
-      for (const ref of refs) {
-        try {
-          await updateContainer(ref, f);
-          process.stdout.write(ref + '\n');
-        } catch (e) {
-          reportError(e);
-          process.exitCode = 1;
-        }
-      }
+      const { eachArg } = await import('../each-arg.js');
+      await eachArg(refs, (ref) => updateContainer(ref, f));
     });
 }
 

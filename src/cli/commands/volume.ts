@@ -22,16 +22,8 @@ export function registerVolume(program: Command): void {
   });
   v.command('rm').alias('remove').argument('<name...>').description('remove volumes').action(async (names: string[]) => {
     const { removeVolume } = await import('../../volumes/store.js');
-    const { reportError } = await import('../report.js');
-    for (const n of names) {
-      try {
-        removeVolume(n, await usedBy(n));
-        process.stdout.write(n + '\n');
-      } catch (e) {
-        reportError(e);
-        process.exitCode = 1;
-      }
-    }
+    const { eachArg } = await import('../each-arg.js');
+    await eachArg(names, async (n) => removeVolume(n, await usedBy(n)));
   });
   v.command('inspect').argument('<name...>').description('display detailed information on volumes').action(async (names: string[]) => {
     const { getVolume } = await import('../../volumes/store.js');
