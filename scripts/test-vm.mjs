@@ -130,7 +130,6 @@ echo "SKIFF-VM-MODULES $(wc -l < /modules.order) loaded from uptime $T0 to $(cut
 N=/newroot
 # The host's / read-only (node, its libraries, busybox …); the project read-write on top of it.
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot $N || echo "SKIFF-VM-FATAL 9p hostroot"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 project $N${projectDir} || echo "SKIFF-VM-FATAL 9p project"
 mount -t proc proc $N/proc
 mount -t sysfs sys $N/sys
 mount -t devtmpfs dev $N/dev
@@ -138,6 +137,9 @@ mkdir -p $N/dev/pts $N/dev/shm 2>/dev/null
 mount -t devpts devpts $N/dev/pts
 mount -t tmpfs tmpfs $N/dev/shm
 for d in /tmp /run /var/tmp /root; do mount -t tmpfs tmpfs $N$d; done
+# The project last: it may live under one of those tmpfs dirs (a CI clone in /tmp), which would hide it.
+mkdir -p $N${projectDir} 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 project $N${projectDir} || echo "SKIFF-VM-FATAL 9p project"
 # cgroup v2 only, as on a systemd.unified_cgroup_hierarchy=1 machine: every controller at the root.
 mount -t cgroup2 -o nsdelegate cgroup2 $N/sys/fs/cgroup || echo "SKIFF-VM-FATAL cgroup2"
 # Loopback only: the VM has no network device at all (-nic none).
