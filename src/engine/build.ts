@@ -13,6 +13,7 @@ import { buildContainerPlan } from '../spawn/container-plan.js';
 import { launch } from '../spawn/launch.js';
 import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';
 import { resolveUser } from './user-lookup.js';
+import { pathOf } from './process-spec.js';
 
 export interface BuildFlags { tag?: string[]; file?: string; buildArg?: string[]; target?: string; quiet?: boolean }
 
@@ -42,7 +43,7 @@ async function runStep(spec: RunStepSpec): Promise<{ upperDir: string; cleanup: 
     const maps = containerIdMaps();
     const user = resolveUser(spec.user, dirs);
     const id = randomBytes(32).toString('hex');
-    const path = spec.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+    const path = pathOf(spec.env);
     const plan = buildContainerPlan({
       id, hostname: id.slice(0, 12),
       rootfs: { layersDir: paths.layers, lowerDirs: dirs, upperDir, workDir, mountPoint, volatile: true },

@@ -5,7 +5,7 @@ import { readConfig, resolveContainer } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
 import { buildExecPlan } from '../spawn/exec-plan.js';
 import { launch } from '../spawn/launch.js';
-import { mergeEnv } from './process-spec.js';
+import { mergeEnv, pathOf } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { setgroupsAllowed } from './id-maps.js';
 
@@ -26,7 +26,7 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
     cgroupDir: state.CgroupPath,
     process: {
       args: command, env, cwd: f.workdir || c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null,
-      tty: !!f.tty, path: env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      tty: !!f.tty, path: pathOf(env),
     },
     trace: trace.enabled,
   });

@@ -32,8 +32,12 @@ export function processSpec(image: ImageProcessConfig, req: ProcessRequest): Pro
   const env = mergeEnv(['PATH=' + DEFAULT_PATH, `HOSTNAME=${req.hostname}`], image.Env ?? [], req.tty ? ['TERM=xterm'] : [], req.env.map(expandEnvArg));
   const cwd = req.workdir || image.WorkingDir || '/';
   if (!cwd.startsWith('/')) throw new SkiffError('EUSAGE', `the working directory '${cwd}' is invalid, it needs to be an absolute path`, 'pass -w with an absolute path');
-  const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
-  return { args, env, cwd, user: req.user ?? image.User ?? '', path };
+  return { args, env, cwd, user: req.user ?? image.User ?? '', path: pathOf(env) };
+}
+
+/** The PATH an environment gives the container's command lookup (Docker's default when it has none). */
+export function pathOf(env: string[]): string {
+  return env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
 }
 
 /** `-e NAME` without a value takes NAME from skiff's own environment, as Docker does (and is dropped if unset). */

@@ -10,8 +10,8 @@ import { createContainer, deleteContainerRecord, exitFilePath, logPath, readConf
 import { nowIso, type ContainerConfig } from '../state/container-record.js';
 import { buildContainerPlan, type BindSpec } from '../spawn/container-plan.js';
 import { launch } from '../spawn/launch.js';
-import { procStartTime } from '../rootless/engine-ns.js';
-import { processSpec } from './process-spec.js';
+import { processStartTime } from '../state/process-identity.js';
+import { pathOf, processSpec } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';
 import { cliInvocation } from './self.js';
@@ -59,7 +59,8 @@ export interface ImageForRun {
 /** Create the container's record and directories; nothing runs yet. */
 export async function createFromRequest(req: RunRequest, image: ImageForRun): Promise<ContainerConfig> {
   const img = image.config.config ?? {};
-  const binds = req.volumes.map(parseVolume);
+  // Checked now, so a bad -v fails before anything exists (and a missing host dir is made, as Docker does).
+  req.volumes.forEach(parseVolume);
   const { parsePortSpec, publishAllSpecs } = await import('../network/port-spec.js');
   const ports = [...req.publish.map(parsePortSpec), ...(req.publishAll ? publishAllSpecs(img.ExposedPorts) : [])];
   const rec = await createContainer({
@@ -100,7 +101,6 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
     };
     const { writeJsonAtomic } = await import('../state/atomic.js');
     writeJsonAtomic(join(dir, 'config.json'), config);
-    void binds;
     return config;
   } catch (e) {
     await deleteContainerRecord(id).catch(() => {});
@@ -151,7 +151,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     const plan = buildContainerPlan({
       id, hostname: c.Config.Hostname,
       rootfs: { layersDir: paths.layers, lowerDirs: c.Rootfs.lowerDirs, upperDir: c.Rootfs.upperDir, workDir: c.Rootfs.workDir, mountPoint: join(dir, 'rootfs'), volatile: c.HostConfig.AutoRemove },
-      process: { args, env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: envPath(c.Config.Env) },
+      process: { args, env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: pathOf(c.Config.Env) },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       waitForGo: mode === 'bridge',
@@ -168,7 +168,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       live = await net.containerPorts(id);
     };
     const markRunning = (pid: number, shimPid: number) => updateState(id, (s) => ({
-      ...s, Status: 'running', Running: true, Pid: pid, PidStart: procStartTime(pid), ShimPid: shimPid, ShimPidStart: procStartTime(shimPid),
+      ...s, Status: 'running', Running: true, Pid: pid, PidStart: processStartTime(pid), ShimPid: shimPid, ShimPidStart: processStartTime(shimPid),
       StartedAt: nowIso(), FinishedAt: '0001-01-01T00:00:00Z', ExitCode: 0, Error: '', CgroupPath: cgroupDir,
       NetworkSettings: { IPAddress: prepared.ip ?? '', Gateway: prepared.gateway ?? '', IPPrefixLen: prepared.prefixLen ?? 0, MacAddress: prepared.mac ?? '', Ports: portsForState(c.Config.ExposedPorts, live) },
     }));
@@ -260,10 +260,6 @@ export function attachSocketPath(id: string): string {
   const dir = join(storePaths().run, 'attach');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return join(dir, `${id.slice(0, 12)}.sock`);
-}
-
-function envPath(env: string[]): string {
-  return env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 }
 
 function parseVolume(v: string): BindSpec {

@@ -1,23 +1,14 @@
 // Signalling a process we know by pid and start time: pidfd_open then pidfd_send_signal, so a pid
 // recycled since we recorded it is never hit.
-import { readFileSync } from 'node:fs';
+import { processStartTime } from '../state/process-identity.js';
 import { SYS, syscall, T, call } from './libc.js';
 import { SkiffError } from '../errors.js';
-
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 export function sendSignal(pid: number, expectedStart: string | undefined, sig: number): void {
   const fd = syscall(SYS.pidfd_open, [T.I32, T.I32], [pid, 0], `pidfd_open(${pid})`);
   try {
     // Checked after opening the pidfd: from here on the fd pins this very process.
-    if (expectedStart && startTime(pid) !== expectedStart) {
+    if (expectedStart && processStartTime(pid) !== expectedStart) {
       throw new SkiffError('ESTATE', `process ${pid} is gone`, 'the container has already stopped');
     }
     syscall(SYS.pidfd_send_signal, [T.I32, T.I32, T.I64, T.I32], [fd, sig, 0, 0], `pidfd_send_signal(${pid}, ${sig})`);

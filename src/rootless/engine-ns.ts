@@ -3,6 +3,7 @@
 // outside it, makes the holder, and runs itself again inside through `skiff-runtime enter`.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { processStartTime } from '../state/process-identity.js';
 import { dirname } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
@@ -14,19 +15,10 @@ import { launch } from '../spawn/launch.js';
 import { engineHolderPlan } from './engine-plan.js';
 import { subIdRanges } from './subid.js';
 
-export function procStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 export function holderAlive(pidFile: string): number | undefined {
   try {
     const [pid, start] = readFileSync(pidFile, 'utf8').trim().split(' ');
-    return pid && start && procStartTime(Number(pid)) === start ? Number(pid) : undefined;
+    return pid && start && processStartTime(Number(pid)) === start ? Number(pid) : undefined;
   } catch {
     return undefined;
   }
@@ -49,7 +41,7 @@ async function startHolder(pidFile: string): Promise<void> {
     detached: true,
     onPid: async (pid) => {
       mkdirSync(dirname(pidFile), { recursive: true, mode: 0o700 });
-      writeFileAtomic(pidFile, `${pid} ${procStartTime(pid)}\n`, 0o600);
+      writeFileAtomic(pidFile, `${pid} ${processStartTime(pid)}\n`, 0o600);
     },
   }).catch((e: unknown) => {
     if (e instanceof SkiffError && e.code === 'EUSERNS') throw e;
