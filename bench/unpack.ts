@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, linkSync, mkdirSync, openSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
-import { unpackLayer } from '../src/rootfs/unpack.js';
+import { unpackLayer } from '../src/layers/unpack.js';
 
 const CACHE = '/tmp/skiff-bench-unpack';
 const LAYER = join(CACHE, 'layer.tar');

@@ -30,7 +30,7 @@ async function resolveBase(ref: string): Promise<BaseImage> {
 }
 
 async function runStep(spec: RunStepSpec): Promise<{ upperDir: string; cleanup: () => Promise<void> }> {
-  const { ensureLayers } = await import('../rootfs/layer-store.js');
+  const { ensureLayers } = await import('../layers/layer-store.js');
   const { dirs } = await ensureLayers(spec.layers.map((l) => ({ digest: l.blob.digest, mediaType: l.blob.mediaType, blobPath: l.path, diffId: l.blob.diffId })));
   const paths = storePaths();
   mkdirSync(paths.tmp, { recursive: true });

@@ -2,8 +2,8 @@
 import { loadContainer } from '../state/liveness.js';
 import { containerDir, logPath, resolveContainer } from '../state/containers.js';
 import type { ContainerRecord } from '../state/container-record.js';
-import { compileTemplate, parseFormat } from '../cli/format/template.js';
-import { alignTabs } from '../cli/format/table.js';
+import { compileTemplate, parseFormat } from '../format/template.js';
+import { alignTabs } from '../format/table.js';
 import { join } from 'node:path';
 
 /** Docker's "Mounts" entries for -v HOST:CTR[:ro] binds. */

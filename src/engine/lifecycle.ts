@@ -5,7 +5,7 @@ import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { readConfig, resolveContainer, updateState } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
-import { isProcessAlive } from '../state/process-identity.js';
+import { isProcessAlive } from '../kernel/process-identity.js';
 import { sendSignal } from '../kernel/signal.js';
 import { startContainer } from './run.js';
 

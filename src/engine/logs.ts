@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { logPath } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
 import { expectsProcess, parseIsoMs } from '../state/container-record.js';
-import { parseTimeArg } from '../cli/format/duration.js';
+import { parseTimeArg } from '../format/duration.js';
 import { SkiffError } from '../errors.js';
 
 export interface LogEntry { log: string; stream: 'stdout' | 'stderr'; time: string }

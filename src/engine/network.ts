@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { listContainers } from '../state/liveness.js';
-import { renderTable } from '../cli/format/table.js';
+import { renderTable } from '../format/table.js';
 import { createNetwork, deleteNetworkRecord, ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from '../network/networks.js';
 
 export async function networkCreate(name: string, opts: { subnet?: string; driver?: string }): Promise<string> {

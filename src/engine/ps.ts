@@ -2,10 +2,10 @@
 // ContainerContext (every field a string), Docker's filters, the default table or a --format template.
 import { listContainers } from '../state/liveness.js';
 import { parseIsoMs, type ContainerRecord, type ContainerStatus, type PortBinding } from '../state/container-record.js';
-import { ago, statusText } from '../cli/format/duration.js';
-import { commandColumn, shortId } from '../cli/format/truncate.js';
-import { alignTabs } from '../cli/format/table.js';
-import { compileTemplate, parseFormat } from '../cli/format/template.js';
+import { ago, statusText } from '../format/duration.js';
+import { commandColumn, shortId } from '../format/truncate.js';
+import { alignTabs } from '../format/table.js';
+import { compileTemplate, parseFormat } from '../format/template.js';
 import { SkiffError } from '../errors.js';
 
 export interface PsOptions {

@@ -2,7 +2,7 @@
 // below cover what the state store alone can do; when the launcher lands, point `stop` at the real
 // stop verb and extend `release` to free network, cgroup and mounts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive } from '../state/process-identity.js';
+import { isProcessAlive } from '../kernel/process-identity.js';
 import { readState, withContainerLock, writeStateLocked } from '../state/containers.js';
 import { exitedState, isContainerProcessAlive } from '../state/liveness.js';
 import { expectsProcess, nowIso } from '../state/container-record.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
-import type { RunFlags } from '../cli/commands/run-options.js';
+import type { RunFlags } from './run-flags.js';
 import { createFromRequest, startContainer, type RunRequest } from './run.js';
 
 export async function requestFromFlags(image: string, command: string[], f: RunFlags): Promise<RunRequest> {

@@ -10,7 +10,7 @@ import { createContainer, deleteContainerRecord, exitFilePath, logPath, readConf
 import { nowIso, type ContainerConfig } from '../state/container-record.js';
 import { buildContainerPlan, type BindSpec } from '../spawn/container-plan.js';
 import { launch } from '../spawn/launch.js';
-import { processStartTime } from '../state/process-identity.js';
+import { processStartTime } from '../kernel/process-identity.js';
 import { pathOf, processSpec } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';

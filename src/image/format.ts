@@ -3,9 +3,9 @@
 import type { ImageRecord } from './store.js';
 import { displayTag } from './store.js';
 import { parseReference, familiarName } from './reference.js';
-import { humanDuration } from '../cli/format/duration.js';
+import { humanDuration } from '../format/duration.js';
 export { humanDuration };
-import { humanSizeWithPrecision } from '../cli/format/size.js';
+import { humanSizeWithPrecision } from '../format/size.js';
 
 /** `docker images` SIZE: go-units HumanSizeWithPrecision(size, 3), e.g. "7.05MB". */
 export function humanSize(n: number): string {

@@ -1,6 +1,6 @@
-// The bridge to src/rootfs: hand an image's verified layer blobs to the layer store, which unpacks each
+// The bridge to src/layers: hand an image's verified layer blobs to the layer store, which unpacks each
 // once per chain id and returns the directories to stack (lowest first).
-import { ensureLayers, chainIds } from '../rootfs/layer-store.js';
+import { ensureLayers, chainIds } from '../layers/layer-store.js';
 import { blobPath } from './blobs.js';
 import type { LayerRecord } from './store.js';
 

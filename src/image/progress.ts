@@ -1,6 +1,6 @@
 // Pull/push output as Docker prints it. Plain (pipes, `run`'s stderr): one line per finished layer
 // (`941f399634ec: Pull complete`). On a TTY: one row per layer, redrawn in place with a progress bar.
-import { humanSizeWithPrecision } from '../cli/format/size.js';
+import { humanSizeWithPrecision } from '../format/size.js';
 
 export interface Progress {
   line(text: string): void;

@@ -5,7 +5,7 @@ import { removeBlob } from './blobs.js';
 import { familiarString, fullName, looksLikeImageId, parseReference } from './reference.js';
 import { containersUsing, deleteImageRecord, displayTag, findImage, listImages, saveImageRecord, withImageStore, type ImageRecord } from './store.js';
 import { layerChainIds } from './layers.js';
-import { removeLayersExcept } from '../rootfs/layer-store.js';
+import { removeLayersExcept } from '../layers/layer-store.js';
 
 function blobsOf(r: ImageRecord): string[] {
   return [r.manifest.digest, r.config.digest, ...(r.index ? [r.index.digest] : []), ...r.layers.map((l) => l.digest)];

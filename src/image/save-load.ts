@@ -14,7 +14,7 @@ import { parseReference, looksLikeImageId, type ImageRef } from './reference.js'
 import { listImages, putImage, requireImage, tagOf, withImageStore, displayTag, type ImageRecord } from './store.js';
 import { pullFromSource } from './pull.js';
 import { layerChainIds, unpackLayers } from './layers.js';
-import { removeLayersExcept } from '../rootfs/layer-store.js';
+import { removeLayersExcept } from '../layers/layer-store.js';
 
 export type SaveFormat = 'docker-archive' | 'oci';
 

@@ -1,6 +1,6 @@
 // Signalling a process we know by pid and start time: pidfd_open then pidfd_send_signal, so a pid
 // recycled since we recorded it is never hit.
-import { processStartTime } from '../state/process-identity.js';
+import { processStartTime } from './process-identity.js';
 import { SYS, syscall, T, call } from './libc.js';
 import { SkiffError } from '../errors.js';
 

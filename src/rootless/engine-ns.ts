@@ -3,7 +3,7 @@
 // outside it, makes the holder, and runs itself again inside through `skiff-runtime enter`.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { processStartTime } from '../state/process-identity.js';
+import { processStartTime } from '../kernel/process-identity.js';
 import { dirname } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';

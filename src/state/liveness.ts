@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { expectsProcess, nowIso, parseIsoMs, type ContainerRecord, type ContainerState } from './container-record.js';
 import { exitFilePath, listContainerIds, readConfig, readState, withContainerLock, writeStateLocked } from './containers.js';
-import { isProcessAlive } from './process-identity.js';
+import { isProcessAlive } from '../kernel/process-identity.js';
 
 /** True while the shim or the container's process (same pid and start time as recorded) exists. */
 export function isContainerProcessAlive(s: ContainerState): boolean {

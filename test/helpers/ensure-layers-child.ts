@@ -1,6 +1,6 @@
 // Child process for the layer-store tests: runs ensureLayers on the layers given as JSON in argv[2]
 // (store from SKIFF_ROOT) and prints how many layers THIS process unpacked, as JSON on stdout.
-import { ensureLayers, type LayerRef } from '../../src/rootfs/layer-store.js';
+import { ensureLayers, type LayerRef } from '../../src/layers/layer-store.js';
 import { trace } from '../../src/trace.js';
 
 let unpacked = 0;

@@ -7,7 +7,7 @@ import { resetStorePathsCache } from '../../src/state/paths.js';
 import { configPath, createContainer, exitFilePath, logPath, readConfig, updateState, type CreateSpec } from '../../src/state/containers.js';
 import { writeJsonAtomic } from '../../src/state/atomic.js';
 import { nowIso, type ContainerRecord } from '../../src/state/container-record.js';
-import { processStartTime } from '../../src/state/process-identity.js';
+import { processStartTime } from '../../src/kernel/process-identity.js';
 
 /** Point this process's store at `root` (SKIFF_ROOT), as the CLI under test will see it. */
 export function useStore(root: string): void {

@@ -1,5 +1,5 @@
 // A deliberately dumb raw tar writer for tests: it writes exactly the bytes it is told to, including
-// the malformed and malicious ones no real archiver would produce. Independent of src/rootfs/tar-format.ts
+// the malformed and malicious ones no real archiver would produce. Independent of src/layers/tar-format.ts
 // on purpose, so a bug there cannot hide in both the unpacker and its test input.
 import { createHash } from 'node:crypto';
 

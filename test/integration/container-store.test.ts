@@ -12,7 +12,7 @@ import {
 } from '../../src/state/containers.js';
 import { listContainers, refreshState } from '../../src/state/liveness.js';
 import { nameOwner, namesDir } from '../../src/state/name-registry.js';
-import { isProcessAlive } from '../../src/state/process-identity.js';
+import { isProcessAlive } from '../../src/kernel/process-identity.js';
 import { storePaths } from '../../src/state/paths.js';
 
 let store: Store;

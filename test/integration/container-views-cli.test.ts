@@ -5,7 +5,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { SKIFF, skiff, tempStore, type Store } from '../helpers/skiff.js';
 import { appendLog, backdate, exitedContainer, killSleepers, runningContainer, spec, useStore } from '../helpers/fake-containers.js';
 import { containerDir, createContainer, listContainerIds, updateState } from '../../src/state/containers.js';
-import { isProcessAlive } from '../../src/state/process-identity.js';
+import { isProcessAlive } from '../../src/kernel/process-identity.js';
 import { storePaths } from '../../src/state/paths.js';
 
 let store: Store;

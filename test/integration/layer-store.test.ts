@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chainIds, ensureLayers, removeLayersExcept, type LayerRef } from '../../src/rootfs/layer-store.js';
+import { chainIds, ensureLayers, removeLayersExcept, type LayerRef } from '../../src/layers/layer-store.js';
 import { resetStorePathsCache, storePaths } from '../../src/state/paths.js';
 import { entry, sha256, tar } from '../helpers/tar-writer.js';
 import { itWhen, needRoot, needUserns } from '../helpers/conditions.js';
@@ -144,7 +144,7 @@ describe('when GNU tar itself fails', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
     try {
       writeFileSync(join(work, 'fat.tar'), tar(entry({ name: 'fat', data: Buffer.alloc(4 << 20, 1) })));
-      const { unpackLayer } = await import('../../src/rootfs/unpack.js');
+      const { unpackLayer } = await import('../../src/layers/unpack.js');
       const err = await unpackLayer(join(work, 'fat.tar'), TAR, join(small, 'dest')).then(() => undefined, (e: unknown) => e);
       expect(err).toMatchObject({ code: 'ELAYER' });
       expect((err as Error).message).toMatch(/GNU tar failed .*fat: Wrote only/); // tar's own words for ENOSPC

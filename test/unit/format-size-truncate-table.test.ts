@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bytesSize, goG, humanSize, humanSizeWithPrecision } from '../../src/cli/format/size.js';
-import { commandColumn, commandLine, ellipsis, goQuote, shortId } from '../../src/cli/format/truncate.js';
-import { alignTabs, renderTable } from '../../src/cli/format/table.js';
+import { bytesSize, goG, humanSize, humanSizeWithPrecision } from '../../src/format/size.js';
+import { commandColumn, commandLine, ellipsis, goQuote, shortId } from '../../src/format/truncate.js';
+import { alignTabs, renderTable } from '../../src/format/table.js';
 
 describe('sizes (go-units)', () => {
   // Cases from go-units size_test.go.

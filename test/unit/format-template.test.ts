@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, goString, parseFormat } from '../../src/cli/format/template.js';
+import { compileTemplate, goString, parseFormat } from '../../src/format/template.js';
 
 const render = (src: string, data: unknown, missing: 'error' | 'novalue' = 'novalue') => compileTemplate(src, { missing }).render(data);
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { unpackLayer } from '../../src/rootfs/unpack.js';
+import { unpackLayer } from '../../src/layers/unpack.js';
 import { END, entry, gnuLong, header, pax, tar } from '../helpers/tar-writer.js';
 
 const TAR = 'application/vnd.oci.image.layer.v1.tar';

@@ -9,8 +9,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { unpackLayer } from '../../src/rootfs/unpack.js';
-import { TarGate } from '../../src/rootfs/tar-gate.js';
+import { unpackLayer } from '../../src/layers/unpack.js';
+import { TarGate } from '../../src/layers/tar-gate.js';
 import { call, T } from '../../src/kernel/libc.js';
 import { entry, gnuLong, pax, sha256, tar } from '../helpers/tar-writer.js';
 import { itWhen, needCommand, needRoot } from '../helpers/conditions.js';

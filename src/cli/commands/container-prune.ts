@@ -22,7 +22,7 @@ export function registerContainerPrune(_program: Command, groups: { container: C
     .option('--filter <filter>', 'provide filter values (until=<timestamp or duration>)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (o: { force?: boolean; filter: string[] }) => {
       const { SkiffError } = await import('../../errors.js');
-      const { parseTimeArg } = await import('../format/duration.js');
+      const { parseTimeArg } = await import('../../format/duration.js');
       let until: number | undefined;
       for (const f of o.filter) {
         const m = /^until=(.+)$/.exec(f);
@@ -32,7 +32,7 @@ export function registerContainerPrune(_program: Command, groups: { container: C
       }
       if (!o.force && !(await confirm())) return;
       const { pruneContainers } = await import('../../engine/remove.js');
-      const { humanSize } = await import('../format/size.js');
+      const { humanSize } = await import('../../format/size.js');
       const { deleted, reclaimedBytes } = await pruneContainers({ until });
       if (deleted.length) process.stdout.write(`Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n`);
       process.stdout.write(`Total reclaimed space: ${humanSize(reclaimedBytes)}\n`);

@@ -1,16 +1,12 @@
 // The flags of `run` and `create`, as Docker spells them. Declared once, used by both verbs in both
 // grammars (`skiff run`, `skiff container run`, `skiff create`, `skiff container create`).
 import { Option, type Command } from 'commander';
+import type { RunFlags } from '../../engine/run-flags.js';
+
+export type { RunFlags };
 
 const collect = (v: string, all: string[] = []): string[] => [...all, v];
 
-export interface RunFlags {
-  detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; name?: string;
-  publish?: string[]; publishAll?: boolean; volume?: string[]; env?: string[]; envFile?: string[];
-  workdir?: string; user?: string; entrypoint?: string; hostname?: string; network?: string;
-  memory?: string; memorySwap?: string; cpus?: string; cpuShares?: string; pidsLimit?: string; cpusetCpus?: string;
-  init?: boolean; restart?: string; platform?: string; pull?: string; detachKeys?: string;
-}
 
 export function addRunOptions(cmd: Command, verb: 'run' | 'create'): Command {
   if (verb === 'run') cmd.option('-d, --detach', 'run the container in the background and print its ID');

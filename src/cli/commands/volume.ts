@@ -17,7 +17,7 @@ export function registerVolume(program: Command): void {
     const { listVolumes } = await import('../../volumes/store.js');
     const vols = listVolumes();
     if (o.quiet) return void process.stdout.write(vols.map((x) => x.Name + '\n').join(''));
-    const { renderTable } = await import('../format/table.js');
+    const { renderTable } = await import('../../format/table.js');
     process.stdout.write(renderTable([['DRIVER', 'VOLUME NAME'], ...vols.map((x) => [x.Driver, x.Name])]));
   });
   v.command('rm').alias('remove').argument('<name...>').description('remove volumes').action(async (names: string[]) => {

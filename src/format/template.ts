@@ -4,7 +4,7 @@
 // (eq ne lt le gt ge and or not len index print printf). Hand-written because no npm package
 // offers Go templates with a function map: @ctrl/golang-template has neither `json` nor custom
 // functions, and the others wrap a Go binary.
-import { SkiffError } from '../../errors.js';
+import { SkiffError } from '../errors.js';
 
 type Node =
   | { k: 'text'; text: string }

@@ -1,6 +1,6 @@
 // go-units HumanDuration and the phrases Docker builds from it (`Up 3 minutes`,
 // `Exited (0) 5 seconds ago`, CREATED `3 seconds ago`).
-import { isZeroTime, parseIsoMs, type ContainerState } from '../../state/container-record.js';
+import { isZeroTime, parseIsoMs, type ContainerState } from '../state/container-record.js';
 
 /** github.com/docker/go-units HumanDuration, for a duration in milliseconds. */
 export function humanDuration(ms: number): string {
