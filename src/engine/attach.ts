@@ -4,9 +4,8 @@
 import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
-import { readConfig, resolveContainer } from '../state/containers.js';
+import { attachSocketPath, readConfig, resolveContainer } from '../state/containers.js';
 import { readExitFile, refreshState } from '../state/liveness.js';
-import { attachSocketPath } from './run.js';
 
 /** Docker's --detach-keys: "ctrl-p,ctrl-q", "ctrl-a,x" … into the bytes to watch for. */
 export function parseDetachKeys(spec: string): number[] {

@@ -1,79 +1,13 @@
-// stop, kill, start, restart: signals go to the container's pid 1 through a pidfd (no pid-reuse race);
-// "stopped" is known when skiff-runtime, its supervisor, has recorded the exit and gone.
-import { constants } from 'node:os';
-import { SkiffError } from '../errors.js';
+// start and restart of an existing container; attached, the exit half (exit.ts) runs here when it ends.
 import { trace } from '../trace.js';
 import { readConfig, resolveContainer, updateState } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
-import { isProcessAlive } from '../kernel/process-identity.js';
-import { sendSignal } from '../kernel/signal.js';
 import { startContainer } from './run.js';
+import { finishContainer } from './exit.js';
 
-export function signalNumber(name: string): number {
-  const n = /^\d+$/.test(name) ? Number(name) : (constants.signals as Record<string, number>)[name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`];
-  if (!n) throw new SkiffError('EUSAGE', `invalid signal: ${name}`, 'use a name like SIGTERM, TERM or KILL, or a number');
-  return n;
-}
-
-/** For stop: a process that ended on its own meanwhile is already what the user asked for. */
-function signalIfAlive(pid: number, start: string | undefined, sig: number): void {
-  try {
-    sendSignal(pid, start, sig);
-  } catch (e) {
-    const err = e as { code?: string; errnoName?: string };
-    if (err.code === 'ESTATE' || err.errnoName === 'ESRCH') return;
-    throw e;
-  }
-}
-
-/** A user stopped it: its restart policy must not bring it back (Docker's HasBeenManuallyStopped). */
-async function markManualStop(id: string, on: boolean): Promise<void> {
-  await updateState(id, (s) => ({ ...s, ManualStop: on }));
-}
-
-export async function killContainer(ref: string, signal = 'KILL'): Promise<string> {
-  const sig = signalNumber(signal);
-  const id = resolveContainer(ref);
-  const s = await refreshState(id);
-  if (s.Running) await markManualStop(id, true);
-  if (!s.Running) throw new SkiffError('ESTATE', `cannot kill container: ${ref}: container ${id.slice(0, 12)} is not running`, 'it has already stopped', { exitCode: 1 });
-  trace.step('kernel', `pidfd_send_signal(${s.Pid}, ${sig})`, 'signal the container\'s first process');
-  sendSignal(s.Pid, s.PidStart, sig);
-  return id;
-}
-
-/**
- * Stopped means the supervisor is gone: it exits only after the process ended and its cleanup (exit
- * record, network, cgroup, --rm) has run, so a `start` right after never races that cleanup.
- */
-async function waitStopped(id: string, shim: { pid: number; start?: string }, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const s = await refreshState(id);
-    const shimGone = shim.pid <= 0 || !isProcessAlive(shim.pid, shim.start);
-    if (shimGone && !s.Running) return true;
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Docker's stop: SIGTERM (or the image's STOPSIGNAL), `timeout` seconds, then SIGKILL. */
-export async function stopContainer(ref: string, timeoutSec = 10, signal = 'TERM'): Promise<string> {
-  const id = resolveContainer(ref);
-  await markManualStop(id, true);
-  const s = await refreshState(id);
-  if (!s.Running) return id;
-  const shim = { pid: s.ShimPid, start: s.ShimPidStart };
-  trace.step('kernel', `pidfd_send_signal(${s.Pid}, SIG${signal})`, `ask it to stop; SIGKILL after ${timeoutSec}s`);
-  signalIfAlive(s.Pid, s.PidStart, signalNumber(signal));
-  if (await waitStopped(id, shim, timeoutSec * 1000)) return id;
-  const t = await refreshState(id);
-  if (t.Running) {
-    trace.step('kernel', `pidfd_send_signal(${t.Pid}, SIGKILL)`, 'it did not stop in time');
-    signalIfAlive(t.Pid, t.PidStart, constants.signals.SIGKILL);
-  }
-  await waitStopped(id, shim, 10_000);
-  return id;
+/** A user started it again: its restart policy applies again (Docker's HasBeenManuallyStopped). */
+async function clearManualStop(id: string): Promise<void> {
+  await updateState(id, (s) => ({ ...s, ManualStop: false }));
 }
 
 export async function startExisting(ref: string, attach: boolean): Promise<{ id: string; exitCode?: number }> {
@@ -81,7 +15,8 @@ export async function startExisting(ref: string, attach: boolean): Promise<{ id:
   const s = await refreshState(id);
   if (s.Running) return { id };
   readConfig(id);
-  await markManualStop(id, false);
+  await clearManualStop(id);
   const exitCode = await startContainer(id, { attach, trace: trace.enabled });
+  if (attach) await finishContainer(id);
   return { id, exitCode };
 }

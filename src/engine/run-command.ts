@@ -60,7 +60,10 @@ export async function runCommand(image: string, command: string[], flags: RunFla
     return 0;
   }
   try {
-    return (await startContainer(config.Id, { attach: true, trace: trace.enabled })) ?? 0;
+    const code = (await startContainer(config.Id, { attach: true, trace: trace.enabled })) ?? 0;
+    const { finishContainer } = await import('./exit.js');
+    await finishContainer(config.Id);
+    return code;
   } catch (e) {
     // A container that never started leaves nothing behind (Docker would keep it as Created; a half-made
     // container is exactly what the user cannot clean up by intuition).
@@ -70,6 +73,6 @@ export async function runCommand(image: string, command: string[], flags: RunFla
 }
 
 async function discard(id: string): Promise<void> {
-  const { removeContainerFiles } = await import('./run.js');
+  const { removeContainerFiles } = await import('./exit.js');
   await removeContainerFiles(id).catch(() => {});
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { storePaths } from '../state/paths.js';
-import { createContainer, deleteContainerRecord, exitFilePath, logPath, readConfig, updateState } from '../state/containers.js';
+import { attachSocketPath, createContainer, deleteContainerRecord, exitFilePath, logPath, readConfig, updateState } from '../state/containers.js';
 import { nowIso, type ContainerConfig } from '../state/container-record.js';
 import { buildContainerPlan, type BindSpec } from '../spawn/container-plan.js';
 import { launch } from '../spawn/launch.js';
@@ -112,7 +112,8 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
 export interface StartOptions { attach: boolean; trace: boolean }
 
 /**
- * Start a created container. Attached: resolves with its exit code when it ends. Detached: resolves
+ * Start a created container. Attached: resolves with its exit code when it ends (the caller then runs
+ * exit.ts's finishContainer). Detached: resolves
  * once it runs; skiff-runtime stays behind as its supervisor (logs, exit file, cleanup).
  */
 export async function startContainer(id: string, opts: StartOptions): Promise<number | undefined> {
@@ -190,76 +191,11 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       if (raw) process.stdin.setRawMode(false);
       for (const s of sigs) process.off(s, ignore);
     }
-    await finishContainer(id);
     return result.exitCode;
   } catch (e) {
     for (const u of undo.reverse()) await u().catch(() => {});
     throw e;
   }
-}
-
-/**
- * After the container's process ended: record the exit, release network and cgroup, and remove the
- * container when it was started with --rm. Called in-process for attached runs, and by skiff-runtime
- * (as `skiff container cleanup ID`) for detached ones. Idempotent.
- */
-export async function finishContainer(id: string): Promise<void> {
-  const { readExitFile, isContainerProcessAlive } = await import('../state/liveness.js');
-  const { readState } = await import('../state/containers.js');
-  const now = readState(id);
-  // A late cleanup of an earlier run must not tear down the network and cgroup of a newer one.
-  if (now.Running && now.Pid > 0 && isContainerProcessAlive({ ...now, ShimPid: 0 })) return;
-  const exit = readExitFile(id);
-  const { removeContainerCgroup, readCgroupStats } = await import('../cgroups/index.js');
-  // Docker's State.OOMKilled: the kernel's OOM killer acted inside the container's cgroup.
-  const oomKills = await readCgroupStats(id).then((st) => st.oomKills ?? 0, () => 0);
-  await updateState(id, (s) => ({
-    ...s, Status: 'exited', Running: false, Pid: 0, ShimPid: 0, OOMKilled: oomKills > 0,
-    ExitCode: exit?.exitCode ?? s.ExitCode, FinishedAt: exit?.finishedAt ?? nowIso(),
-  }));
-  const net = await import('../network/index.js');
-  await net.releaseNetwork(id).catch(() => {});
-  await removeContainerCgroup(id).catch(() => {});
-  const config = readConfig(id);
-  if (config.HostConfig.AutoRemove) return removeContainerFiles(id);
-  await applyRestartPolicy(id, config);
-}
-
-/**
- * Docker's restart policies, applied where skiff has a process at hand: the cleanup that runs when
- * the container's process ends. The delay doubles from 100 ms per restart (capped at 10 s), as
- * dockerd's does; a user's stop or kill during the delay wins.
- */
-async function applyRestartPolicy(id: string, config: ContainerConfig): Promise<void> {
-  const { readState } = await import('../state/containers.js');
-  const pol = config.HostConfig.RestartPolicy;
-  const s = readState(id);
-  const count = s.RestartCount ?? 0;
-  const wanted = pol.Name === 'always' || pol.Name === 'unless-stopped'
-    || (pol.Name === 'on-failure' && s.ExitCode !== 0 && (pol.MaximumRetryCount === 0 || count < pol.MaximumRetryCount));
-  if (!wanted || s.ManualStop) return;
-  await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** count, 10_000)));
-  if (readState(id).ManualStop) return;
-  await updateState(id, (st) => ({ ...st, RestartCount: count + 1 }));
-  trace.step('engine', `restart policy ${pol.Name}: starting ${id.slice(0, 12)} again (restart ${count + 1})`);
-  await startContainer(id, { attach: false, trace: trace.enabled });
-  // A stop that landed while this restart was starting saw nothing running: honour it now.
-  if (readState(id).ManualStop) {
-    const { stopContainer } = await import('./lifecycle.js');
-    await stopContainer(id, 10);
-  }
-}
-
-export async function removeContainerFiles(id: string): Promise<void> {
-  await deleteContainerRecord(id);
-  rmSync(join(storePaths().containers, id), { recursive: true, force: true });
-}
-
-/** Unix socket paths are limited to 108 bytes: the socket lives in the short run dir, by short id. */
-export function attachSocketPath(id: string): string {
-  const dir = join(storePaths().run, 'attach');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return join(dir, `${id.slice(0, 12)}.sock`);
 }
 
 function parseVolume(v: string): BindSpec {

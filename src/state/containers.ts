@@ -23,6 +23,13 @@ export const statePath = (id: string): string => join(containerDir(id), 'state.j
 export const logPath = (id: string): string => join(containerDir(id), `${id}-json.log`);
 /** Written by the shim when the process ends: line 1 exit code, line 2 ISO finish time. */
 export const exitFilePath = (id: string): string => join(containerDir(id), 'exit');
+
+/** Unix socket paths are limited to 108 bytes: the socket lives in the short run dir, by short id. */
+export function attachSocketPath(id: string): string {
+  const dir = join(storePaths().run, 'attach');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return join(dir, `${id.slice(0, 12)}.sock`);
+}
 /** Locks live in the run dir, not in the container dir, so waiting on one never recreates a removed dir. */
 export const containerLockPath = (id: string): string => join(storePaths().locks, 'containers', `${id}.lock`);
 

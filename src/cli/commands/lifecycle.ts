@@ -24,7 +24,7 @@ export function registerStop(parent: Command): void {
   parent.command('stop').description('stop one or more running containers')
     .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10').option('-s, --signal <signal>', 'signal to send', 'TERM')
     .action(async (refs: string[], f: { time: string; signal: string }) => {
-      const { stopContainer } = await import('../../engine/lifecycle.js');
+      const { stopContainer } = await import('../../engine/stop.js');
       const t = Number(f.time);
       if (!Number.isInteger(t) || t < 0) {
         const { SkiffError } = await import('../../errors.js');
@@ -38,7 +38,8 @@ export function registerRestart(parent: Command): void {
   parent.command('restart').description('restart one or more containers')
     .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10')
     .action(async (refs: string[], f: { time: string }) => {
-      const { stopContainer, startExisting } = await import('../../engine/lifecycle.js');
+      const { stopContainer } = await import('../../engine/stop.js');
+      const { startExisting } = await import('../../engine/lifecycle.js');
       await each(refs, async (ref) => {
         await stopContainer(ref, Number(f.time));
         await startExisting(ref, false);
@@ -50,7 +51,7 @@ export function registerKill(parent: Command): void {
   parent.command('kill').description('kill one or more running containers')
     .argument('<container...>').option('-s, --signal <signal>', 'signal to send', 'KILL')
     .action(async (refs: string[], f: { signal: string }) => {
-      const { killContainer } = await import('../../engine/lifecycle.js');
+      const { killContainer } = await import('../../engine/stop.js');
       await each(refs, (ref) => killContainer(ref, f.signal));
     });
 }
@@ -59,7 +60,7 @@ export function registerKill(parent: Command): void {
 export function registerCleanup(container: Command): void {
   container.command('cleanup', { hidden: true }).argument('<id>')
     .action(async (id: string) => {
-      const { finishContainer } = await import('../../engine/run.js');
+      const { finishContainer } = await import('../../engine/exit.js');
       const { resolveContainer } = await import('../../state/containers.js');
       await finishContainer(resolveContainer(id));
     });
