@@ -298,6 +298,8 @@ int child_op(struct child_ctx *c, struct op *op) {
   if (!strcmp(n, "caps")) { NEED(1); return op_caps(a[0]); }
   if (!strcmp(n, "no-new-privs")) return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? fail() : 0;
   if (!strcmp(n, "close-fds")) return syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) ? fail() : 0;
+  if (!strcmp(n, "seccomp")) return op_seccomp(a, op->nargs);
+  if (!strcmp(n, "rlimit")) return op_rlimit(a, op->nargs);
   if (!strcmp(n, "env")) { c->env = a; c->nenv = op->nargs; return 0; }
   if (!strcmp(n, "exec")) return op_exec(c, a, op->nargs);
   if (!strcmp(n, "pause")) return op_pause();

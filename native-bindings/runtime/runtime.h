@@ -51,6 +51,8 @@ uint64_t now_usec(void);
 
 int parent_op(struct launch *l, struct plan *plan, struct op *op);   // 0 or errno
 int child_op(struct child_ctx *c, struct op *op);                     // 0 or errno
+int op_seccomp(char **args, int nargs);                               // seccomp.c: 0 or errno
+int op_rlimit(char **args, int nargs);                                // rlimit.c: 0 or errno
 void child_main(struct plan *plan, int sync_fd, int err_fd) __attribute__((noreturn));
 
 int open_in_root(int root_fd, const char *path, int create_kind, int mode); // O_PATH fd or -errno

@@ -20,7 +20,7 @@ export type ParentOp =
 export type ChildOp =
   | 'wait-parent' | 'mount-private' | 'overlay' | 'rootfs' | 'mount' | 'bind' | 'mkdir' | 'symlink'
   | 'pivot' | 'mask' | 'readonly' | 'hostname' | 'setsid' | 'pty' | 'chdir' | 'user' | 'caps'
-  | 'no-new-privs' | 'close-fds' | 'env' | 'exec' | 'pause';
+  | 'no-new-privs' | 'close-fds' | 'env' | 'rlimit' | 'seccomp' | 'exec' | 'pause';
 
 // Exact argument counts the native side checks too; -1 = any number (at least `min`).
 const ARITY: Record<string, { n: number; min?: number }> = {
@@ -30,7 +30,7 @@ const ARITY: Record<string, { n: number; min?: number }> = {
   'wait-parent': { n: 0 }, 'mount-private': { n: 0 }, overlay: { n: 6 }, rootfs: { n: 1 }, mount: { n: 5 },
   bind: { n: 4 }, mkdir: { n: 2 }, symlink: { n: 2 }, pivot: { n: 0 }, mask: { n: 1 }, readonly: { n: 1 },
   hostname: { n: 1 }, setsid: { n: 0 }, pty: { n: 0 }, chdir: { n: 1 }, user: { n: 3 }, caps: { n: 1 },
-  'no-new-privs': { n: 0 }, 'close-fds': { n: 0 }, env: { n: -1, min: 0 }, exec: { n: -1, min: 2 }, pause: { n: 0 },
+  'no-new-privs': { n: 0 }, 'close-fds': { n: 0 }, rlimit: { n: 3 }, seccomp: { n: -1, min: 3 }, env: { n: -1, min: 0 }, exec: { n: -1, min: 2 }, pause: { n: 0 },
 };
 
 const PARENT_OPS = new Set<string>(['trace', 'stdio-pipes', 'open-cgroup', 'join', 'clone', 'write-file', 'helper', 'report-pid', 'wait-go', 'release', 'recv-pty', 'wait-exec', 'detach', 'supervise']);

@@ -11,7 +11,8 @@ function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
     rootfs: { layersDir: '/s/layers', lowerDirs: ['/s/layers/base', '/s/layers/mid', '/s/layers/top'], upperDir: '/s/c/upper', workDir: '/s/c/work', mountPoint: '/s/c/rootfs', volatile: false },
     process: { args: ['/bin/sh', '-c', './cmd.sh'], env: ['PATH=/bin'], cwd: '/diamol', uid: 0, gid: 0, groups: [], tty: false, path: '/bin' },
     idMap: { uid: '0 0 4294967295\n', gid: '0 0 4294967295\n' }, ttyGroupMapped: true, network: 'private', binds: [],
-    waitForGo: true, supervise: { logPipes: false }, trace: false, ...over,
+    waitForGo: true, supervise: { logPipes: false }, trace: false,
+    security: { caps: [0, 1], seccomp: null, noNewPrivileges: true }, privileged: false, readonlyRootfs: false, devices: [], ...over,
   };
 }
 
@@ -94,7 +95,7 @@ describe('container plan', () => {
   });
 
   it('exec plans join the namespaces before forking and never mount anything', () => {
-    const p = buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false });
+    const p = buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false, security: spec().security });
     const o = ops(p);
     expect(o.indexOf('parent:join')).toBeLessThan(o.indexOf('parent:clone'));
     expect(p.steps.find((s) => s.op === 'clone')!.args[0]).toBe('0');
