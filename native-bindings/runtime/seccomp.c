@@ -8,13 +8,11 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
-#include "runtime.h"
+#include "ops.h"
 
 static int parse_action(const char *name, const char *err, uint32_t *out) {
-  int ok = 1;
-  unsigned long e = 0;
-  if (strcmp(err, "-") != 0) e = parse_ulong(err, 10, &ok);
-  if (!ok || e > 4095) return EINVAL;
+  uint64_t e = 0;
+  if (strcmp(err, "-") != 0 && parse_u64(err, 10, 4095, &e)) return EINVAL;
   if (!strcmp(name, "SCMP_ACT_ALLOW")) *out = SCMP_ACT_ALLOW;
   else if (!strcmp(name, "SCMP_ACT_ERRNO")) *out = SCMP_ACT_ERRNO((uint16_t)e);
   else if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD")) *out = SCMP_ACT_KILL_THREAD;
@@ -40,15 +38,8 @@ static int parse_cond(char *s, struct scmp_arg_cmp *c) {
   char *save = NULL, *idx = strtok_r(s, ":", &save), *op = strtok_r(NULL, ":", &save);
   char *v1 = strtok_r(NULL, ":", &save), *v2 = strtok_r(NULL, ":", &save);
   if (!idx || !op || !v1 || !v2) return EINVAL;
-  int ok1, ok2, ok3;
-  unsigned long i = parse_ulong(idx, 10, &ok1);
-  char *end;
-  errno = 0;
-  unsigned long long a = strtoull(v1, &end, 10);
-  ok2 = !errno && *end == '\0';
-  unsigned long long b = strtoull(v2, &end, 10);
-  ok3 = !errno && *end == '\0';
-  if (!ok1 || !ok2 || !ok3 || i > 5) return EINVAL;
+  uint64_t i, a, b;
+  if (parse_u64(idx, 10, 5, &i) || parse_u64(v1, 10, UINT64_MAX, &a) || parse_u64(v2, 10, UINT64_MAX, &b)) return EINVAL;
   memset(c, 0, sizeof *c);
   c->arg = (unsigned)i;
   c->datum_a = a;
@@ -80,7 +71,10 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def, char *rule) {
   return 0;
 }
 
-int op_seccomp(char **a, int n) {
+int op_seccomp(struct child_ctx *c, struct op *op) {
+  (void)c;
+  char **a = op->args;
+  int n = op->nargs;
   if (n < 3) return EINVAL;
   uint32_t def;
   if (parse_action(a[0], a[1], &def)) return EINVAL;
