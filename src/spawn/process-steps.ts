@@ -30,8 +30,11 @@ export function appendProcessSteps(p: Plan, sec: ProcessSecurity, proc: ProcessS
   // process still has every capability in its user namespace; the later steps' calls are all in the profile.
   if (filter && !sec.noNewPrivileges) p.child('seccomp', filter, 'Docker\'s seccomp profile (before dropping capabilities: no_new_privs is off)');
   const keep = [...sec.caps].sort((a, b) => a - b).join(',');
-  p.child('caps', [keep], first ? 'keep only the container\'s capabilities, drop the rest from the bounding set' : 'the same capabilities as the container\'s first process');
-  p.child('user', [String(proc.uid), String(proc.gid), proc.groups === null ? '-' : proc.groups.join(',')], `run as uid ${proc.uid}, gid ${proc.gid}`);
+  const caps = () => p.child('caps', [keep], first ? 'keep only the container\'s capabilities, drop the rest from the bounding set' : 'the same capabilities as the container\'s first process');
+  const user = () => p.child('user', [String(proc.uid), String(proc.gid), proc.groups === null ? '-' : proc.groups.join(',')], `run as uid ${proc.uid}, gid ${proc.gid}`);
+  // setgroups/setresgid need CAP_SETGID: root sets its ids first, then drops to its set (which may lack it,
+  // e.g. --cap-drop ALL). Another uid must drop first: after setresuid it could no longer shrink the bounding set.
+  if (proc.uid === 0) { user(); caps(); } else { caps(); user(); }
   if (sec.noNewPrivileges) p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
   p.child('chdir', [proc.cwd], 'the working directory');
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
