@@ -48,7 +48,7 @@ const struct op_def op_table[] = {
   C("close-fds",     0, 0, op_close_fds),
   C("env",           ARGS_ANY, 0, op_env),
   C("rlimit",        3, 3, op_rlimit),
-  C("seccomp",       ARGS_ANY, 3, op_seccomp),
+  C("seccomp",       1, 1, op_seccomp),
   C("exec",          ARGS_ANY, 2, op_exec),
   C("pause",         0, 0, op_pause),
 };

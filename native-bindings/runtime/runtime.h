@@ -87,5 +87,6 @@ enum { CREATE_NONE = 0, CREATE_DIR = 1, CREATE_FILE = 2 };
 int supervise(struct launch *l, struct op *op);   // returns the exit status to exit with
 int cmd_launch(void);
 int cmd_enter(int argc, char **argv);
+int cmd_seccomp_bpf(void);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);

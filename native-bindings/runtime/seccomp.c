@@ -1,10 +1,16 @@
-// The child step `seccomp`: compile the filter TypeScript selected (src/spawn/seccomp.ts encodes the
-// OCI linux.seccomp as plan arguments) with libseccomp and load it. No policy here: which calls are
-// allowed, for which arch, with which argument conditions, all comes from the plan.
-// Arguments: defaultAction, defaultErrno ("-" if none), "arch,arch…", then one rule per argument:
+// Seccomp for the launcher: `skiff-runtime seccomp-bpf` compiles the filter TypeScript selected
+// (src/spawn/seccomp.ts encodes the OCI linux.seccomp as strings) with libseccomp, and the child op
+// `seccomp` loads a compiled program. No policy here: which calls are allowed, for which arch, with which
+// argument conditions, all comes from TypeScript.
+// Rule strings: defaultAction, defaultErrno ("-" if none), "arch,arch…", then one per rule:
 // "ACTION ERRNO name,name… [index:OP:value:valueTwo …]".
 #include <ctype.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,20 +77,16 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def, char *rule) {
   return 0;
 }
 
-int op_seccomp(struct child_ctx *c, struct op *op) {
-  (void)c;
-  char **a = op->args;
-  int n = op->nargs;
+// The filter of args[0..n): defaultAction, defaultErrno, arches, rules (see the top of this file).
+static int build(char **a, int n, scmp_filter_ctx *out) {
   if (n < 3) return EINVAL;
   uint32_t def;
   if (parse_action(a[0], a[1], &def)) return EINVAL;
   scmp_filter_ctx ctx = seccomp_init(def);
   if (!ctx) return ENOMEM;
   int e = 0;
-  // no_new_privs is the plan's own step (or deliberately absent, with CAP_SYS_ADMIN still held): libseccomp must not set it.
-  if ((e = -seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0))) goto out;
   char arches[256];
-  if (strlen(a[2]) >= sizeof arches) { e = EINVAL; goto out; }
+  if (strlen(a[2]) >= sizeof arches) { e = EINVAL; goto fail; }
   strcpy(arches, a[2]);
   char *save = NULL;
   for (char *arch = strtok_r(arches, ",", &save); arch; arch = strtok_r(NULL, ",", &save)) {
@@ -92,19 +94,84 @@ int op_seccomp(struct child_ctx *c, struct op *op) {
     char *lower = arch + (strncmp(arch, "SCMP_ARCH_", 10) ? 0 : 10);
     for (char *q = lower; *q; q++) *q = (char)tolower((unsigned char)*q);
     uint32_t token = seccomp_arch_resolve_name(lower);
-    if (!token) { e = EINVAL; goto out; }
+    if (!token) { e = EINVAL; goto fail; }
     int r = seccomp_arch_add(ctx, token);
-    if (r != 0 && r != -EEXIST) { e = -r; goto out; }
+    if (r != 0 && r != -EEXIST) { e = -r; goto fail; }
   }
   for (int i = 3; i < n; i++) {
     char *rule = strdup(a[i]);
-    if (!rule) { e = ENOMEM; goto out; }
+    if (!rule) { e = ENOMEM; goto fail; }
     e = add_rule(ctx, def, rule);
     free(rule);
-    if (e) goto out;
+    if (e) goto fail;
   }
-  e = -seccomp_load(ctx);
-out:
+  *out = ctx;
+  return 0;
+fail:
   seccomp_release(ctx);
+  return e;
+}
+
+// `skiff-runtime seccomp-bpf`: the rules as NUL-terminated strings on stdin → the compiled classic BPF
+// program (struct sock_filter[]) on stdout. The engine runs it once per distinct filter and caches the
+// result: compiling Docker's profile for three arches costs tens of milliseconds, loading it microseconds.
+int cmd_seccomp_bpf(void) {
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  if (!buf) return 1;
+  for (;;) {
+    if (len == cap) {
+      char *b = cap < (16u << 20) ? realloc(buf, cap *= 2) : NULL;
+      if (!b) { free(buf); return 1; }
+      buf = b;
+    }
+    ssize_t r = read(0, buf + len, cap - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { free(buf); return 1; }
+    if (r == 0) break;
+    len += (size_t)r;
+  }
+  if (len == 0 || buf[len - 1] != '\0') { free(buf); fprintf(stderr, "seccomp-bpf: input must be NUL-terminated strings\n"); return 1; }
+  int n = 0;
+  for (size_t i = 0; i < len; i++) n += buf[i] == '\0';
+  char **args = calloc((size_t)n, sizeof *args);
+  if (!args) { free(buf); return 1; }
+  for (size_t i = 0, k = 0; i < len; k++) { args[k] = buf + i; i += strlen(buf + i) + 1; }
+  scmp_filter_ctx ctx;
+  int e = build(args, n, &ctx);
+  if (!e) {
+    e = -seccomp_export_bpf(ctx, 1);
+    seccomp_release(ctx);
+  }
+  free(args);
+  free(buf);
+  if (e) fprintf(stderr, "seccomp-bpf: %s\n", strerror(e));
+  return e ? 1 : 0;
+}
+
+static int hex(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  return -1;
+}
+
+// The child op `seccomp`: args[0] is the compiled program in hex (from seccomp-bpf, via the engine's
+// cache). Loading it needs no_new_privs or CAP_SYS_ADMIN; the plan orders the steps for either.
+int op_seccomp(struct child_ctx *c, struct op *op) {
+  (void)c;
+  const char *h = op->args[0];
+  size_t n = strlen(h);
+  if (n == 0 || n % (2 * sizeof(struct sock_filter)) != 0 || n / 2 / sizeof(struct sock_filter) > BPF_MAXINSNS) return EINVAL;
+  unsigned char *prog = malloc(n / 2);
+  if (!prog) return ENOMEM;
+  for (size_t i = 0; i < n / 2; i++) {
+    int hi = hex(h[2 * i]), lo = hex(h[2 * i + 1]);
+    if (hi < 0 || lo < 0) { free(prog); return EINVAL; }
+    prog[i] = (unsigned char)(hi << 4 | lo);
+  }
+  struct sock_fprog fprog = {.len = (unsigned short)(n / 2 / sizeof(struct sock_filter)), .filter = (struct sock_filter *)(void *)prog};
+  int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
+  int e = r ? last_errno() : 0;
+  free(prog);
   return e;
 }

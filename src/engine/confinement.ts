@@ -2,6 +2,8 @@
 // and no_new_privs, plus the process cap — pids.max when the container gets a cgroup with the pids
 // controller, RLIMIT_NPROC (counted per user in the container's user namespace) when it does not.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { storePaths } from '../state/paths.js';
 import type { ContainerConfig } from '../state/container-record.js';
 import type { ProcessSecurity } from '../spawn/process-steps.js';
 import { detectCgroups } from '../cgroups/index.js';
@@ -35,7 +37,7 @@ export function containerConfinement(h: ContainerConfig['HostConfig'], hasCgroup
   const requested = h.PidsLimit > 0 ? h.PidsLimit : h.PidsLimit < 0 ? undefined : DEFAULT_PIDS_LIMIT;
   const env = detectCgroups();
   const pidsCgroup = (hasCgroup ?? !!env.base) && !!env.base && env.available.includes('pids');
-  const security: ProcessSecurity = processSecurity(h);
+  const security: ProcessSecurity = processSecurity(h, join(storePaths().data, 'seccomp'));
   if (!pidsCgroup && requested !== undefined) security.nproc = Math.min(requested, nprocHardLimit());
   const privileged = !!h.Privileged;
   const devices = [...(privileged ? hostDevices() : []), ...(h.Devices ?? [])].map((d) => ({ source: d.PathOnHost, target: d.PathInContainer }));

@@ -3,6 +3,7 @@
 // (Docker's default profile selected for those capabilities, a user profile, or none) and no_new_privs.
 // One function for run, exec and build, so every process that enters a container gets the same.
 import type { ProcessSecurity } from '../spawn/process-steps.js';
+import { compileSeccomp } from '../spawn/seccomp.js';
 import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { defaultSeccomp, hostTarget, selectSeccomp } from './seccomp-profile.js';
 import { securityOptions } from './security-opt.js';
@@ -19,14 +20,16 @@ export interface SecurityHostConfig {
 /** Podman's default process cap (containers.conf pids_limit) where the user set none. */
 export const DEFAULT_PIDS_LIMIT = 2048;
 
-export function processSecurity(h: SecurityHostConfig): Omit<ProcessSecurity, 'nproc'> {
+/** `cacheDir`: where compiled filters are kept (the store's seccomp/ directory). */
+export function processSecurity(h: SecurityHostConfig, cacheDir: string): Omit<ProcessSecurity, 'nproc'> {
   const privileged = !!h.Privileged;
   const caps = effectiveCapabilities(h.CapAdd ?? [], h.CapDrop ?? [], privileged);
   const opts = securityOptions(h.SecurityOpt);
   const target = hostTarget(caps);
   // --privileged is unconfined, as in Docker (a profile given explicitly still applies).
-  const seccomp = opts.seccomp === 'unconfined' || (privileged && opts.seccomp === 'default')
+  const filter = opts.seccomp === 'unconfined' || (privileged && opts.seccomp === 'default')
     ? null
     : opts.seccomp === 'default' ? defaultSeccomp(target) : selectSeccomp(opts.seccomp, target);
+  const seccomp = filter ? { filter, program: compileSeccomp(filter, cacheDir) } : null;
   return { caps: capabilityNumbers(caps), seccomp, noNewPrivileges: opts.noNewPrivileges };
 }

@@ -50,7 +50,7 @@ export const OPS = {
   'close-fds': { role: 'child', n: 0 },
   env: { role: 'child', n: -1, min: 0 },
   rlimit: { role: 'child', n: 3 },
-  seccomp: { role: 'child', n: -1, min: 3 },
+  seccomp: { role: 'child', n: 1 },
   exec: { role: 'child', n: -1, min: 2 },
   pause: { role: 'child', n: 0 },
 } as const satisfies Record<string, { role: Role; n: number; min?: number }>;

@@ -2,14 +2,14 @@
 // capabilities, user, no_new_privs, working directory, descriptors, environment, the seccomp filter, execve.
 // One sequence for both, so exec gets exactly the confinement of the container's first process.
 import type { Plan } from './plan.js';
-import { seccompStepArgs, type LinuxSeccomp } from './seccomp.js';
+import type { LinuxSeccomp } from './seccomp.js';
 
 /** How a container's processes are confined; computed by the engine (src/security), applied here. */
 export interface ProcessSecurity {
   /** Capability numbers kept in the bounding, permitted and effective sets. */
   caps: number[];
-  /** The OCI linux.seccomp to load, or null for none (unconfined, privileged). */
-  seccomp: LinuxSeccomp | null;
+  /** The OCI linux.seccomp and its compiled program (hex, see compileSeccomp), or null for none (unconfined, privileged). */
+  seccomp: { filter: LinuxSeccomp; program: string } | null;
   noNewPrivileges: boolean;
   /** RLIMIT_NPROC (soft = hard) where no pids cgroup caps the container. */
   nproc?: number;
@@ -22,13 +22,14 @@ export interface ProcessStepsSpec {
 const RLIMIT_NPROC = 6;
 
 export function appendProcessSteps(p: Plan, sec: ProcessSecurity, proc: ProcessStepsSpec, first: boolean): void {
-  const filter = sec.seccomp ? seccompStepArgs(sec.seccomp) : null;
+  const filter = sec.seccomp ? [sec.seccomp.program] : null;
+  const rules = sec.seccomp ? `${sec.seccomp.filter.syscalls?.length ?? 0} rules, default ${sec.seccomp.filter.defaultAction}, ${sec.seccomp.program.length / 16} BPF instructions` : '';
   if (sec.nproc !== undefined) {
     p.child('rlimit', [String(RLIMIT_NPROC), String(sec.nproc), String(sec.nproc)], `at most ${sec.nproc} processes (RLIMIT_NPROC: no pids cgroup here)`);
   }
   // Loading a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs it is loaded here, while the
   // process still has every capability in its user namespace; the later steps' calls are all in the profile.
-  if (filter && !sec.noNewPrivileges) p.child('seccomp', filter, 'Docker\'s seccomp profile (before dropping capabilities: no_new_privs is off)');
+  if (filter && !sec.noNewPrivileges) p.child('seccomp', filter, `the seccomp filter (${rules}), loaded before dropping capabilities: no_new_privs is off`);
   const keep = [...sec.caps].sort((a, b) => a - b).join(',');
   const caps = () => p.child('caps', [keep], first ? 'keep only the container\'s capabilities, drop the rest from the bounding set' : 'the same capabilities as the container\'s first process');
   const user = () => p.child('user', [String(proc.uid), String(proc.gid), proc.groups === null ? '-' : proc.groups.join(',')], `run as uid ${proc.uid}, gid ${proc.gid}`);
@@ -39,6 +40,6 @@ export function appendProcessSteps(p: Plan, sec: ProcessSecurity, proc: ProcessS
   p.child('chdir', [proc.cwd], 'the working directory');
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   p.child('env', proc.env, 'the container\'s environment');
-  if (filter && sec.noNewPrivileges) p.child('seccomp', filter, 'Docker\'s seccomp profile, loaded last: only execve and the path lookup run under it before the program');
+  if (filter && sec.noNewPrivileges) p.child('seccomp', filter, `the seccomp filter (${rules}), loaded last: only execve and the path lookup run under it before the program`);
   p.child('exec', [proc.path, ...proc.args], `run ${JSON.stringify(proc.args)}`);
 }

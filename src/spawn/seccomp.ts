@@ -1,7 +1,14 @@
 // The OCI runtime spec's `linux.seccomp` (config.json) — the one shape every front door hands the launcher:
 // run and exec build it from a Docker profile, the OCI runtime reads it from a bundle. Here it is only
-// encoded as the arguments of the child step `seccomp`; libseccomp in skiff-runtime compiles and loads it.
+// encoded for `skiff-runtime seccomp-bpf`, which compiles it with libseccomp (once, then cached), and
+// the compiled program is the argument of the child step `seccomp`, which loads it.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
+import { nativeBinary } from '../native.js';
+import { trace } from '../trace.js';
 
 export type SeccompAction =
   | 'SCMP_ACT_KILL' | 'SCMP_ACT_KILL_PROCESS' | 'SCMP_ACT_KILL_THREAD' | 'SCMP_ACT_TRAP' | 'SCMP_ACT_ERRNO'
@@ -37,7 +44,7 @@ const uint = (v: unknown, max: number): v is number => typeof v === 'number' && 
 const NAME = /^[a-z0-9_]+$/;
 
 /**
- * The `seccomp` step's arguments: [defaultAction, defaultErrno, arch,arch…, rule…] where each rule is
+ * The rules as strings for `skiff-runtime seccomp-bpf`: [defaultAction, defaultErrno, arch,arch…, rule…] where each rule is
  * "ACTION ERRNO name,name… [index:OP:value:valueTwo …]" (ERRNO "-" when the action takes none).
  * Conditions on the same argument index are split into separate rules (an OR), as runc and crun do:
  * libseccomp ANDs the conditions of one rule and refuses two on the same argument.
@@ -68,4 +75,34 @@ export function seccompStepArgs(s: LinuxSeccomp): string[] {
     else out.push([head, ...conds.map((c) => c.text)].join(' '));
   }
   return out;
+}
+
+/**
+ * The compiled program (classic BPF, hex) for a filter: compiled by `skiff-runtime seccomp-bpf` with
+ * libseccomp once, then read from `cacheDir` (keyed by the rules and the runtime binary). Compiling
+ * Docker's profile for x86-64 + x86 + x32 costs 10–20 ms of CPU; loading a compiled program, microseconds.
+ */
+export function compileSeccomp(s: LinuxSeccomp, cacheDir: string): string {
+  const rules = seccompStepArgs(s);
+  const runtime = nativeBinary('skiff-runtime');
+  const st = statSync(runtime);
+  const key = createHash('sha256').update(`${st.size}:${st.mtimeMs}:${st.ino}\0`).update(rules.join('\0')).digest('hex');
+  const file = join(cacheDir, `${key}.bpf`);
+  try {
+    const cached = readFileSync(file);
+    if (cached.length > 0 && cached.length % 8 === 0) return cached.toString('hex');
+  } catch {
+    // not compiled yet
+  }
+  trace.step('helper', `skiff-runtime seccomp-bpf → ${file}`, 'compile the filter once with libseccomp; later launches load the cached program');
+  const r = spawnSync(runtime, ['seccomp-bpf'], { input: Buffer.from(rules.join('\0') + '\0'), maxBuffer: 1 << 22 });
+  if (r.status !== 0 || !r.stdout?.length) {
+    throw new SkiffError('EUSAGE', `the seccomp profile could not be compiled: ${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`}`,
+      'check the profile\'s syscall names and arguments, or use --security-opt seccomp=unconfined');
+  }
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, r.stdout, { mode: 0o600 });
+  renameSync(tmp, file);
+  return r.stdout.toString('hex');
 }

@@ -1,6 +1,9 @@
 // Docker's default seccomp profile selected for a container's capabilities and arch, the OCI shape it
 // becomes, and that shape's encoding as the launcher's `seccomp` step.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultSeccomp, selectSeccomp, type DockerSeccompProfile } from '../../src/security/seccomp-profile.js';
 import { effectiveCapabilities, normalizeCapability } from '../../src/security/capabilities.js';
 import { parseSecurityOpts, securityOptions } from '../../src/security/security-opt.js';
@@ -111,11 +114,23 @@ describe('--security-opt and --device', () => {
     expect(() => parseSecurityOpts(['label=type:svirt_t'])).toThrow(/SELinux is not enabled/);
     expect(() => parseSecurityOpts(['bogus'])).toThrow(/unknown option/);
   });
-  it('privileged and unconfined load no filter; the default loads Docker\'s', () => {
-    expect(processSecurity({ Privileged: true }).seccomp).toBeNull();
-    expect(processSecurity({ SecurityOpt: ['seccomp=unconfined'] }).seccomp).toBeNull();
-    expect(processSecurity({}).seccomp?.defaultAction).toBe('SCMP_ACT_ERRNO');
-    expect(processSecurity({ CapDrop: ['ALL'] }).caps).toEqual([]);
+  it('privileged and unconfined load no filter; the default loads Docker\'s, compiled once and then cached', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'skiff-seccomp-cache-'));
+    try {
+      expect(processSecurity({ Privileged: true }, cache).seccomp).toBeNull();
+      expect(processSecurity({ SecurityOpt: ['seccomp=unconfined'] }, cache).seccomp).toBeNull();
+      const d = processSecurity({}, cache).seccomp!;
+      expect(d.filter.defaultAction).toBe('SCMP_ACT_ERRNO');
+      // classic BPF: 8 bytes (16 hex digits) an instruction; Docker's profile is hundreds of them.
+      expect(d.program).toMatch(/^([0-9a-f]{16})+$/);
+      expect(d.program.length / 16).toBeGreaterThan(300);
+      expect(readdirSync(cache)).toHaveLength(1);
+      expect(processSecurity({}, cache).seccomp!.program).toBe(d.program);
+      expect(processSecurity({ CapDrop: ['ALL'] }, cache).caps).toEqual([]);
+      expect(readdirSync(cache)).toHaveLength(2);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
   it('parses HOST[:CONTAINER[:PERMS]] and refuses what is not a device', () => {
     expect(parseDevice('/dev/full')).toEqual({ PathOnHost: '/dev/full', PathInContainer: '/dev/full', CgroupPermissions: 'rwm' });

@@ -134,7 +134,7 @@ describe('process spec (Docker rules)', () => {
 
 describe('confinement steps (seccomp last, caps, no_new_privs, rlimit)', () => {
   const ops = (p: Plan) => p.ordered().map((s) => `${s.role}:${s.op}`);
-  const filter = { defaultAction: 'SCMP_ACT_ERRNO' as const, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' as const }] };
+  const filter = { filter: { defaultAction: 'SCMP_ACT_ERRNO' as const, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' as const }] }, program: '0600000000000000' };
   it('loads the filter last before execve when no_new_privs is set, run and exec alike', () => {
     for (const p of [
       buildContainerPlan(spec({ security: { caps: [0], seccomp: filter, noNewPrivileges: true } })),
@@ -143,7 +143,7 @@ describe('confinement steps (seccomp last, caps, no_new_privs, rlimit)', () => {
       const o = ops(p);
       expect(o.slice(-5)).toEqual(['child:chdir', 'child:close-fds', 'child:env', 'child:seccomp', 'child:exec']);
       expect(o.indexOf('child:no-new-privs')).toBeLessThan(o.indexOf('child:seccomp'));
-      expect(p.steps.find((s) => s.op === 'seccomp')!.args).toEqual(['SCMP_ACT_ERRNO', '1', '', 'SCMP_ACT_ALLOW - read']);
+      expect(p.steps.find((s) => s.op === 'seccomp')!.args).toEqual(['0600000000000000']);
     }
   });
   it('without no_new_privs loads it while CAP_SYS_ADMIN is still held, before caps', () => {
