@@ -46,7 +46,7 @@ async function runStep(spec: RunStepSpec): Promise<{ upperDir: string; cleanup: 
     const path = pathOf(spec.env);
     // A RUN step is confined as a default container is (Docker's build does the same).
     const { containerConfinement } = await import('./confinement.js');
-    const confine = containerConfinement({ PidsLimit: 0 } as Parameters<typeof containerConfinement>[0], false);
+    const confine = containerConfinement({ PidsLimit: 0 }, false);
     const plan = buildContainerPlan({
       id, hostname: id.slice(0, 12),
       rootfs: { layersDir: paths.layers, lowerDirs: dirs, upperDir, workDir, mountPoint, volatile: true },

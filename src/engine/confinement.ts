@@ -4,10 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storePaths } from '../state/paths.js';
-import type { ContainerConfig } from '../state/container-record.js';
 import type { ProcessSecurity } from '../spawn/process-steps.js';
 import { detectCgroups } from '../cgroups/index.js';
-import { DEFAULT_PIDS_LIMIT, hostDevices, processSecurity } from '../security/index.js';
+import { DEFAULT_PIDS_LIMIT, hostDevices, processSecurity, type DeviceMapping, type SecurityHostConfig } from '../security/index.js';
+
+/** The part of Docker's HostConfig that decides confinement (a container record's, or a build step's). */
+export type ConfinementConfig = SecurityHostConfig & { PidsLimit: number; ReadonlyRootfs?: boolean; Devices?: DeviceMapping[] };
 
 export interface Confinement {
   security: ProcessSecurity;
@@ -33,7 +35,7 @@ function nprocHardLimit(): number {
  * `hasCgroup`: for exec, whether the running container got a cgroup (its limit is already there);
  * for start, undefined: decided from what this machine offers.
  */
-export function containerConfinement(h: ContainerConfig['HostConfig'], hasCgroup?: boolean): Confinement {
+export function containerConfinement(h: ConfinementConfig, hasCgroup?: boolean): Confinement {
   const requested = h.PidsLimit > 0 ? h.PidsLimit : h.PidsLimit < 0 ? undefined : DEFAULT_PIDS_LIMIT;
   const env = detectCgroups();
   const pidsCgroup = (hasCgroup ?? !!env.base) && !!env.base && env.available.includes('pids');
