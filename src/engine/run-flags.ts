@@ -7,4 +7,8 @@ export interface RunFlags {
   workdir?: string; user?: string; entrypoint?: string; hostname?: string; network?: string;
   memory?: string; memorySwap?: string; cpus?: string; cpuShares?: string; pidsLimit?: string; cpusetCpus?: string;
   init?: boolean; restart?: string; platform?: string; pull?: string; detachKeys?: string;
+  /** -a/--attach STDIN|STDOUT|STDERR (repeatable). */
+  attach?: string[];
+  /** --sig-proxy[=true|false] */
+  sigProxy?: string | boolean;
 }

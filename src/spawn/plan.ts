@@ -14,7 +14,7 @@ export interface Step {
 }
 
 export type ParentOp =
-  | 'trace' | 'stdio-pipes' | 'open-cgroup' | 'join' | 'clone' | 'write-file' | 'helper' | 'report-pid' | 'wait-go'
+  | 'trace' | 'stdio' | 'open-cgroup' | 'join' | 'clone' | 'write-file' | 'helper' | 'report-pid' | 'wait-go'
   | 'release' | 'recv-pty' | 'wait-exec' | 'detach' | 'supervise';
 
 export type ChildOp =
@@ -24,7 +24,7 @@ export type ChildOp =
 
 // Exact argument counts the native side checks too; -1 = any number (at least `min`).
 const ARITY: Record<string, { n: number; min?: number }> = {
-  trace: { n: 0 }, 'stdio-pipes': { n: 0 }, 'open-cgroup': { n: 1 }, join: { n: 2 }, clone: { n: 2 }, 'write-file': { n: 2 },
+  trace: { n: 0 }, stdio: { n: 2 }, 'open-cgroup': { n: 1 }, join: { n: 2 }, clone: { n: 2 }, 'write-file': { n: 2 },
   helper: { n: -1, min: 1 }, 'report-pid': { n: 0 }, 'wait-go': { n: 0 }, release: { n: 0 }, 'recv-pty': { n: 0 },
   'wait-exec': { n: 0 }, detach: { n: 0 }, supervise: { n: -1, min: 0 },
   'wait-parent': { n: 0 }, 'mount-private': { n: 0 }, overlay: { n: 6 }, rootfs: { n: 1 }, mount: { n: 5 },
@@ -33,7 +33,7 @@ const ARITY: Record<string, { n: number; min?: number }> = {
   'no-new-privs': { n: 0 }, 'close-fds': { n: 0 }, env: { n: -1, min: 0 }, exec: { n: -1, min: 2 }, pause: { n: 0 },
 };
 
-const PARENT_OPS = new Set<string>(['trace', 'stdio-pipes', 'open-cgroup', 'join', 'clone', 'write-file', 'helper', 'report-pid', 'wait-go', 'release', 'recv-pty', 'wait-exec', 'detach', 'supervise']);
+const PARENT_OPS = new Set<string>(['trace', 'stdio', 'open-cgroup', 'join', 'clone', 'write-file', 'helper', 'report-pid', 'wait-go', 'release', 'recv-pty', 'wait-exec', 'detach', 'supervise']);
 
 export class Plan {
   readonly steps: Step[] = [];

@@ -54,7 +54,8 @@ beforeAll(() => {
     userS = userStore(user, 'skiff-stdio-user-');
     callers.push({
       name: 'rootless', store: userS, env: { SKIFF_ROOT: userS.root },
-      prefix: ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', 'env', `HOME=${user.home}`, `USER=${user.name}`, `SKIFF_ROOT=${userS.root}`, '-u', 'XDG_RUNTIME_DIR'],
+      // A login's clean environment, as test/helpers/users.ts runAs gives (env and setpriv exec: the CLI keeps the pid).
+      prefix: ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', 'env', '-i', `PATH=${process.env.PATH}`, `HOME=${user.home}`, `USER=${user.name}`, 'LANG=C.UTF-8', `SKIFF_ROOT=${userS.root}`],
     });
   }
 }, 60_000);
