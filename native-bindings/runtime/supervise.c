@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,10 +210,9 @@ static void parse_keys(const char *s) {
   char buf[128];
   snprintf(buf, sizeof buf, "%s", s);
   char *save = NULL;
-  int ok;
   for (char *t = strtok_r(buf, ",", &save); t && client.nkeys < 16; t = strtok_r(NULL, ",", &save)) {
-    unsigned long b = parse_ulong(t, 10, &ok);
-    if (ok && b < 256) client.keys[client.nkeys++] = (unsigned char)b;
+    uint64_t b;
+    if (parse_u64(t, 10, 255, &b) == 0) client.keys[client.nkeys++] = (unsigned char)b;
   }
 }
 
