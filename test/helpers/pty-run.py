@@ -4,16 +4,21 @@
 #   exit         its exit status
 #   during/after which processes outside this pid namespace (that is: inside a container) hold the
 #                terminal, looked up while it runs (--scan-at SECONDS) and after it returned
-#   --input TEXT is typed at --input-at SECONDS while it runs
+#   --input SECONDS:TEXT is typed at that time while it runs (repeatable)
 #   late         what reached the terminal after the command returned (--linger SECONDS), while the
 #                test types --type TEXT into it: a process left behind must neither see nor write it
 # Run as root (it reads /proc/<pid>/fd of container processes); the command may drop to a test user.
 import json, os, pty, select, signal, subprocess, sys, time
 
 args = sys.argv[1:]
-opts = {'--scan-at': None, '--linger': '0', '--type': None, '--input': None, '--input-at': '0.8'}
-while args and args[0] in opts:
-    opts[args[0]] = args[1]
+opts = {'--scan-at': None, '--linger': '0', '--type': None}
+inputs = []  # (seconds after start, text): --input SECONDS:TEXT, repeatable
+while args and (args[0] in opts or args[0] == '--input'):
+    if args[0] == '--input':
+        at, text = args[1].split(':', 1)
+        inputs.append((float(at), text))
+    else:
+        opts[args[0]] = args[1]
     args = args[2:]
 if args and args[0] == '--':
     args = args[1:]
@@ -58,7 +63,6 @@ os.close(slave)
 out = b''
 during = None
 t0 = time.time()
-pending_input = opts['--input'] is not None
 
 
 def drain(until):
@@ -79,10 +83,9 @@ while proc.poll() is None:
     drain(time.time() + 0.05)
     if opts['--scan-at'] is not None and during is None and time.time() - t0 >= float(opts['--scan-at']):
         during = holders()
-    if pending_input and time.time() - t0 >= float(opts['--input-at']):
+    while inputs and time.time() - t0 >= inputs[0][0]:
         # Typed as a person would, after the command had time to start (\n, \xNN escapes allowed).
-        os.write(master, opts['--input'].encode().decode('unicode_escape').encode('latin-1'))
-        pending_input = False
+        os.write(master, inputs.pop(0)[1].encode().decode('unicode_escape').encode('latin-1'))
 drain(time.time() + 0.2)
 after = holders()
 before_late = len(out)

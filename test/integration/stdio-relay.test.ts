@@ -19,13 +19,12 @@ interface PtyResult { output: string; exit: number; during: Holder[] | null; aft
 /** Who runs the CLI: root with a private store, or a rootless test user with one of its own. */
 interface Caller { name: string; store: Store; prefix: string[]; env: Record<string, string> }
 
-function ptyRun(c: Caller, args: string[], opts: { scanAt?: number; linger?: number; type?: string; input?: string; inputAt?: number } = {}): PtyResult {
+function ptyRun(c: Caller, args: string[], opts: { scanAt?: number; linger?: number; type?: string; input?: Array<[number, string]> } = {}): PtyResult {
   const o: string[] = [];
   if (opts.scanAt !== undefined) o.push('--scan-at', String(opts.scanAt));
   if (opts.linger !== undefined) o.push('--linger', String(opts.linger));
   if (opts.type !== undefined) o.push('--type', opts.type);
-  if (opts.input !== undefined) o.push('--input', opts.input);
-  if (opts.inputAt !== undefined) o.push('--input-at', String(opts.inputAt));
+  for (const [at, text] of opts.input ?? []) o.push('--input', `${at}:${text}`);
   const r = spawnSync(PY, [PTY_RUN, ...o, '--', ...c.prefix, SKIFF, ...args], { encoding: 'utf8', env: { ...process.env, ...c.env }, timeout: 60_000 });
   if (r.status !== 0) throw new Error(`pty-run failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as PtyResult;
@@ -118,7 +117,7 @@ describe.each(modes)('the caller\'s terminal stays outside the container (%s)', 
   itWhen(conds(mode), 'ctrl-p ctrl-q detaches a foreground `run -it` and leaves it running', () => {
     const c = caller(mode)!;
     const name = `dk-${mode}`;
-    const r = ptyRun(c, ['run', '-it', '--name', name, 'diamol/base', 'sh'], { input: 'echo typed-$((6*7))\\n\\x10\\x11', inputAt: 2.5 });
+    const r = ptyRun(c, ['run', '-it', '--name', name, 'diamol/base', 'sh'], { input: [[2.5, 'echo typed-$((6*7))\\n'], [4, '\\x10\\x11']] });
     try {
       expect(r.exit).toBe(0);
       expect(r.output).toContain('typed-42');
@@ -126,6 +125,9 @@ describe.each(modes)('the caller\'s terminal stays outside the container (%s)', 
       expect(sk(c, ['inspect', '-f', '{{.State.Running}}', name]).stdout.trim()).toBe('true');
       expect(sk(c, ['exec', name, 'echo', 'still-here']).stdout).toBe('still-here\n');
       expect(sk(c, ['logs', name]).stdout).toContain('typed-42');
+      // `attach` reconnects to the same shell; its exit code ends attach.
+      const a = ptyRun(c, ['attach', name], { input: [[1.5, 'exit 3\\n']] });
+      expect(a.exit).toBe(3);
     } finally {
       sk(c, ['rm', '-f', name]);
     }
