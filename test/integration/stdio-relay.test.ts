@@ -147,6 +147,28 @@ describe.each(modes)('foreground stdio as Docker relays it (%s)', (mode) => {
     const noI = sk(c, ['run', '--rm', 'diamol/base', 'cat'], 'not-forwarded\n');
     expect(noI.stdout).toBe('');
     expect(noI.status).toBe(0);
+    // -a picks the streams relayed (the log still has both).
+    const onlyOut = sk(c, ['run', '--name', `a-${mode}`, '-a', 'stdout', 'diamol/base', 'sh', '-c', 'echo o; echo e >&2']);
+    expect([onlyOut.stdout, onlyOut.stderr]).toEqual(['o\n', '']);
+    expect(sk(c, ['logs', `a-${mode}`]).stderr).toBe('e\n');
+    sk(c, ['rm', `a-${mode}`]);
+  }, 60_000);
+
+  itWhen(conds(mode), '--sig-proxy=false: SIGTERM ends only the CLI; the container runs on and its supervisor finishes it', async () => {
+    const c = caller(mode)!;
+    const name = `nosig-${mode}`;
+    const [cmd, ...rest] = [...c.prefix, SKIFF, 'run', '--sig-proxy=false', '--name', name, 'diamol/base', 'sh', '-c', 'echo ready; sleep 2; echo after-cli'];
+    const p = spawn(cmd!, rest, { env: { ...process.env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ended = new Promise<NodeJS.Signals | null>((res) => p.on('close', (_code, sig) => res(sig)));
+    await new Promise<void>((res) => p.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && res()));
+    p.kill('SIGTERM');
+    expect(await ended).toBe('SIGTERM');
+    expect(sk(c, ['inspect', '-f', '{{.State.Running}}', name]).stdout.trim()).toBe('true');
+    // Without a CLI left, the supervisor runs the cleanup itself: the container ends as exited (0).
+    for (let i = 0; i < 50 && sk(c, ['inspect', '-f', '{{.State.Status}}', name]).stdout.trim() !== 'exited'; i++) spawnSync('sleep', ['0.2']);
+    expect(sk(c, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]).stdout.trim()).toBe('exited 0');
+    expect(sk(c, ['logs', name]).stdout).toBe('ready\nafter-cli\n');
+    sk(c, ['rm', name]);
   }, 60_000);
 
   itWhen(conds(mode), 'a reader that goes away (`| head -1`) does not make the container\'s writes fail; its log has everything', () => {
