@@ -33,16 +33,15 @@ int op_pause(struct child_ctx *c, struct op *op) {
   for (;;) pause();
 }
 
-void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio_out[2]) {
+void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio[3]) {
   struct child_ctx c = {.sync_fd = sync_fd, .err_fd = err_fd, .root_fd = -1, .env = NULL, .nenv = 0};
   sigset_t none;
   sigemptyset(&none);
   if (sigprocmask(SIG_SETMASK, &none, NULL) != 0 || signal(SIGPIPE, SIG_DFL) == SIG_ERR) fail_step(err_fd, -1, errno);
-  if (stdio_out[0] >= 0) {
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(stdio_out[0], 1) < 0 || dup2(stdio_out[1], 2) < 0) fail_step(err_fd, -1, errno);
-    close(null);
-  }
+  // First of all: the caller's stdin/stdout/stderr (the launcher's) are replaced by the supervisor's
+  // pipes or /dev/null, so nothing of the caller's is ever visible in the container.
+  if (stdio[0] >= 0)
+    for (int i = 0; i < 3; i++) if (dup2(stdio[i], i) < 0) fail_step(err_fd, -1, errno);
   for (int i = 0; i < plan->nchild; i++) {
     struct op *op = &plan->child[i];
     uint64_t t0 = plan->trace ? now_usec() : 0;

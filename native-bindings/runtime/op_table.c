@@ -14,7 +14,7 @@
 const struct op_def op_table[] = {
   // parent: the launcher, outside the container
   P("trace",         0, 0, op_trace),
-  P("stdio-pipes",   0, 0, op_stdio_pipes),
+  P("stdio",         2, 2, op_stdio),
   P("open-cgroup",   1, 1, op_open_cgroup),
   P("join",          2, 2, op_join),
   P("clone",         2, 2, op_clone),

@@ -1,4 +1,4 @@
-// Parent ops before and at the clone: trace, log pipes, the cgroup and namespaces to join, and clone3
+// Parent ops before and at the clone: trace, the child's stdio, the cgroup and namespaces to join, and clone3
 // itself (into new namespaces and straight into the container's cgroup).
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +17,24 @@ int op_trace(struct launch *l, struct op *op) {
   return 0;  // plan_read already turned timing on
 }
 
-int op_stdio_pipes(struct launch *l, struct op *op) {
-  (void)op;
-  int o[2], e[2];
-  if (pipe2(o, O_CLOEXEC) != 0) return errno;
-  if (pipe2(e, O_CLOEXEC) != 0) { int err = errno; close(o[0]); close(o[1]); return err; }
-  l->stdio_out[0] = o[1];
-  l->stdio_out[1] = e[1];
+// stdio IN OUT: IN "pipe" (the supervisor writes the child's stdin) or "null"; OUT "pipes" (stdout and
+// stderr apart, read by the supervisor) or "null" (a pty replaces them later). All O_CLOEXEC: the child's
+// dup2 onto 0/1/2 is the only copy that survives its execve.
+int op_stdio(struct launch *l, struct op *op) {
+  int in_pipe = !strcmp(op->args[0], "pipe"), out_pipes = !strcmp(op->args[1], "pipes");
+  if ((!in_pipe && strcmp(op->args[0], "null")) || (!out_pipes && strcmp(op->args[1], "null"))) return EINVAL;
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return errno;
+  int in[2] = {null, -1}, o[2] = {-1, null}, e[2] = {-1, null};
+  if ((in_pipe && pipe2(in, O_CLOEXEC) != 0) || (out_pipes && (pipe2(o, O_CLOEXEC) != 0 || pipe2(e, O_CLOEXEC) != 0))) {
+    int err = errno;
+    close(null);
+    return err;  // the launcher exits on this error: the other fds go with it
+  }
+  l->child_stdio[0] = in[0];
+  l->child_stdio[1] = o[1];
+  l->child_stdio[2] = e[1];
+  l->stdin_w = in[1];
   l->log_in[0] = o[0];
   l->log_in[1] = e[0];
   return 0;
@@ -74,15 +85,18 @@ int op_clone(struct launch *l, struct op *op) {
   if (pid == 0) {
     close(sp[0]);
     close(ep[0]);
-    child_main(l->plan, sp[1], ep[1], l->stdio_out);
+    child_main(l->plan, sp[1], ep[1], l->child_stdio);
   }
   if (cgfd >= 0) close(cgfd);
   if (l->cgroup_fd >= 0 && l->cgroup_fd == cgfd) l->cgroup_fd = -1;
   close(sp[1]);
   close(ep[1]);
   if (pid < 0) { close(sp[0]); close(ep[0]); return e; }
-  // Only the child writes its stdout/stderr pipes: closing our copies lets us see EOF.
-  if (l->stdio_out[0] >= 0) { close(l->stdio_out[0]); close(l->stdio_out[1]); l->stdio_out[0] = l->stdio_out[1] = -1; }
+  // Only the child holds its ends of the stdio pipes: closing our copies lets us see EOF.
+  // (/dev/null may stand in more than one slot: close each fd once.)
+  int *cs = l->child_stdio;
+  for (int i = 0; i < 3; i++) if (cs[i] >= 0 && (i == 0 || cs[i] != cs[0]) && (i < 2 || cs[i] != cs[1])) close(cs[i]);
+  cs[0] = cs[1] = cs[2] = -1;
   l->child = (pid_t)pid;
   l->pidfd = pidfd;
   l->sync_fd = sp[0];

@@ -32,8 +32,9 @@ struct launch {
   int err_fd;       // read end of the child's CLOEXEC error pipe: EOF without data = execve succeeded
   int pty_master;   // -1 unless the child sent one
   int cgroup_fd;    // from open-cgroup: opened before join, while the host's paths are still visible
-  int stdio_out[2]; // write ends given to the child as stdout/stderr when the parent logs them (-1 otherwise)
-  int log_in[2];    // the parent's read ends of those pipes
+  int child_stdio[3]; // from the stdio op: what the child gets as fds 0/1/2 (-1: the plan has no stdio op)
+  int stdin_w;      // the parent's write end of the child's stdin pipe (-1: its stdin is /dev/null)
+  int log_in[2];    // the parent's read ends of the child's stdout/stderr pipes (-1: a pty or /dev/null)
   int status;       // what the launcher exits with once an op returns OP_STOP
 };
 
@@ -78,8 +79,9 @@ int parse_u64(const char *s, int base, uint64_t max, uint64_t *out);
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_usec(void);
 
-// The cloned child: stdio_out are the write ends for its stdout/stderr (or -1 to keep the inherited ones).
-void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio_out[2]) __attribute__((noreturn));
+// The cloned child: stdio are the fds it takes as 0/1/2 before anything else (stdio[0] = -1: keep the
+// inherited ones; only the engine-namespace holder, which closes them all, has no stdio op).
+void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio[3]) __attribute__((noreturn));
 
 int open_in_root(int root_fd, const char *path, int create_kind, int mode); // O_PATH fd or -errno
 enum { CREATE_NONE = 0, CREATE_DIR = 1, CREATE_FILE = 2 };

@@ -1,11 +1,24 @@
-// After execve the parent stays as the container's supervisor: it forwards signals, relays the pty,
-// turns the child's stdout/stderr pipes into Docker json-file log lines, and records how it ended.
-// Options arrive as "key=value" args: log=PATH, exit-file=PATH, exit-cmd=ARG (repeated: argv of a
-// command run after the exit is recorded, e.g. skiff's own cleanup), attach=PATH (a unix socket: every
-// client gets the container's output as it comes, and what a client sends goes to the pty).
+// After execve the parent stays as the container's supervisor: it forwards signals, owns the pty or the
+// stdin/stdout/stderr pipes, turns output into Docker json-file log lines, and records how it ended.
+// The container never holds a descriptor of its caller: in the foreground ("relay") the supervisor
+// copies between the caller's stdin/stdout/stderr (its own 0/1/2, on the host side) and those pipes.
+// Options arrive as "key=value" args (TypeScript decides them; nothing here is policy):
+//   log=PATH          json-file log of everything the container writes
+//   exit-file=PATH    "code\nfinish-time\n" once it ended
+//   exit-cmd=ARG      (repeated) argv of a command run after the exit is recorded (skiff's cleanup) when
+//                     no foreground client is left to do it
+//   attach=PATH       a unix socket: each client gets the output as it comes (with Docker's 8-byte stream
+//                     headers when there is no pty), and what a client sends goes to the container's stdin
+//   relay             fds 0/1/2 are a foreground client's: output is copied to 1 (and 2 for stderr)
+//   relay-out / relay-err / relay-in   which of them (Docker's -a); relay-in reads fd 0 for the container
+//   raw               fd 0 is a terminal: raw mode (output post-processing off too) while relaying
+//   detach-keys=B,B…  bytes on fd 0 that detach the client (ctrl-p,ctrl-q = 16,17)
+// A relay client is gone when it detaches or when the engine stops reading our report pipe (the CLI
+// was killed, or --sig-proxy=false and Ctrl-C): the supervisor then goes on alone, as for `run -d`.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +30,7 @@
 #include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include "runtime.h"
@@ -28,11 +42,23 @@ static int log_fd = -1;
 // `skiff attach` clients: output is copied to each; a slow or gone client is dropped, never waited for.
 enum { MAX_CLIENTS = 8 };
 static int clients[MAX_CLIENTS] = {-1, -1, -1, -1, -1, -1, -1, -1};
+static int framed;  // no pty: stdout and stderr travel apart, in Docker's stdcopy frames
 
-static void fan_out(const char *p, size_t n) {
+static void fan_out(int stream, const char *p, size_t n) {
+  char frame[8 + 65536];
+  const char *msg = p;
+  size_t len = n;
+  if (framed && n <= 65536) {
+    frame[0] = (char)stream;
+    frame[1] = frame[2] = frame[3] = 0;
+    frame[4] = (char)(n >> 24); frame[5] = (char)(n >> 16); frame[6] = (char)(n >> 8); frame[7] = (char)n;
+    memcpy(frame + 8, p, n);
+    msg = frame;
+    len = n + 8;
+  }
   for (int i = 0; i < MAX_CLIENTS; i++) {
     if (clients[i] < 0) continue;
-    if (send(clients[i], p, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) { close(clients[i]); clients[i] = -1; }
+    if (send(clients[i], msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len) { close(clients[i]); clients[i] = -1; }
   }
 }
 
@@ -57,12 +83,26 @@ static void rfc3339(char *out, size_t n) {
   snprintf(out, n, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
+// Log lines are gathered and written once per read of the container's output, all stamped with the
+// time of that read: one clock read and one write per chunk, not per line (a million short lines
+// otherwise cost a million writes).
+static char log_out[1 << 18];
+static size_t log_n;
+static char log_time[48];
+
+static void log_flush(void) {
+  if (log_fd >= 0 && log_n && write(log_fd, log_out, log_n) < 0) {}
+  log_n = 0;
+}
+
 static void log_line(const char *stream, const char *s, size_t len) {
   if (log_fd < 0) return;
   // Worst case every byte becomes \u00XX.
   size_t cap = len * 6 + 128;
-  char *out = malloc(cap), t[48];
-  if (!out) return;
+  if (cap > sizeof log_out - log_n) log_flush();
+  char *big = cap > sizeof log_out ? malloc(cap) : NULL;
+  char *out = big ? big : log_out + log_n;
+  if (cap > sizeof log_out && !big) return;
   size_t o = (size_t)snprintf(out, cap, "{\"log\":\"");
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)s[i];
@@ -73,10 +113,10 @@ static void log_line(const char *stream, const char *s, size_t len) {
     else if (ch < 0x20) o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
     else out[o++] = (char)ch;
   }
-  rfc3339(t, sizeof t);
-  o += (size_t)snprintf(out + o, cap - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, t);
-  if (write(log_fd, out, o) < 0) {}
-  free(out);
+  if (!log_time[0]) rfc3339(log_time, sizeof log_time);
+  o += (size_t)snprintf(out + o, cap - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, log_time);
+  if (big) { if (write(log_fd, big, o) < 0) {} free(big); }
+  else log_n += o;
 }
 
 // Emit complete lines; a line longer than the buffer is split, as Docker does at 16 KiB.
@@ -88,14 +128,22 @@ static void log_feed(struct logbuf *b, const char *data, size_t n, int flush) {
   if (flush && b->n) { log_line(b->stream, b->data, b->n); b->n = 0; }
 }
 
-static void write_all(int fd, const char *p, size_t n) {
+// Writes everything, waiting for room when fd is non-blocking (the caller's pipes may be: the open file
+// is shared with whoever gave it to us). Returns -1 when the reader is gone (EPIPE) or fd failed.
+static int write_all(int fd, const char *p, size_t n) {
   while (n) {
     ssize_t w = write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd pf = {.fd = fd, .events = POLLOUT};
+      if (poll(&pf, 1, -1) < 0 && errno != EINTR) return -1;
+      continue;
+    }
+    if (w <= 0) return -1;
     p += w;
     n -= (size_t)w;
   }
+  return 0;
 }
 
 static void copy_winsize(int from, int to) {
@@ -103,15 +151,39 @@ static void copy_winsize(int from, int to) {
   if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
 }
 
+// The foreground client: the caller's stdin/stdout/stderr as fds 0/1/2, -1 where not relayed.
+static struct { int in, out, err, raw, present; struct termios saved; int nkeys, matched; unsigned char keys[16]; } client = {-1, -1, -1, 0, 0, {0}, 0, 0, {0}};
+
+static void client_restore_tty(void) {
+  if (client.raw) { tcsetattr(0, TCSADRAIN, &client.saved); client.raw = 0; }
+}
+
+// The client is gone (detached, or its CLI died): stop touching its descriptors, keep supervising.
+static void client_leave(void) {
+  if (!client.present) return;
+  client_restore_tty();
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); if (null > 2) close(null); }
+  client.in = client.out = client.err = -1;
+  client.present = 0;
+}
+
+static void to_client(int *fd, const char *p, size_t n) {
+  // A reader that went away (`| head -1`) stops the copy, never the container: its writes go on to the log.
+  if (*fd >= 0 && write_all(*fd, p, n) != 0) *fd = -1;
+}
+
 // Reads what is available from fd; returns bytes read, 0 on EOF, -1 when it would block.
-static ssize_t pump(int fd, int out_fd, struct logbuf *lb) {
+static ssize_t pump(int fd, int stream, int *client_fd, struct logbuf *lb) {
   char buf[65536];
   ssize_t r = read(fd, buf, sizeof buf);
   if (r < 0 && (errno == EAGAIN || errno == EINTR)) return -1;
   if (r <= 0) return 0;  // EOF, or EIO from a pty whose slave side is gone
-  if (out_fd >= 0) write_all(out_fd, buf, (size_t)r);
+  if (client_fd) to_client(client_fd, buf, (size_t)r);
+  log_time[0] = '\0';
   if (lb) log_feed(lb, buf, (size_t)r, 0);
-  fan_out(buf, (size_t)r);
+  log_flush();
+  fan_out(stream, buf, (size_t)r);
   return r;
 }
 
@@ -127,35 +199,88 @@ static void record_exit(const char *path, int code) {
   rename(tmp, path);
 }
 
+// Where input for the container goes: the pty, or the write end of its stdin pipe.
+static int input_fd(struct launch *l) { return l->pty_master >= 0 ? l->pty_master : l->stdin_w; }
+
+// Input typed by the client, minus the detach keys (held back while they might be the sequence, as
+// Docker's escape proxy does). Returns 1 when the whole sequence was typed.
+static int client_input(struct launch *l, const unsigned char *p, size_t n) {
+  unsigned char out[4096 + 16];
+  size_t o = 0;
+  int detach = 0;
+  for (size_t i = 0; i < n && !detach; i++) {
+    if (client.nkeys && p[i] == client.keys[client.matched]) {
+      if (++client.matched == client.nkeys) { detach = 1; client.matched = 0; }
+      continue;
+    }
+    if (client.matched) { memcpy(out + o, client.keys, (size_t)client.matched); o += (size_t)client.matched; client.matched = 0; }
+    if (client.nkeys && p[i] == client.keys[0]) { client.matched = 1; continue; }
+    out[o++] = p[i];
+    if (o >= 4096) { if (input_fd(l) >= 0) write_all(input_fd(l), (char *)out, o); o = 0; }
+  }
+  if (o && input_fd(l) >= 0) write_all(input_fd(l), (char *)out, o);
+  return detach;
+}
+
+static void parse_keys(const char *s) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", s);
+  char *save = NULL;
+  for (char *t = strtok_r(buf, ",", &save); t && client.nkeys < 16; t = strtok_r(NULL, ",", &save)) {
+    uint64_t b;
+    if (parse_u64(t, 10, 255, &b) == 0) client.keys[client.nkeys++] = (unsigned char)b;
+  }
+}
+
 int supervise(struct launch *l, struct op *op) {
   const char *exit_file = NULL, *attach_path = NULL;
   char *exit_cmd[64];
-  int ncmd = 0;
+  int ncmd = 0, relay = 0, want_raw = 0, rin = 0, rout = 0, rerr = 0, any_part = 0;
   for (int i = 0; i < op->nargs; i++) {
     char *a = op->args[i];
     if (!strncmp(a, "log=", 4)) log_fd = open(a + 4, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     else if (!strncmp(a, "exit-file=", 10)) exit_file = a + 10;
     else if (!strncmp(a, "exit-cmd=", 9) && ncmd < 63) exit_cmd[ncmd++] = a + 9;
     else if (!strncmp(a, "attach=", 7)) attach_path = a + 7;
+    else if (!strcmp(a, "relay")) relay = 1;
+    else if (!strcmp(a, "relay-in")) { rin = 1; any_part = 1; }
+    else if (!strcmp(a, "relay-out")) { rout = 1; any_part = 1; }
+    else if (!strcmp(a, "relay-err")) { rerr = 1; any_part = 1; }
+    else if (!strcmp(a, "raw")) want_raw = 1;
+    else if (!strncmp(a, "detach-keys=", 12)) parse_keys(a + 12);
   }
   exit_cmd[ncmd] = NULL;
+  if (relay) {
+    if (!any_part) rout = rerr = 1;
+    client.present = 1;
+    client.in = rin && input_fd(l) >= 0 ? 0 : -1;
+    client.out = rout ? 1 : -1;
+    client.err = rerr ? 2 : -1;
+    if (want_raw && isatty(0) && tcgetattr(0, &client.saved) == 0) {
+      struct termios t = client.saved;
+      cfmakeraw(&t);  // no ISIG/ICANON/ECHO, and no OPOST: the container's pty already ends lines in \r\n
+      if (tcsetattr(0, TCSADRAIN, &t) == 0) client.raw = 1;
+    }
+    if (client.in < 0) client.nkeys = 0;
+  }
+  framed = l->pty_master < 0;
   sigset_t set;
   sigprocmask(SIG_BLOCK, NULL, &set);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   struct logbuf out = {.n = 0, .stream = "stdout"}, err = {.n = 0, .stream = "stderr"};
-  int tty_in = l->pty_master >= 0 && isatty(0);
   if (l->pty_master >= 0) {
-    if (tty_in) copy_winsize(0, l->pty_master);
+    if (relay && isatty(0)) copy_winsize(0, l->pty_master);
     fcntl(l->pty_master, F_SETFL, O_NONBLOCK);
   }
-  int stdin_open = l->pty_master >= 0 && !attach_path;
   int lfd = attach_path ? listen_at(attach_path) : -1;
   int status = 0, done = 0;
   while (!done) {
-    struct pollfd p[6 + MAX_CLIENTS];
-    int np = 0, i_sig = np++, i_in = -1, i_m = -1, i_o = -1, i_e = -1, i_l = -1, i_c[MAX_CLIENTS];
+    struct pollfd p[8 + MAX_CLIENTS];
+    int np = 0, i_sig = np++, i_in = -1, i_m = -1, i_o = -1, i_e = -1, i_l = -1, i_r = -1, i_c[MAX_CLIENTS];
     p[i_sig] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    if (stdin_open) { i_in = np; p[np++] = (struct pollfd){.fd = 0, .events = POLLIN}; }
+    if (client.in >= 0) { i_in = np; p[np++] = (struct pollfd){.fd = 0, .events = POLLIN}; }
+    // The report pipe's reader closing (POLLERR) says the foreground CLI is gone.
+    if (client.present) { i_r = np; p[np++] = (struct pollfd){.fd = FD_REPORT, .events = 0}; }
     if (l->pty_master >= 0) { i_m = np; p[np++] = (struct pollfd){.fd = l->pty_master, .events = POLLIN}; }
     if (l->log_in[0] >= 0) { i_o = np; p[np++] = (struct pollfd){.fd = l->log_in[0], .events = POLLIN}; }
     if (l->log_in[1] >= 0) { i_e = np; p[np++] = (struct pollfd){.fd = l->log_in[1], .events = POLLIN}; }
@@ -175,18 +300,27 @@ int supervise(struct launch *l, struct op *op) {
           while ((w = waitpid(-1, &st, WNOHANG)) > 0)
             if (w == l->child) { status = st; done = 1; }
         } else if (sig == SIGWINCH) {
-          if (tty_in) copy_winsize(0, l->pty_master);
+          if (client.present && l->pty_master >= 0 && isatty(0)) copy_winsize(0, l->pty_master);
         } else {
           syscall(SYS_pidfd_send_signal, l->pidfd, sig, NULL, 0);
         }
         if (done) break;
       }
     }
-    if (i_in >= 0 && (p[i_in].revents & (POLLIN | POLLHUP))) {
-      char buf[4096];
+    if (i_r >= 0 && (p[i_r].revents & (POLLERR | POLLHUP))) client_leave();
+    if (i_in >= 0 && client.in >= 0 && (p[i_in].revents & (POLLIN | POLLHUP | POLLERR))) {
+      unsigned char buf[4096];
       ssize_t r = read(0, buf, sizeof buf);
-      if (r > 0) write_all(l->pty_master, buf, (size_t)r);
-      else if (r == 0 || errno != EINTR) stdin_open = 0;
+      if (r > 0) {
+        if (client_input(l, buf, (size_t)r)) {
+          client_leave();
+          report("detached");
+        }
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        // EOF from the caller: the container's stdin ends too (`echo hi | skiff run -i … cat`).
+        client.in = -1;
+        if (l->stdin_w >= 0) { close(l->stdin_w); l->stdin_w = -1; }
+      }
     }
     if (i_l >= 0 && (p[i_l].revents & POLLIN)) {
       int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -198,38 +332,43 @@ int supervise(struct launch *l, struct op *op) {
       if (i_c[c] < 0 || !(p[i_c[c]].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char buf[4096];
       ssize_t r = read(clients[c], buf, sizeof buf);
-      if (r > 0 && l->pty_master >= 0) write_all(l->pty_master, buf, (size_t)r);
+      if (r > 0 && input_fd(l) >= 0) write_all(input_fd(l), buf, (size_t)r);
       else if (r <= 0) { close(clients[c]); clients[c] = -1; }
     }
     if (i_m >= 0 && (p[i_m].revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (pump(l->pty_master, log_fd >= 0 ? -1 : 1, log_fd >= 0 ? &out : NULL) == 0) { close(l->pty_master); l->pty_master = -1; }
+      if (pump(l->pty_master, 1, &client.out, &out) == 0) { close(l->pty_master); l->pty_master = -1; }
     }
     if (i_o >= 0 && (p[i_o].revents & (POLLIN | POLLHUP))) {
-      if (pump(l->log_in[0], -1, &out) == 0) { close(l->log_in[0]); l->log_in[0] = -1; }
+      if (pump(l->log_in[0], 1, &client.out, &out) == 0) { close(l->log_in[0]); l->log_in[0] = -1; }
     }
     if (i_e >= 0 && (p[i_e].revents & (POLLIN | POLLHUP))) {
-      if (pump(l->log_in[1], -1, &err) == 0) { close(l->log_in[1]); l->log_in[1] = -1; }
+      if (pump(l->log_in[1], 2, &client.err, &err) == 0) { close(l->log_in[1]); l->log_in[1] = -1; }
     }
   }
-  // The container's pid 1 is gone, so the kernel has killed the rest of its pid namespace: whatever is
-  // still buffered can be drained without blocking.
+  // The process is gone. For a container's pid 1 the kernel has killed the rest of its pid namespace;
+  // an exec'd process may have left children holding the pipes: take what is buffered, never wait.
   int drain[3] = {l->pty_master, l->log_in[0], l->log_in[1]};
   struct logbuf *bufs[3] = {&out, &out, &err};
+  int streams[3] = {1, 1, 2};
+  int *to[3] = {&client.out, &client.out, &client.err};
   for (int i = 0; i < 3; i++) {
     if (drain[i] < 0) continue;
     fcntl(drain[i], F_SETFL, O_NONBLOCK);
-    int to = (i == 0 && log_fd < 0) ? 1 : -1;
-    while (pump(drain[i], to, log_fd >= 0 ? bufs[i] : NULL) > 0) {}
+    while (pump(drain[i], streams[i], to[i], bufs[i]) > 0) {}
   }
+  log_time[0] = '\0';
   log_feed(&out, "", 0, 1);
   log_feed(&err, "", 0, 1);
+  log_flush();
+  client_restore_tty();
   if (attach_path) unlink(attach_path);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   record_exit(exit_file, code);
   // Attached clients see EOF only once the exit is on record, so they can read the exit code at once.
   for (int c = 0; c < MAX_CLIENTS; c++) if (clients[c] >= 0) { close(clients[c]); clients[c] = -1; }
   if (WIFEXITED(status)) report("exit %d", code); else report("signaled %d", WTERMSIG(status));
-  if (ncmd) {
+  // A foreground client still here finishes the container itself (in-process, no extra start-up).
+  if (ncmd && !client.present) {
     pid_t pid = fork();
     if (pid == 0) {
       sigset_t none;

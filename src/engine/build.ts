@@ -52,8 +52,10 @@ async function runStep(spec: RunStepSpec): Promise<{ upperDir: string; cleanup: 
       rootfs: { layersDir: paths.layers, lowerDirs: dirs, upperDir, workDir, mountPoint, volatile: true },
       process: { args: spec.argv, env: spec.env, cwd: spec.workdir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: false, path },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
-      network: 'private', binds: [], waitForGo: false,
-      security: confine.security, privileged: false, readonlyRootfs: false, devices: [], supervise: { logPipes: false }, trace: trace.enabled,
+      network: 'private', binds: [], waitForGo: false, trace: trace.enabled,
+      security: confine.security, privileged: false, readonlyRootfs: false, devices: [],
+      // RUN's output goes to the build's stdout/stderr through the supervisor; it gets no stdin, as in Docker.
+      supervise: { stdin: false, relay: { stdin: false, stdout: true, stderr: true, raw: false, detachKeys: [] } },
     });
     const r = await launch(plan, { stdio: 'inherit' });
     if (r.exitCode !== 0) {

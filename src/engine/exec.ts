@@ -9,18 +9,22 @@ import { mergeEnv, pathOf } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { setgroupsAllowed } from './id-maps.js';
 
-export interface ExecFlags { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean }
+export interface ExecFlags { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean; detachKeys?: string }
 
 export async function execInContainer(ref: string, command: string[], f: ExecFlags): Promise<number> {
   const id = resolveContainer(ref);
   const state = await refreshState(id);
   if (!state.Running) throw new SkiffError('ESTATE', `container ${id.slice(0, 12)} is not running`, `start it first: skiff start ${ref}`);
   if (command.length === 0) throw new SkiffError('EUSAGE', 'no command given', 'usage: skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]');
-  if (f.tty && !process.stdin.isTTY) throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -t, or run skiff from a terminal');
+  const { isatty } = await import('node:tty');
+  // As Docker: only a terminal session without a terminal is refused (-it); -t alone runs; -d never reads stdin.
+  if (f.tty && f.interactive && !f.detach && !isatty(0)) throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -i or -t, or run skiff from a terminal', { exitCode: 1 });
   const c = readConfig(id);
   const user = resolveUser(f.user ?? c.Config.User, c.Rootfs.lowerDirs);
   const env = mergeEnv(c.Config.Env, f.tty ? ['TERM=xterm'] : [], f.env ?? []);
   const { containerConfinement } = await import('./confinement.js');
+  const stdin = !!f.interactive && !f.detach;
+  const keys = stdin && f.tty ? (await import('./attach.js')).parseDetachKeys(f.detachKeys ?? 'ctrl-p,ctrl-q') : [];
   const plan = buildExecPlan({
     security: containerConfinement(c.HostConfig, !!state.CgroupPath).security,
     containerPid: state.Pid,
@@ -30,18 +34,22 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
       args: command, env, cwd: f.workdir || c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null,
       tty: !!f.tty, path: pathOf(env),
     },
+    // The process gets pipes or a pty of the supervisor's, which stays on the host side and relays
+    // (exec -d: nothing to relay, the supervisor only reaps it).
+    supervise: {
+      stdin,
+      relay: f.detach ? undefined : { stdin, stdout: true, stderr: true, raw: !!f.tty && stdin && isatty(0), detachKeys: keys },
+    },
     trace: trace.enabled,
   });
-  const ignore = () => {};
-  const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
-  for (const s of sigs) process.on(s, ignore);
-  const raw = !!f.tty && process.stdin.isTTY;
-  if (raw) process.stdin.setRawMode(true);
-  try {
-    const r = await launch(plan, {});
-    return r.exitCode ?? 0;
-  } finally {
-    if (raw) process.stdin.setRawMode(false);
-    for (const s of sigs) process.off(s, ignore);
+  if (f.detach) {
+    await launch(plan, { stdio: 'ignore', detached: true });
+    return 0;
   }
+  const r = await launch(plan, { stdio: 'inherit', relay: { signals: ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] } });
+  if (r.detached) {
+    process.stderr.write('\r\nread escape sequence\r\n');
+    return 0;
+  }
+  return r.exitCode ?? 0;
 }

@@ -17,6 +17,7 @@ export async function startExisting(ref: string, attach: boolean): Promise<{ id:
   readConfig(id);
   await clearManualStop(id);
   const exitCode = await startContainer(id, { attach, trace: trace.enabled });
-  if (attach) await finishContainer(id);
+  // Attached and not detached by the user (undefined): the container ended; finish it here.
+  if (attach && exitCode !== undefined) await finishContainer(id);
   return { id, exitCode };
 }

@@ -54,8 +54,16 @@ export async function prepareImage(req: RunRequest) {
 
 export async function runCommand(image: string, command: string[], flags: RunFlags): Promise<number> {
   const req = await requestFromFlags(image, command, flags);
-  if (req.tty && !req.detach && !process.stdin.isTTY) {
-    throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -t, or run skiff from a terminal');
+  const streams = attachStreams(flags, req.detach);
+  const { isatty } = await import('node:tty');
+  // Docker refuses only a terminal session without a terminal (-it, stdin attached); `-t` alone runs.
+  if (req.tty && req.interactive && streams.stdin && !req.detach && !isatty(0)) {
+    throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -i or -t, or run skiff from a terminal', { exitCode: 1 });
+  }
+  const sigProxy = parseBool('sig-proxy', flags.sigProxy, true);
+  if (flags.detachKeys !== undefined) {
+    const { parseDetachKeys } = await import('./attach.js');
+    parseDetachKeys(flags.detachKeys);
   }
   trace.step('engine', `looking up image ${req.image}`);
   const img = await prepareImage(req);
@@ -71,7 +79,9 @@ export async function runCommand(image: string, command: string[], flags: RunFla
     return 0;
   }
   try {
-    const code = (await startContainer(config.Id, { attach: true, trace: trace.enabled })) ?? 0;
+    const code = await startContainer(config.Id, { attach: true, trace: trace.enabled, streams, sigProxy, detachKeys: flags.detachKeys });
+    // undefined: the user detached (ctrl-p ctrl-q); the supervisor finishes the container when it ends.
+    if (code === undefined) return 0;
     const { finishContainer } = await import('./exit.js');
     await finishContainer(config.Id);
     return code;
@@ -81,6 +91,30 @@ export async function runCommand(image: string, command: string[], flags: RunFla
     await discard(config.Id);
     throw e;
   }
+}
+
+/** Docker's -a/--attach STDIN|STDOUT|STDERR: which streams a foreground run relays (all by default). */
+export function attachStreams(f: RunFlags, detach: boolean): { stdin: boolean; stdout: boolean; stderr: boolean } {
+  const list = f.attach ?? [];
+  if (list.length === 0) return { stdin: true, stdout: true, stderr: true };
+  if (detach) throw new SkiffError('EUSAGE', 'conflicting options: cannot specify both --attach and --detach', 'choose one');
+  const want = new Set<string>();
+  for (const a of list) {
+    const s = a.toLowerCase();
+    if (s !== 'stdin' && s !== 'stdout' && s !== 'stderr') {
+      throw new SkiffError('EUSAGE', `invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`, 'e.g. -a stdout -a stderr');
+    }
+    want.add(s);
+  }
+  return { stdin: want.has('stdin'), stdout: want.has('stdout'), stderr: want.has('stderr') };
+}
+
+/** A Docker boolean flag given as --flag, --flag=true or --flag=false. */
+function parseBool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (v === true || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new SkiffError('EUSAGE', `invalid argument "${String(v)}" for "--${name}" flag: use true or false`, `e.g. --${name}=false`);
 }
 
 async function discard(id: string): Promise<void> {

@@ -8,4 +8,8 @@ export interface RunFlags {
   memory?: string; memorySwap?: string; cpus?: string; cpuShares?: string; pidsLimit?: string; cpusetCpus?: string;
   init?: boolean; restart?: string; platform?: string; pull?: string; detachKeys?: string;
   securityOpt?: string[]; capAdd?: string[]; capDrop?: string[]; privileged?: boolean; readOnly?: boolean; device?: string[];
+  /** -a/--attach STDIN|STDOUT|STDERR (repeatable). */
+  attach?: string[];
+  /** --sig-proxy[=true|false] */
+  sigProxy?: string | boolean;
 }

@@ -119,12 +119,27 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
   }
 }
 
-export interface StartOptions { attach: boolean; trace: boolean }
+export interface StartOptions {
+  attach: boolean;
+  trace: boolean;
+  /** Attached: which of the caller's streams to relay (Docker's -a; default stdout and stderr, and stdin when the container has -i). */
+  streams?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** Attached: pass the signals this process gets on to the container (Docker's --sig-proxy, default true). */
+  sigProxy?: boolean;
+  /** Attached with stdin: Docker's --detach-keys (default ctrl-p,ctrl-q). */
+  detachKeys?: string;
+}
+
+/** Signals a foreground CLI passes on to the container's supervisor (SIGWINCH: the terminal's size). */
+const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /**
- * Start a created container. Attached: resolves with its exit code when it ends (the caller then runs
- * exit.ts's finishContainer). Detached: resolves
- * once it runs; skiff-runtime stays behind as its supervisor (logs, exit file, cleanup).
+ * Start a created container. Every container gets the same supervisor (skiff-runtime after execve):
+ * it owns the container's pty or stdio pipes, writes the json-file log, serves `attach`, records the
+ * exit. Attached, it also relays this process's stdin/stdout/stderr (the container itself never holds
+ * them) and this resolves with the exit code when the container ends (the caller then runs exit.ts's
+ * finishContainer), or with undefined when the user detached (ctrl-p ctrl-q): the supervisor then
+ * goes on alone. Detached: resolves once it runs.
  */
 export async function startContainer(id: string, opts: StartOptions): Promise<number | undefined> {
   const c = readConfig(id);
@@ -136,6 +151,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     throw new SkiffError('EUSERNS', `user ${c.Config.User} (uid ${user.uid}) is outside the ids this engine can map (0–${maps.uids - 1})`,
       'give your user a subordinate id range in /etc/subuid and /etc/subgid (skiff doctor shows how)');
   }
+  const relay = opts.attach ? await foregroundRelay(c.Config.Tty, !!c.Config.OpenStdin, opts) : undefined;
   const undo: Array<() => Promise<void>> = [];
   try {
     const { createContainerCgroup, removeContainerCgroup } = await import('../cgroups/index.js');
@@ -169,9 +185,9 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       security: confine.security, privileged: confine.privileged, readonlyRootfs: confine.readonlyRootfs, devices: confine.devices,
       waitForGo: mode === 'bridge',
-      supervise: detached
-        ? { logPipes: !c.Config.Tty, logPath: logPath(id), exitFile: exitFilePath(id), exitCmd: cleanupCmd, attachSocket: attachSocketPath(id) }
-        : { logPipes: false, exitFile: exitFilePath(id) },
+      // The same supervisor either way: a foreground client only adds the relay (and finishes the
+      // container itself, unless it detaches or dies: then the supervisor runs the cleanup).
+      supervise: { stdin: !!c.Config.OpenStdin, logPath: logPath(id), exitFile: exitFilePath(id), exitCmd: cleanupCmd, attachSocket: attachSocketPath(id), relay },
       trace: opts.trace,
     });
     rmSync(exitFilePath(id), { force: true });
@@ -191,24 +207,36 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       await markRunning(r.pid, r.runtimePid);
       return undefined;
     }
-    const ignore = () => {};
-    const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
-    // Ctrl-C belongs to the container now: skiff-runtime forwards it, this process waits for the end.
-    for (const s of sigs) process.on(s, ignore);
-    const raw = c.Config.Tty && process.stdin.isTTY;
-    if (raw) process.stdin.setRawMode(true);
-    let result;
-    try {
-      result = await launch(plan, { onPid, onExec: (pid) => void markRunning(pid, process.pid).catch(() => {}) });
-    } finally {
-      if (raw) process.stdin.setRawMode(false);
-      for (const s of sigs) process.off(s, ignore);
+    let running: Promise<unknown> | undefined;
+    const result = await launch(plan, {
+      stdio: 'inherit',
+      relay: { signals: opts.sigProxy === false ? ['SIGWINCH'] : [...PROXIED, 'SIGWINCH'] },
+      onPid,
+      onExec: (pid, runtimePid) => void (running = markRunning(pid, runtimePid).catch(() => {})),
+    });
+    await running;
+    if (result.detached) {
+      process.stderr.write('\r\nread escape sequence\r\n');
+      return undefined;
     }
     return result.exitCode;
   } catch (e) {
     for (const u of undo.reverse()) await u().catch(() => {});
     throw e;
   }
+}
+
+async function foregroundRelay(tty: boolean, openStdin: boolean, opts: StartOptions) {
+  const { isatty } = await import('node:tty');
+  const streams = opts.streams ?? { stdin: true, stdout: true, stderr: true };
+  const stdin = openStdin && streams.stdin;
+  const { parseDetachKeys } = await import('./attach.js');
+  return {
+    stdin, stdout: streams.stdout, stderr: streams.stderr,
+    // Docker's -it: the caller's terminal in raw mode, output post-processing off (the pty already ends lines in \r\n).
+    raw: tty && stdin && isatty(0),
+    detachKeys: stdin && tty ? parseDetachKeys(opts.detachKeys ?? 'ctrl-p,ctrl-q') : [],
+  };
 }
 
 function parseVolume(v: string): BindSpec {

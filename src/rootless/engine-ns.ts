@@ -66,7 +66,9 @@ export async function reexecInEngine(argv: string[]): Promise<number> {
     stdio: 'inherit',
     env: { ...process.env, SKIFF_ENGINE_NS: paths.run },
   });
-  // The child owns the terminal now; signals typed there reach it directly.
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, () => {});
+  // The child owns the terminal now; signals typed there (INT, QUIT, HUP) reach it directly. Those a
+  // terminal never sends (`kill PID` of this process) are passed on, so they reach the container too.
+  for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, () => {});
+  for (const s of ['SIGTERM', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, () => void (child.pid && process.kill(child.pid, s)));
   return new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 15 : 0))));
 }

@@ -34,14 +34,46 @@ export interface ContainerSpec {
   readonlyRootfs: boolean;
   /** Host device nodes bound into the container (--device, --privileged). */
   devices: Array<{ source: string; target: string }>;
-  supervise: { logPath?: string; exitFile?: string; exitCmd?: string[]; logPipes: boolean; attachSocket?: string };
+  supervise: SuperviseSpec;
   trace: boolean;
+}
+
+/**
+ * The container's stdio and who watches it. The container only ever gets pipes or a pty of the
+ * supervisor's (or /dev/null): never a descriptor of the caller.
+ */
+export interface SuperviseSpec {
+  /** A pipe as the container's stdin (-i), else /dev/null. */
+  stdin: boolean;
+  logPath?: string; exitFile?: string; exitCmd?: string[]; attachSocket?: string;
+  /** Foreground: which of the caller's streams the supervisor relays (Docker's -a), raw terminal, detach keys. */
+  relay?: { stdin: boolean; stdout: boolean; stderr: boolean; raw: boolean; detachKeys: number[] };
+}
+
+/** The launcher steps for a process's stdio, and the supervisor's arguments (shared by run and exec). */
+export function addStdioSteps(p: Plan, tty: boolean, s: SuperviseSpec): string[] {
+  p.parent('stdio', [s.stdin ? 'pipe' : 'null', tty ? 'null' : 'pipes'],
+    `the process's stdin is ${s.stdin ? 'a pipe from' : '/dev/null, not'} the caller${tty ? '' : ', stdout and stderr pipes to the supervisor'}: no descriptor of the caller enters`);
+  const sup: string[] = [];
+  if (s.logPath) sup.push(`log=${s.logPath}`);
+  if (s.exitFile) sup.push(`exit-file=${s.exitFile}`);
+  for (const a of s.exitCmd ?? []) sup.push(`exit-cmd=${a}`);
+  if (s.attachSocket) sup.push(`attach=${s.attachSocket}`);
+  if (s.relay) {
+    sup.push('relay');
+    if (s.relay.stdin) sup.push('relay-in');
+    if (s.relay.stdout) sup.push('relay-out');
+    if (s.relay.stderr) sup.push('relay-err');
+    if (s.relay.raw) sup.push('raw');
+    if (s.relay.stdin && s.relay.detachKeys.length) sup.push(`detach-keys=${s.relay.detachKeys.join(',')}`);
+  }
+  return sup;
 }
 
 export function buildContainerPlan(s: ContainerSpec): Plan {
   const p = new Plan();
   if (s.trace) p.parent('trace', [], 'report how long every step takes');
-  if (s.supervise.logPipes) p.parent('stdio-pipes', [], 'the container\'s stdout/stderr go to pipes the supervisor turns into log lines');
+  const sup = addStdioSteps(p, s.process.tty, s.supervise);
   const ns: Namespace[] = ['NEWUSER', 'NEWNS', 'NEWPID', 'NEWUTS', 'NEWIPC', 'NEWCGROUP'];
   if (s.network === 'private') ns.push('NEWNET');
   p.parent('clone', [cloneFlags(ns), s.cgroupDir ?? ''],
@@ -53,12 +85,9 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   p.parent('release', [], 'let the child go on with its mounts');
   if (s.process.tty) p.parent('recv-pty', [], 'receive the pty master the container opened in its own devpts');
   p.parent('wait-exec', [], 'learn whether execve succeeded (the error pipe closes on exec)');
-  const sup: string[] = [];
-  if (s.supervise.logPath) sup.push(`log=${s.supervise.logPath}`);
-  if (s.supervise.exitFile) sup.push(`exit-file=${s.supervise.exitFile}`);
-  for (const a of s.supervise.exitCmd ?? []) sup.push(`exit-cmd=${a}`);
-  if (s.supervise.attachSocket) sup.push(`attach=${s.supervise.attachSocket}`);
-  p.parent('supervise', sup, 'forward signals, relay the terminal or logs, reap the container and record its exit');
+  p.parent('supervise', sup, s.supervise.relay
+    ? 'relay the caller\'s terminal or pipes to the container\'s, log its output, forward signals, reap it and record its exit'
+    : 'log the container\'s output, serve attach clients, forward signals, reap it and record its exit');
 
   p.child('wait-parent', [], 'wait for the uid/gid maps: until then we are nobody');
   p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');

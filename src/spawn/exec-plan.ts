@@ -4,6 +4,7 @@
 import { Plan } from './plan.js';
 import { CLONE } from './namespaces.js';
 import { appendProcessSteps, type ProcessSecurity } from './process-steps.js';
+import { addStdioSteps, type SuperviseSpec } from './container-plan.js';
 
 export interface ExecSpec {
   containerPid: number;
@@ -12,12 +13,14 @@ export interface ExecSpec {
   process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
   /** The container's own confinement (capabilities, seccomp, no_new_privs, process cap). */
   security: ProcessSecurity;
+  supervise: SuperviseSpec;
   trace: boolean;
 }
 
 export function buildExecPlan(s: ExecSpec): Plan {
   const p = new Plan();
   if (s.trace) p.parent('trace', [], 'report how long every step takes');
+  const sup = addStdioSteps(p, s.process.tty, s.supervise);
   const ns = CLONE.NEWUSER | CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP | (s.joinNet ? CLONE.NEWNET : 0);
   if (s.cgroupDir) p.parent('open-cgroup', [s.cgroupDir], 'open the container\'s cgroup while its host path is still visible');
   p.parent('join', [String(s.containerPid), String(ns >>> 0)], 'enter every namespace of the container at once (setns on its pidfd)');
@@ -26,7 +29,7 @@ export function buildExecPlan(s: ExecSpec): Plan {
   p.parent('release', [], 'let it go on');
   if (s.process.tty) p.parent('recv-pty', [], 'receive the pty master opened in the container\'s devpts');
   p.parent('wait-exec', [], 'learn whether execve succeeded');
-  p.parent('supervise', [], 'forward signals and relay the terminal until the process ends');
+  p.parent('supervise', sup, s.supervise.relay ? 'relay the caller\'s terminal or pipes to the process\'s, forward signals, until it ends' : 'reap the process (exec -d)');
   p.child('wait-parent', [], 'wait for the parent');
   if (s.process.tty) p.child('pty', [], 'a pty of the container\'s own, as controlling terminal');
   else p.child('setsid', [], 'a session of its own');

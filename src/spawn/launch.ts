@@ -14,14 +14,20 @@ import { encodePlan, stepAt, type Plan } from './plan.js';
 export interface LaunchOptions {
   /** Called with the container's host pid before it is released; wire its network here. */
   onPid?: (pid: number) => Promise<void>;
-  /** Called once execve succeeded. */
-  onExec?: (pid: number) => void;
+  /** Called once execve succeeded, with the supervisor's pid. */
+  onExec?: (pid: number, runtimePid: number) => void;
   stdio?: 'inherit' | 'ignore';
   /** Start the runtime in its own session and let it outlive this process (detached containers). */
   detached?: boolean;
+  /**
+   * Foreground: the runtime (in a session of its own, so the terminal's signals reach it only through
+   * us) relays this process's stdin/stdout/stderr to the container's pipes or pty; these signals sent to
+   * this process are passed on to it. Resolves when the container ends or the user detached.
+   */
+  relay?: { signals: NodeJS.Signals[] };
 }
 
-export interface LaunchResult { pid: number; exitCode?: number; signal?: number; runtimePid: number }
+export interface LaunchResult { pid: number; exitCode?: number; signal?: number; runtimePid: number; /** the user detached (ctrl-p ctrl-q) */ detached?: boolean }
 
 export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<LaunchResult> {
   const bin = nativeBinary('skiff-runtime');
@@ -38,10 +44,22 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
   }
   let child;
   try {
-    child = spawn(bin, ['launch'], { stdio, detached: opts.detached ?? false });
+    child = spawn(bin, ['launch'], { stdio, detached: (opts.detached || !!opts.relay) });
   } finally {
     closeSync(planRead);
   }
+  const runtimePid = child.pid ?? 0;
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(runtimePid, sig);
+    } catch {
+      // it has just ended
+    }
+  };
+  for (const sig of opts.relay?.signals ?? []) process.on(sig, forward);
+  const stopForwarding = () => {
+    for (const sig of opts.relay?.signals ?? []) process.off(sig, forward);
+  };
   const extra = child.stdio as unknown as Array<Readable | Writable>;
   const report = extra[4] as Readable;
   const control = extra[5] as Writable;
@@ -59,6 +77,8 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
   const spawnError = new Promise<never>((_, reject) => child.on('error', (e) => reject(new SkiffError('ENATIVE', `cannot start skiff-runtime: ${e.message}`, 'rebuild it with `npm run build:native`'))));
   let execResolve: (() => void) | undefined;
   const execOk = new Promise<void>((r) => (execResolve = r));
+  let detachResolve: (() => void) | undefined;
+  const userDetached = new Promise<'detached'>((r) => (detachResolve = () => r('detached')));
 
   lines.on('line', (line) => {
     const [kind, a, b, c] = line.split(' ');
@@ -83,8 +103,10 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
       failure ??= new SkiffError('EUSERNS', `${s?.args[0] ?? 'helper'} failed with exit status ${b}`, 'check /etc/subuid and /etc/subgid for your user (skiff doctor)');
     } else if (kind === 'exec-ok') {
       trace.step('engine', `execve succeeded: the container runs`);
-      opts.onExec?.(pid);
+      opts.onExec?.(pid, runtimePid);
       execResolve?.();
+    } else if (kind === 'detached') {
+      detachResolve?.();
     } else if (kind === 'exit') {
       trace.step('engine', `the container's process exited with status ${a}`);
       exitCode = Number(a);
@@ -102,14 +124,26 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
     child.unref();
     report.destroy();
     control.destroy();
-    return { pid, runtimePid: child.pid ?? 0 };
+    return { pid, runtimePid };
   }
-  const [, status] = await Promise.race([Promise.all([done, exited]), spawnError]);
+  let ended;
+  try {
+    ended = await Promise.race([Promise.all([done, exited]), spawnError, userDetached]);
+  } finally {
+    stopForwarding();
+  }
+  if (ended === 'detached') {
+    // The runtime supervises on alone, as for `run -d`; closing our end of the report pipe tells it so.
+    child.unref();
+    report.destroy();
+    control.destroy();
+    return { pid, runtimePid, detached: true };
+  }
   if (failure) throw failure;
   if (exitCode === undefined) {
-    throw new SkiffError('ENATIVE', `skiff-runtime ended unexpectedly (status ${status})`, 'run with --trace to see the steps');
+    throw new SkiffError('ENATIVE', `skiff-runtime ended unexpectedly (status ${ended[1]})`, 'run with --trace to see the steps');
   }
-  return { pid, exitCode, signal, runtimePid: child.pid ?? 0 };
+  return { pid, exitCode, signal, runtimePid };
 }
 
 function stepError(plan: Plan, role: 'parent' | 'child', idx: number, errno: number): SkiffError {

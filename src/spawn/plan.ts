@@ -17,7 +17,7 @@ export interface Step {
 // role and exact argument count, or n = -1 with a minimum. Adding an op is one line here.
 export const OPS = {
   trace: { role: 'parent', n: 0 },
-  'stdio-pipes': { role: 'parent', n: 0 },
+  stdio: { role: 'parent', n: 2 },
   'open-cgroup': { role: 'parent', n: 1 },
   join: { role: 'parent', n: 2 },
   clone: { role: 'parent', n: 2 },

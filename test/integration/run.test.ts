@@ -48,7 +48,8 @@ describe('skiff run as root', () => {
   }, 60_000);
 
   itWhen([needRoot], 'passes the exit code, -e, -w, a command override and stdin through', () => {
-    const r = skiff(['run', '--rm', '-e', 'GREETING=hi', '-w', '/tmp/wd', 'diamol/base', 'sh', '-c', 'echo $GREETING; pwd; cat; exit 3'], { env: store.env, input: 'from stdin\n' });
+    // stdin only with -i, as Docker (stdio-relay.test.ts checks that without -i nothing is forwarded).
+    const r = skiff(['run', '--rm', '-i', '-e', 'GREETING=hi', '-w', '/tmp/wd', 'diamol/base', 'sh', '-c', 'echo $GREETING; pwd; cat; exit 3'], { env: store.env, input: 'from stdin\n' });
     expect(r.stdout).toBe('hi\n/tmp/wd\nfrom stdin\n');
     expect(r.status).toBe(3);
   }, 30_000);

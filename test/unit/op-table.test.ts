@@ -50,7 +50,7 @@ describe('launcher op table', () => {
   });
 
   it('refuses a child op in the parent section, and an unknown op, as EINVAL', async () => {
-    expect((await launchRaw(['stdio-pipes', '0', 'exec', '2', '/bin', 'true'])).lines).toEqual(['error parent 1 22']);
+    expect((await launchRaw(['stdio', '2', 'null', 'null', 'exec', '2', '/bin', 'true'])).lines).toEqual(['error parent 1 22']);
     expect((await launchRaw(['no-such-op', '0'])).lines).toEqual(['error parent 0 22']);
   });
 

@@ -12,7 +12,7 @@ function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
     rootfs: { layersDir: '/s/layers', lowerDirs: ['/s/layers/base', '/s/layers/mid', '/s/layers/top'], upperDir: '/s/c/upper', workDir: '/s/c/work', mountPoint: '/s/c/rootfs', volatile: false },
     process: { args: ['/bin/sh', '-c', './cmd.sh'], env: ['PATH=/bin'], cwd: '/diamol', uid: 0, gid: 0, groups: [], tty: false, path: '/bin' },
     idMap: { uid: '0 0 4294967295\n', gid: '0 0 4294967295\n' }, ttyGroupMapped: true, network: 'private', binds: [],
-    waitForGo: true, supervise: { logPipes: false }, trace: false,
+    waitForGo: true, supervise: { stdin: false }, trace: false,
     security: { caps: Object.values(DEFAULT_CAPS), seccomp: null, noNewPrivileges: true }, privileged: false, readonlyRootfs: false, devices: [], ...over,
   };
 }
@@ -99,8 +99,24 @@ describe('container plan', () => {
     expect(o).not.toContain('child:setsid');
   });
 
+  it('gives run and exec their stdio from the supervisor before the clone, never the caller\'s', () => {
+    const relay = { stdin: true, stdout: true, stderr: false, raw: true, detachKeys: [16, 17] };
+    for (const p of [
+      buildContainerPlan(spec({ supervise: { stdin: true, relay } })),
+      buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, supervise: { stdin: true, relay }, trace: false, security: spec().security }),
+    ]) {
+      const o = ops(p);
+      expect(o.indexOf('parent:stdio')).toBeLessThan(o.indexOf('parent:clone'));
+      expect(p.steps.find((s) => s.op === 'stdio')!.args).toEqual(['pipe', 'pipes']);
+      expect(p.steps.find((s) => s.op === 'supervise')!.args).toEqual(['relay', 'relay-in', 'relay-out', 'raw', 'detach-keys=16,17']);
+    }
+    const tty = buildContainerPlan(spec({ process: { ...spec().process, tty: true }, supervise: { stdin: false, logPath: '/l' } }));
+    expect(tty.steps.find((s) => s.op === 'stdio')!.args).toEqual(['null', 'null']);
+    expect(tty.steps.find((s) => s.op === 'supervise')!.args).toEqual(['log=/l']);
+  });
+
   it('exec plans join the namespaces before forking and never mount anything', () => {
-    const p = buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false, security: spec().security });
+    const p = buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, supervise: { stdin: false }, trace: false, security: spec().security });
     const o = ops(p);
     expect(o.indexOf('parent:join')).toBeLessThan(o.indexOf('parent:clone'));
     expect(p.steps.find((s) => s.op === 'clone')!.args[0]).toBe('0');
@@ -138,7 +154,7 @@ describe('confinement steps (seccomp last, caps, no_new_privs, rlimit)', () => {
   it('loads the filter last before execve when no_new_privs is set, run and exec alike', () => {
     for (const p of [
       buildContainerPlan(spec({ security: { caps: [0], seccomp: filter, noNewPrivileges: true } })),
-      buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false, security: { caps: [0], seccomp: filter, noNewPrivileges: true } }),
+      buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, supervise: { stdin: false }, trace: false, security: { caps: [0], seccomp: filter, noNewPrivileges: true } }),
     ]) {
       const o = ops(p);
       expect(o.slice(-5)).toEqual(['child:chdir', 'child:close-fds', 'child:env', 'child:seccomp', 'child:exec']);

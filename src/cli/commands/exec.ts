@@ -9,8 +9,9 @@ export function registerExec(parent: Command): void {
     .option('-i, --interactive', 'keep STDIN open').option('-t, --tty', 'allocate a pseudo-TTY')
     .option('-e, --env <var>', 'set an environment variable', collect).option('-w, --workdir <dir>', 'working directory')
     .option('-u, --user <user>', 'username or UID').option('-d, --detach', 'run the command in the background')
+    .option('--detach-keys <keys>', 'override the key sequence for detaching the command')
     .passThroughOptions()
-    .action(async (ref: string, command: string[], f: { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string }) => {
+    .action(async (ref: string, command: string[], f: import('../../engine/exec.js').ExecFlags) => {
       const { execInContainer } = await import('../../engine/exec.js');
       process.exitCode = await execInContainer(ref, command, f);
     });

@@ -42,6 +42,8 @@ export function addRunOptions(cmd: Command, verb: 'run' | 'create'): Command {
     .option('--platform <os/arch>', 'set platform if server is multi-platform capable')
     .option('--pull <when>', 'pull image before running: always, missing, never', 'missing')
     .option('--detach-keys <keys>', 'override the key sequence for detaching a container')
+    .option('-a, --attach <stream>', 'attach to STDIN, STDOUT or STDERR', collect)
+    .option('--sig-proxy [bool]', 'proxy received signals to the process (true by default)')
     .helpOption('--help', 'display help for command')
     .passThroughOptions();
 }
