@@ -4,7 +4,8 @@ import { relative } from 'node:path';
 import { Plan } from './plan.js';
 import { cloneFlags, type Namespace } from './namespaces.js';
 import { MS, flags } from './mount-flags.js';
-import { DEFAULT_CAPS, DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from './defaults.js';
+import { DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from './defaults.js';
+import { beforeEntryClone, entryHead, entryTail, type EntryProcess } from './entry.js';
 
 export interface BindSpec { source: string; target: string; readonly: boolean; kind: 'dir' | 'file' }
 
@@ -16,7 +17,7 @@ export interface ContainerSpec {
     /** Skip the sync of the writable layer at unmount (≈ 100 ms at every exit): only for containers never started again. */
     volatile: boolean;
   };
-  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
+  process: EntryProcess;
   /** Full contents for /proc/<pid>/uid_map and gid_map of the container's user namespace. */
   idMap: { uid: string; gid: string };
   /** Whether gid 5 (tty) exists in the container's id map: devpts wants it for its slaves. */
@@ -36,6 +37,7 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   if (s.supervise.logPipes) p.parent('stdio-pipes', [], 'the container\'s stdout/stderr go to pipes the supervisor turns into log lines');
   const ns: Namespace[] = ['NEWUSER', 'NEWNS', 'NEWPID', 'NEWUTS', 'NEWIPC', 'NEWCGROUP'];
   if (s.network === 'private') ns.push('NEWNET');
+  beforeEntryClone(p);
   p.parent('clone', [cloneFlags(ns), s.cgroupDir ?? ''],
     `new ${ns.map((n) => n.slice(3).toLowerCase()).join('+')} namespaces${s.cgroupDir ? ', born inside its cgroup (CLONE_INTO_CGROUP)' : ''}`);
   p.parent('write-file', ['/proc/{pid}/uid_map', s.idMap.uid], 'map the container\'s uids onto ids the engine owns');
@@ -52,6 +54,7 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   if (s.supervise.attachSocket) sup.push(`attach=${s.supervise.attachSocket}`);
   p.parent('supervise', sup, 'forward signals, relay the terminal or logs, reap the container and record its exit');
 
+  entryHead(p);
   p.child('wait-parent', [], 'wait for the uid/gid maps: until then we are nobody');
   p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');
   const { layersDir, lowerDirs, upperDir, workDir, mountPoint } = s.rootfs;
@@ -84,15 +87,6 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   for (const m of MASKED_PATHS) p.child('mask', [m], 'hide kernel details a container must not read');
   for (const r of READONLY_PATHS) p.child('readonly', [r], 'readable, never writable from inside');
   p.child('hostname', [s.hostname], 'the container\'s own hostname (its short id)');
-  if (s.process.tty) p.child('pty', [], 'open a pty in the container\'s devpts, make it the controlling terminal');
-  else p.child('setsid', [], 'a session of its own: terminal signals reach it only through skiff');
-  const keep = Object.values(DEFAULT_CAPS).sort((a, b) => a - b).join(',');
-  p.child('caps', [keep], 'keep only Docker\'s default capabilities, drop the rest from the bounding set');
-  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups === null ? '-' : s.process.groups.join(',')], `run as uid ${s.process.uid}, gid ${s.process.gid}`);
-  p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
-  p.child('chdir', [s.process.cwd], 'the working directory');
-  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
-  p.child('env', s.process.env, 'the container\'s environment');
-  p.child('exec', [s.process.path, ...s.process.args], `run ${JSON.stringify(s.process.args)}`);
+  entryTail(p, s.process);
   return p;
 }
