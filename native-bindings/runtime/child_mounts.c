@@ -151,18 +151,35 @@ int op_pivot(struct child_ctx *c, struct op *op) {
   return 0;
 }
 
+// Masked and read-only paths (after pivot_root) are resolved beneath the new root like every target.
 int op_mask(struct child_ctx *c, struct op *op) {
   (void)c;
-  const char *path = op->args[0];
+  int fd = open_in_own_root(op->args[0]);
+  if (fd == -ENOENT) return 0;
+  if (fd < 0) return -fd;
   struct stat st;
-  if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : last_errno();
-  if (S_ISDIR(st.st_mode)) return mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") ? last_errno() : 0;
-  return mount("/dev/null", path, NULL, MS_BIND, NULL) ? last_errno() : 0;
+  char p[64];
+  fd_path(fd, p, sizeof p);
+  int e = fstat(fd, &st) ? last_errno() : 0;
+  if (!e && S_ISDIR(st.st_mode)) e = mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0") ? last_errno() : 0;
+  else if (!e) e = mount("/dev/null", p, NULL, MS_BIND, NULL) ? last_errno() : 0;
+  close(fd);
+  return e;
 }
 
 int op_readonly(struct child_ctx *c, struct op *op) {
   (void)c;
-  const char *path = op->args[0];
-  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) return errno == ENOENT ? 0 : last_errno();
-  return remount_bind(path, MS_RDONLY);
+  int fd = open_in_own_root(op->args[0]);
+  if (fd == -ENOENT) return 0;
+  if (fd < 0) return -fd;
+  char p[64];
+  int e = mount(fd_path(fd, p, sizeof p), p, NULL, MS_BIND | MS_REC, NULL) ? last_errno() : 0;
+  close(fd);
+  if (e) return e;
+  // Reopen: the old fd names the directory under the new bind, not the bind itself.
+  fd = open_in_own_root(op->args[0]);
+  if (fd < 0) return -fd;
+  e = remount_bind(fd_path(fd, p, sizeof p), MS_RDONLY);
+  close(fd);
+  return e;
 }

@@ -10,10 +10,6 @@
 #include <unistd.h>
 #include "ops.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 int op_hostname(struct child_ctx *c, struct op *op) {
   (void)c;
   return sethostname(op->args[0], strlen(op->args[0])) ? last_errno() : 0;
@@ -46,12 +42,47 @@ int op_pty(struct child_ctx *c, struct op *op) {
   return e;
 }
 
+// The working directory (-w, the image's WORKDIR) is resolved beneath the container's root with
+// RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS and entered with fchdir: neither a symlink in the image nor
+// /proc/self/fd/N can put it on the host. getcwd then proves it is reachable from the root.
 int op_chdir(struct child_ctx *c, struct op *op) {
   (void)c;
-  return chdir(op->args[0]) ? last_errno() : 0;
+  int fd = open_in_own_root(op->args[0]);
+  if (fd < 0) return -fd;
+  int e = fchdir(fd) ? last_errno() : 0;
+  close(fd);
+  if (e) return e;
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') return errno == ERANGE ? 0 : EXDEV;
+  return 0;
 }
 
+static int keep_cloexec(int fd) {
+  int f = fcntl(fd, F_GETFD);
+  if (f < 0 || fcntl(fd, F_SETFD, f | FD_CLOEXEC) != 0) return last_errno();
+  return 0;
+}
+
+// Close (not only mark close-on-exec) every descriptor above stdio except the launcher's own channels
+// to its parent: the sync socket, the error pipe (closed by execve: EOF = success) and, when tracing,
+// the report pipe. Whatever the engine or the launcher held — a cgroup directory, log pipes, the plan —
+// is gone before anything in the container could reach it.
 int op_close_fds(struct child_ctx *c, struct op *op) {
-  (void)c; (void)op;
-  return syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) ? last_errno() : 0;
+  (void)op;
+  int keep[3], n = 0;
+  if (c->sync_fd > 2) keep[n++] = c->sync_fd;
+  if (c->err_fd > 2) keep[n++] = c->err_fd;
+  if (c->trace) keep[n++] = FD_REPORT;
+  // ascending, without duplicates
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      if (keep[j] < keep[i]) { int t = keep[i]; keep[i] = keep[j]; keep[j] = t; }
+  unsigned from = 3;
+  for (int i = 0; i < n; i++) {
+    int e = keep_cloexec(keep[i]);
+    if (e) return e;
+    if ((unsigned)keep[i] > from && syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) != 0) return last_errno();
+    if ((unsigned)keep[i] + 1 > from) from = (unsigned)keep[i] + 1;
+  }
+  return syscall(SYS_close_range, from, ~0U, 0) ? last_errno() : 0;
 }

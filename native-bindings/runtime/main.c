@@ -8,7 +8,14 @@
 #include "runtime.h"
 
 int main(int argc, char **argv) {
-  if (argc == 2 && strcmp(argv[1], "launch") == 0) return cmd_launch();
+  if (argc == 2 && strcmp(argv[1], "launch") == 0) {
+    int e = run_from_sealed_copy(argv);
+    if (e) {
+      report("error parent -1 %d", e);
+      return 125;
+    }
+    return cmd_launch();
+  }
   if (argc >= 4 && strcmp(argv[1], "enter") == 0) return cmd_enter(argc - 2, argv + 2);
   if (argc == 2 && strcmp(argv[1], "ops") == 0) return cmd_ops();
   if (argc == 2 && strcmp(argv[1], "seccomp-bpf") == 0) return cmd_seccomp_bpf();

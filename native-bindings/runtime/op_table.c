@@ -14,6 +14,7 @@
 const struct op_def op_table[] = {
   // parent: the launcher, outside the container
   P("trace",         0, 0, op_trace),
+  P("non-dumpable",  0, 0, op_non_dumpable),
   P("stdio",         2, 2, op_stdio),
   P("open-cgroup",   1, 1, op_open_cgroup),
   P("join",          2, 2, op_join),

@@ -4,7 +4,7 @@
 #include "runtime.h"
 
 // parent_setup.c: before and around the clone
-parent_fn op_trace, op_stdio, op_open_cgroup, op_join, op_clone;
+parent_fn op_trace, op_non_dumpable, op_stdio, op_open_cgroup, op_join, op_clone;
 // parent_ids.c: the child's id maps
 parent_fn op_write_file, op_helper;
 // parent_sync.c: the handshake with the child and the engine

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +16,14 @@
 int op_trace(struct launch *l, struct op *op) {
   (void)l; (void)op;
   return 0;  // plan_read already turned timing on
+}
+
+// The clone inherits this flag: from its first instant until its execve (which resets it), the process
+// entering a container cannot be ptraced, nor its /proc/<pid>/fd, mem, cwd or root opened, by anything
+// in the container. The launcher itself stays non-dumpable: it holds host descriptors.
+int op_non_dumpable(struct launch *l, struct op *op) {
+  (void)l; (void)op;
+  return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) ? errno : 0;
 }
 
 // stdio IN OUT: IN "pipe" (the supervisor writes the child's stdin) or "null"; OUT "pipes" (stdout and

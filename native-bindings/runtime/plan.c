@@ -6,16 +6,35 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "runtime.h"
 
+// The plan comes in a sealed memfd (its size known, read from offset 0) or, from older callers and
+// tests, a pipe read to EOF. Either way at most PLAN_MAX_BYTES.
 static char *read_all(int fd, size_t *len) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return NULL;
+  if (S_ISREG(st.st_mode)) {
+    if ((uint64_t)st.st_size > PLAN_MAX_BYTES) { errno = E2BIG; return NULL; }
+    size_t size = (size_t)st.st_size, n = 0;
+    char *buf = malloc(size ? size : 1);
+    if (!buf) return NULL;
+    while (n < size) {
+      ssize_t r = pread(fd, buf + n, size - n, (off_t)n);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) { int e = r < 0 ? errno : EIO; free(buf); errno = e; return NULL; }
+      n += (size_t)r;
+    }
+    *len = n;
+    return buf;
+  }
   size_t cap = 65536, n = 0;
   char *buf = malloc(cap);
   if (!buf) return NULL;
   for (;;) {
     if (n == cap) {
-      if (cap > (16u << 20)) { free(buf); errno = E2BIG; return NULL; }
+      if (cap >= PLAN_MAX_BYTES) { free(buf); errno = E2BIG; return NULL; }
       char *b = realloc(buf, cap *= 2);
       if (!b) { free(buf); return NULL; }
       buf = b;
@@ -62,6 +81,8 @@ int plan_read(int fd, struct plan *plan) {
     if (strcmp(op->name, "child") == 0 && sep < 0) sep = nops;
     nops++;
   }
+  plan->text = buf;
+  plan->strs = strs;
   plan->parent = ops;
   plan->nparent = sep < 0 ? nops : sep;
   plan->child = sep < 0 ? &ops[nops] : &ops[sep + 1];

@@ -54,3 +54,13 @@ int open_in_root(int root_fd, const char *path, int create_kind, int mode) {
   fd = openat2_in_root(root_fd, path, O_PATH | O_CLOEXEC);
   return fd >= 0 ? fd : -errno;
 }
+
+// After pivot_root (run) or setns into the container's mount namespace (exec), "/" is the container's
+// root: resolve beneath it, refusing magic links such as /proc/self/fd/N that would lead back out.
+int open_in_own_root(const char *path) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return -errno;
+  int fd = open_in_root(root, path, CREATE_NONE, 0);
+  close(root);
+  return fd;
+}

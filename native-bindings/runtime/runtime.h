@@ -7,6 +7,8 @@
 
 // File descriptors the TypeScript side hands over (see src/spawn/launch.ts).
 enum { FD_PLAN = 3, FD_REPORT = 4, FD_CONTROL = 5 };
+// The largest plan the launcher reads (src/spawn/launch.ts refuses bigger ones with a clear error).
+#define PLAN_MAX_BYTES (16u << 20)
 
 struct op {
   const char *name;
@@ -21,6 +23,8 @@ struct plan {
   struct op *child;
   int nchild;
   int trace;    // report every step's duration (for --trace)
+  char *text;   // the plan's bytes and its string table: every op's name and args point into them
+  char **strs;
 };
 
 // What the parent knows about the child it cloned, shared by the parent ops.
@@ -45,6 +49,7 @@ struct child_ctx {
   int root_fd;      // O_PATH fd of the container rootfs (after the overlay mount), -1 before
   char **env;
   int nenv;
+  int trace;        // keep the report pipe (CLOEXEC) for step timings until execve
 };
 
 int plan_read(int fd, struct plan *plan);
@@ -84,10 +89,12 @@ uint64_t now_usec(void);
 void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio[3]) __attribute__((noreturn));
 
 int open_in_root(int root_fd, const char *path, int create_kind, int mode); // O_PATH fd or -errno
+int open_in_own_root(const char *path);  // O_PATH fd of path beneath the process's "/", or -errno
 enum { CREATE_NONE = 0, CREATE_DIR = 1, CREATE_FILE = 2 };
 
 int supervise(struct launch *l, struct op *op);   // returns the exit status to exit with
 int cmd_launch(void);
+int run_from_sealed_copy(char **argv);  // returns only if already the copy (0) or on failure (errno)
 int cmd_enter(int argc, char **argv);
 int cmd_seccomp_bpf(void);
 int send_fd(int sock, int fd);

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storePaths } from '../state/paths.js';
-import type { ProcessSecurity } from '../spawn/process-steps.js';
+import type { ProcessSecurity } from '../spawn/entry.js';
 import { detectCgroups } from '../cgroups/index.js';
 import { DEFAULT_PIDS_LIMIT, hostDevices, processSecurity, type DeviceMapping, type SecurityHostConfig } from '../security/index.js';
 

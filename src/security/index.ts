@@ -2,7 +2,7 @@
 // capabilities (Docker's defaults ± --cap-add/--cap-drop, all for --privileged), its seccomp filter
 // (Docker's default profile selected for those capabilities, a user profile, or none) and no_new_privs.
 // One function for run, exec and build, so every process that enters a container gets the same.
-import type { ProcessSecurity } from '../spawn/process-steps.js';
+import type { ProcessSecurity } from '../spawn/entry.js';
 import { compileSeccomp } from '../spawn/seccomp.js';
 import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { defaultSeccomp, hostTarget, selectSeccomp } from './seccomp-profile.js';

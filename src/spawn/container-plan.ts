@@ -5,7 +5,7 @@ import { Plan } from './plan.js';
 import { cloneFlags, type Namespace } from './namespaces.js';
 import { MS, flags } from './mount-flags.js';
 import { DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from './defaults.js';
-import { appendProcessSteps, type ProcessSecurity } from './process-steps.js';
+import { beforeEntryClone, entryHead, entryTail, type EntryProcess, type ProcessSecurity } from './entry.js';
 
 export interface BindSpec { source: string; target: string; readonly: boolean; kind: 'dir' | 'file' }
 
@@ -17,7 +17,7 @@ export interface ContainerSpec {
     /** Skip the sync of the writable layer at unmount (≈ 100 ms at every exit): only for containers never started again. */
     volatile: boolean;
   };
-  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
+  process: EntryProcess;
   /** Full contents for /proc/<pid>/uid_map and gid_map of the container's user namespace. */
   idMap: { uid: string; gid: string };
   /** Whether gid 5 (tty) exists in the container's id map: devpts wants it for its slaves. */
@@ -76,6 +76,7 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   const sup = addStdioSteps(p, s.process.tty, s.supervise);
   const ns: Namespace[] = ['NEWUSER', 'NEWNS', 'NEWPID', 'NEWUTS', 'NEWIPC', 'NEWCGROUP'];
   if (s.network === 'private') ns.push('NEWNET');
+  beforeEntryClone(p);
   p.parent('clone', [cloneFlags(ns), s.cgroupDir ?? ''],
     `new ${ns.map((n) => n.slice(3).toLowerCase()).join('+')} namespaces${s.cgroupDir ? ', born inside its cgroup (CLONE_INTO_CGROUP)' : ''}`);
   p.parent('write-file', ['/proc/{pid}/uid_map', s.idMap.uid], 'map the container\'s uids onto ids the engine owns');
@@ -89,6 +90,7 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
     ? 'relay the caller\'s terminal or pipes to the container\'s, log its output, forward signals, reap it and record its exit'
     : 'log the container\'s output, serve attach clients, forward signals, reap it and record its exit');
 
+  entryHead(p);
   p.child('wait-parent', [], 'wait for the uid/gid maps: until then we are nobody');
   p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');
   const { layersDir, lowerDirs, upperDir, workDir, mountPoint } = s.rootfs;
@@ -133,9 +135,6 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
     for (const r of READONLY_PATHS) p.child('readonly', [r], 'readable, never writable from inside');
   }
   p.child('hostname', [s.hostname], 'the container\'s own hostname (its short id)');
-  if (s.process.tty) p.child('pty', [], 'open a pty in the container\'s devpts, make it the controlling terminal');
-  else p.child('setsid', [], 'a session of its own: terminal signals reach it only through skiff');
-  const { args, env, cwd, uid, gid, groups, path } = s.process;
-  appendProcessSteps(p, s.security, { args, env, cwd, uid, gid, groups, path }, true);
+  entryTail(p, s.process, s.security, true);
   return p;
 }

@@ -1,9 +1,9 @@
-// Runs a plan with skiff-runtime: plan on fd 3, reports back on fd 4, "go"/"abort" on fd 5.
+// Runs a plan with skiff-runtime: plan on fd 3 (a sealed memfd), reports back on fd 4, "go"/"abort" on fd 5.
 // Turns the runtime's terse report lines into trace output, callbacks and typed errors.
 import { spawn, type StdioOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { closeSync, writeSync } from 'node:fs';
-import { pipe } from '../kernel/pipe.js';
+import { closeSync } from 'node:fs';
+import { sealedMemfd } from '../kernel/memfd.js';
 import type { Readable, Writable } from 'node:stream';
 import { nativeBinary } from '../native.js';
 import { trace } from '../trace.js';
@@ -27,17 +27,23 @@ export interface LaunchOptions {
   relay?: { signals: NodeJS.Signals[] };
 }
 
+/** The largest plan skiff-runtime reads (PLAN_MAX_BYTES in native-bindings/runtime/runtime.h). */
+export const PLAN_MAX_BYTES = 16 * 2 ** 20;
+
 export interface LaunchResult { pid: number; exitCode?: number; signal?: number; runtimePid: number; /** the user detached (ctrl-p ctrl-q) */ detached?: boolean }
 
 export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<LaunchResult> {
   const bin = nativeBinary('skiff-runtime');
   const std = opts.stdio ?? 'inherit';
   const encoded = encodePlan(plan);
-  // The plan is written into a pipe before the launcher starts (it is far smaller than a pipe's
-  // 64 KiB buffer), so reading it never waits on this process's event loop.
-  const [planRead, planWrite] = pipe();
-  writeSync(planWrite, encoded);
-  closeSync(planWrite);
+  if (encoded.length > PLAN_MAX_BYTES) {
+    throw new SkiffError('EUSAGE', `the container's configuration is too large: ${(encoded.length / 2 ** 20).toFixed(1)} MiB of arguments, environment and mounts; the launcher takes at most ${PLAN_MAX_BYTES / 2 ** 20} MiB`,
+      'pass large values in a file (a bind mount with -v) instead of -e or --env-file', { exitCode: 125 });
+  }
+  // The plan goes in a sealed memfd, complete before the launcher starts: any size the launcher accepts
+  // fits (a pipe would block this process at 64 KiB with nobody reading yet), and the launcher never
+  // waits on this process's event loop to read it.
+  const planRead = sealedMemfd('skiff-plan', encoded);
   const stdio: StdioOptions = [std, std, std, planRead, 'pipe', 'pipe'];
   if (trace.enabled) {
     for (const s of plan.ordered()) trace.step('plan', `${s.role.padEnd(6)} ${s.op} ${s.args.map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ')}`, s.why);
@@ -156,14 +162,18 @@ function stepError(plan: Plan, role: 'parent' | 'child', idx: number, errno: num
       return new SkiffError('EEXEC', msg, 'check the command and the image\'s PATH', { exitCode: 127 });
     }
     if (name === 'EACCES') return new SkiffError('EEXEC', `exec: "${cmd}": permission denied`, 'the file is not executable in the image', { exitCode: 126 });
+    if (name === 'E2BIG') return new SkiffError('EEXEC', `exec: "${cmd}": argument list too long`, 'the kernel takes at most 128 KiB per argument or variable and about 2 MiB in all: pass large values in a file (-v)', { exitCode: 126 });
     if (name === 'ENOEXEC') return new SkiffError('EEXEC', `exec: "${cmd}": exec format error`, 'the file is not a program for this machine\'s architecture, or a script without #!', { exitCode: 126 });
     return new SkiffError('EEXEC', `exec: "${cmd}": ${name}`, errnoHint(name), { exitCode: 126 });
   }
   if (s?.op === 'clone' && (name === 'EPERM' || name === 'ENOSPC' || name === 'EINVAL')) {
     return new SkiffError('EUSERNS', `cannot create the container's namespaces: ${name}`, 'user namespaces may be disabled or exhausted: run `skiff doctor`');
   }
-  if (s?.op === 'chdir') {
-    return new SkiffError('ELAUNCH', `cannot enter the working directory ${s.args[0]}: ${name}`, 'check -w or the image\'s WORKDIR');
+  if (s?.op === 'chdir' || (s?.op === 'mkdir' && s.why.includes('working directory'))) {
+    const hint = name === 'ELOOP' || name === 'EXDEV'
+      ? 'it leads out of the container (a symlink to /proc/self/fd or similar): use a directory inside the container'
+      : 'check -w or the image\'s WORKDIR';
+    return new SkiffError('ELAUNCH', `cannot enter the working directory ${s.args[0]}: ${name}`, hint);
   }
   const what = s ? `${s.op} ${s.args.slice(0, 3).join(' ')}`.trim() : `step ${idx}`;
   return new SkiffError('ELAUNCH', `container setup failed at ${role} step "${what}" (${s?.why ?? '?'}): ${name}`, errnoHint(name));

@@ -17,6 +17,7 @@ export interface Step {
 // role and exact argument count, or n = -1 with a minimum. Adding an op is one line here.
 export const OPS = {
   trace: { role: 'parent', n: 0 },
+  'non-dumpable': { role: 'parent', n: 0 },
   stdio: { role: 'parent', n: 2 },
   'open-cgroup': { role: 'parent', n: 1 },
   join: { role: 'parent', n: 2 },

@@ -1,6 +1,7 @@
-// The last steps of every process that enters a container (run's first process and exec alike): limits,
-// capabilities, user, no_new_privs, working directory, descriptors, environment, the seccomp filter, execve.
-// One sequence for both, so exec gets exactly the confinement of the container's first process.
+// The one entry path into a container, shared by every plan whose process ends up inside one (run's
+// init, exec, build's RUN, the OCI runtime's processes). Security is a property of these steps, not of
+// each verb: the process is non-dumpable from its clone until execve, carries no host descriptor, takes
+// its identity and capabilities, resolves its working directory beneath the root, and only then execs.
 import type { Plan } from './plan.js';
 import type { LinuxSeccomp } from './seccomp.js';
 
@@ -15,13 +16,40 @@ export interface ProcessSecurity {
   nproc?: number;
 }
 
-export interface ProcessStepsSpec {
-  args: string[]; env: string[]; cwd: string; uid: number; gid: number; groups: number[] | null; path: string;
-}
-
 const RLIMIT_NPROC = 6;
 
-export function appendProcessSteps(p: Plan, sec: ProcessSecurity, proc: ProcessStepsSpec, first: boolean): void {
+/** The process that enters the container, as every plan builder describes it. */
+export interface EntryProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  /** null: leave supplementary groups alone (setgroups denied) */
+  groups: number[] | null;
+  tty: boolean;
+  /** the container's PATH, for the command lookup */
+  path: string;
+}
+
+/** Parent steps right before the clone: whatever is cloned inherits them. */
+export function beforeEntryClone(p: Plan): void {
+  p.parent('non-dumpable', [], 'the clone inherits it: nothing in the container can open its /proc/<pid>/fd, mem or cwd until execve');
+}
+
+/** The first child step, before the process does anything else. */
+export function entryHead(p: Plan): void {
+  p.child('close-fds', [], 'close every descriptor of the engine and the launcher (a cgroup dir, log pipes …) before anything in the container can reach it');
+}
+
+/**
+ * The last child steps, the same for every process that enters a container: its terminal, limits,
+ * capabilities, user, no_new_privs, working directory beneath the root, descriptors, environment, the
+ * seccomp filter, execve. `first`: the container's first process (else exec, with the same confinement).
+ */
+export function entryTail(p: Plan, proc: EntryProcess, sec: ProcessSecurity, first: boolean): void {
+  if (proc.tty) p.child('pty', [], 'open a pty in the container\'s devpts, make it the controlling terminal');
+  else p.child('setsid', [], 'a session of its own: terminal signals reach it only through skiff');
   const filter = sec.seccomp ? [sec.seccomp.program] : null;
   const rules = sec.seccomp ? `${sec.seccomp.filter.syscalls?.length ?? 0} rules, default ${sec.seccomp.filter.defaultAction}, ${sec.seccomp.program.length / 16} BPF instructions` : '';
   if (sec.nproc !== undefined) {
@@ -37,8 +65,8 @@ export function appendProcessSteps(p: Plan, sec: ProcessSecurity, proc: ProcessS
   // e.g. --cap-drop ALL). Another uid must drop first: after setresuid it could no longer shrink the bounding set.
   if (proc.uid === 0) { user(); caps(); } else { caps(); user(); }
   if (sec.noNewPrivileges) p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
-  p.child('chdir', [proc.cwd], 'the working directory');
-  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
+  p.child('chdir', [proc.cwd], 'the working directory, resolved beneath the container\'s root (no symlink or /proc/self/fd leads out)');
+  p.child('close-fds', [], 'nothing opened since (a pty, a root) is carried into the container');
   p.child('env', proc.env, 'the container\'s environment');
   if (filter && sec.noNewPrivileges) p.child('seccomp', filter, `the seccomp filter (${rules}), loaded last: only execve and the path lookup run under it before the program`);
   p.child('exec', [proc.path, ...proc.args], `run ${JSON.stringify(proc.args)}`);
