@@ -51,7 +51,35 @@ function plantedPaths(root: string, id: string): string[] {
   return [join(root, 'containers', id, 'upper', 'id'), join(root, 'volumes', 'plantvol', '_data', 'id')];
 }
 
+const BAD_INPUTS: Array<[string[], RegExp]> = [
+  [['-v', '/tmp:/'], /^skiff: invalid mount config for '\/tmp:\/': destination can't be '\/'/],
+  [['--hostname', 'h'.repeat(64)], /^skiff: invalid hostname "h+…": longer than 63 characters/],
+  [['--hostname', 'evil\n10.0.0.1 bank'], /^skiff: invalid hostname "evil\\n10\.0\.0\.1 bank"/],
+  [['--name', 'n'.repeat(300)], /^skiff: Invalid container name \(n+…\), at most 253 characters are allowed/],
+];
+
+/** Each bad flag: one line, exit 125, and no image pulled, no container made. */
+function expectRefusedInputs(run: (args: string[]) => { status: number | null; stderr: string }, root: string): void {
+  for (const [flags, message] of BAD_INPUTS) {
+    const r = run(['run', ...flags, 'diamol/ch02-hello-diamol']);
+    expect(r.status, r.stderr).toBe(125);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+  }
+  expect(existsSync(join(root, 'containers')) ? containerIds(root) : []).toEqual([]);
+  expect(existsSync(join(root, 'images')) ? readdirSync(join(root, 'images')) : []).toEqual([]);
+}
+
 describe('rootful store', () => {
+  itWhen([needRoot], 'bad -v, --hostname and --name are refused when parsed: one line, exit 125, nothing pulled or created', () => {
+    const s = tempStore('skiff-escape-input-');
+    try {
+      expectRefusedInputs((args) => skiff(args, { env: s.env }), s.root);
+    } finally {
+      s.dispose();
+    }
+  }, 60_000);
+
   let store: Store;
   beforeAll(() => {
     store = tempStore('skiff-escape-');
@@ -144,6 +172,15 @@ describe('rootless store', () => {
     expect(seen.names).not.toBe(0);
     expect([mode(store.root), mode(join(store.root, 'run')), mode(join(store.root, 'containers', id, 'config.json'))]).toEqual([0o700, 0o700, 0o600]);
   }, 90_000);
+
+  itWhen([needRoot, needUserns], 'bad -v, --hostname and --name are refused when parsed (rootless): one line, exit 125, nothing created', () => {
+    const s = userStore(victim, 'skiff-escape-input-');
+    try {
+      expectRefusedInputs((args) => skiffAs(victim, args, s.env), s.root);
+    } finally {
+      s.dispose();
+    }
+  }, 60_000);
 
   itWhen([needRoot, needUserns], 'the default data dir (~/.local/share/skiff or $XDG_DATA_HOME/skiff) is created 0700', () => {
     const base = mkdtempSync('/tmp/skiff-escape-xdg-');
