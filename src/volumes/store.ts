@@ -11,8 +11,11 @@ export interface VolumeRecord { Name: string; Driver: 'local'; Mountpoint: strin
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** A volume is a directory named after it (NAME_MAX 255): longer names would fail late with ENAMETOOLONG. */
+export const MAX_VOLUME_NAME = 253;
+
 export function isVolumeName(s: string): boolean {
-  return NAME.test(s);
+  return NAME.test(s) && s.length <= MAX_VOLUME_NAME;
 }
 
 const dirOf = (name: string) => join(storePaths().volumes, name);

@@ -25,6 +25,7 @@ describe('run/create input limits', () => {
     expect(parseVolumeSpec('/tmp:/data:ro')).toEqual({ source: '/tmp', named: false, target: '/data', readonly: true });
     expect(parseVolumeSpec('vol:/data')).toMatchObject({ source: 'vol', named: true });
     expect(oneLine(() => parseVolumeSpec('/tmp:/a\nb'))).toContain('\\n');
+    expect(oneLine(() => parseVolumeSpec(`${'v'.repeat(254)}:/data`))).toMatch(/^invalid volume specification/);
   });
 
   it('hostnames: 63 characters at most, no newline or space; Docker-style names pass', () => {
