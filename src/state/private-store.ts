@@ -9,7 +9,7 @@
 // containers/<id>/upper (its mode is the container's "/"), volumes/<n>/_data (the volume's root) and
 // network/containers/<id>/{hosts,resolv.conf,hostname}. Their parents are 0700, so no host user
 // reaches them.
-import { chmodSync, lstatSync, mkdirSync, readdirSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SkiffError } from '../errors.js';
 
@@ -54,9 +54,14 @@ export function ensurePrivateDir(path: string, what: string): void {
     st = lstatSync(path);
   }
   const hint = `remove it (or set ${what === 'run directory' ? 'XDG_RUNTIME_DIR' : 'SKIFF_ROOT'} to a directory of your own) and try again`;
-  if (st.isSymbolicLink()) throw notOurs(path, `the ${what} is a symlink`, hint);
-  if (!st.isDirectory()) throw notOurs(path, `the ${what} is not a directory`, hint);
   const me = process.geteuid!();
+  if (st.isSymbolicLink()) {
+    // A store moved to another disk and linked back is common (and the link is then ours); a run
+    // dir in /tmp that is a link is another user's trap, even when it points at a dir of ours.
+    if (what === 'run directory' || st.uid !== me) throw notOurs(path, `the ${what} is a symlink`, hint);
+    st = statSync(path);
+  }
+  if (!st.isDirectory()) throw notOurs(path, `the ${what} is not a directory`, hint);
   if (st.uid !== me) throw notOurs(path, `the ${what} belongs to uid ${st.uid}, not to you (uid ${me})`, hint);
   if (writableByOthers(st)) throw notOurs(path, `the ${what} is writable by other users (mode ${(st.mode & 0o7777).toString(8)})`, hint);
   if ((st.mode & 0o077) !== 0) chmodSync(path, PRIVATE_DIR);
@@ -111,7 +116,7 @@ export function tightenOldStore(data: string): void {
 
 /** Open the store for this process: data and run roots private, an old store closed on first use. */
 export function securePaths(data: string, run: string): void {
-  const st = lstatOrUndefined(data);
+  const st = lstatOrUndefined(data)?.isSymbolicLink() ? statSync(data) : lstatOrUndefined(data);
   // A data root open to others is a store from before this check: close everything in it once.
   if (st?.isDirectory() && st.uid === process.geteuid!() && (st.mode & 0o077) !== 0 && !writableByOthers(st)) tightenOldStore(data);
   ensurePrivateDir(data, 'store');

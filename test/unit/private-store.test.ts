@@ -30,6 +30,8 @@ describe('private store directories', () => {
     mkdirSync(join(base, 'target'));
     symlinkSync(join(base, 'target'), join(base, 'link'));
     expect(() => ensurePrivateDir(join(base, 'link'), 'run directory')).toThrow(/the run directory is a symlink/);
+    ensurePrivateDir(join(base, 'link'), 'store'); // a store moved elsewhere and linked back by its owner
+    expect(mode(join(base, 'target'))).toBe(0o700);
     mkdirSync(join(base, 'open'));
     chmodSync(join(base, 'open'), 0o777);
     expect(() => ensurePrivateDir(join(base, 'open'), 'run directory')).toThrow(/writable by other users \(mode 777\)/);
