@@ -2,12 +2,19 @@
 // net, as nsenter does) held by the process named in PIDFILE ("pid starttime"), then exec PROG as
 // "root" inside it. The start time guards against a recycled pid. If the holder is gone, PROG runs
 // outside with SKIFF_ENGINE_NS unset, and the CLI makes a fresh engine namespace.
+// Joining is trusting: only a holder of our own is joined — the run dir ours and 0700 (no symlink),
+// the pid file ours (opened with O_NOFOLLOW), the process ours and running this very skiff-runtime.
+// Anything else is not joined; the CLI, outside, then explains (src/state/private-store.ts,
+// src/rootless/holder-identity.ts hold the same rules). PROG must be an absolute path: a PATH search
+// inside the engine namespace would let its mounts choose the program.
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libgen.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "runtime.h"
 
@@ -29,14 +36,36 @@ static int read_starttime(long pid, char *out, size_t n) {
   return -1;
 }
 
+static int ours_and_private_dir(const char *pidfile) {
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", pidfile);
+  struct stat st;
+  return lstat(dirname(copy), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 077) == 0;
+}
+
+static int runs_this_runtime(long pid) {
+  char path[64], exe[4096], self[4096];
+  struct stat st;
+  snprintf(path, sizeof path, "/proc/%ld", pid);
+  if (stat(path, &st) != 0 || st.st_uid != getuid()) return 0;
+  snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+  ssize_t n = readlink(path, exe, sizeof exe - 1), m = readlink("/proc/self/exe", self, sizeof self - 1);
+  return n > 0 && n == m && memcmp(exe, self, (size_t)n) == 0;
+}
+
 static int join_holder(const char *pidfile) {
-  FILE *f = fopen(pidfile, "re");
-  if (!f) return -1;
+  if (!ours_and_private_dir(pidfile)) return -1;
+  int pfd = open(pidfile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat pst;
+  if (pfd < 0) return -1;
+  if (fstat(pfd, &pst) != 0 || !S_ISREG(pst.st_mode) || pst.st_uid != getuid()) { close(pfd); return -1; }
+  FILE *f = fdopen(pfd, "r");
+  if (!f) { close(pfd); return -1; }
   long pid;
   char want[32], have[32];
   int ok = fscanf(f, "%ld %31s", &pid, want) == 2;
   fclose(f);
-  if (!ok || read_starttime(pid, have, sizeof have) != 0 || strcmp(want, have) != 0) return -1;
+  if (!ok || read_starttime(pid, have, sizeof have) != 0 || strcmp(want, have) != 0 || !runs_this_runtime(pid)) return -1;
   const char *kinds[] = {"user", "mnt", "net"};
   int fds[3];
   for (int i = 0; i < 3; i++) {
@@ -59,7 +88,7 @@ static int join_holder(const char *pidfile) {
 
 int cmd_enter(int argc, char **argv) {
   if (join_holder(argv[0]) != 0) unsetenv("SKIFF_ENGINE_NS");
-  execvp(argv[1], argv + 1);
+  execv(argv[1], argv + 1);
   fprintf(stderr, "skiff: cannot start %s: %s\n", argv[1], strerror(errno));
   return 125;
   (void)argc;

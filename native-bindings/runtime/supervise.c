@@ -191,7 +191,7 @@ static void record_exit(const char *path, int code) {
   if (!path) return;
   char tmp[4200], t[48];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); // records are private (docs/security.md)
   if (fd < 0) return;
   rfc3339(t, sizeof t);
   dprintf(fd, "%d\n%s\n", code, t);
@@ -238,7 +238,7 @@ int supervise(struct launch *l, struct op *op) {
   int ncmd = 0, relay = 0, want_raw = 0, rin = 0, rout = 0, rerr = 0, any_part = 0;
   for (int i = 0; i < op->nargs; i++) {
     char *a = op->args[i];
-    if (!strncmp(a, "log=", 4)) log_fd = open(a + 4, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (!strncmp(a, "log=", 4)) log_fd = open(a + 4, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600); // logs hold what the app printed: private
     else if (!strncmp(a, "exit-file=", 10)) exit_file = a + 10;
     else if (!strncmp(a, "exit-cmd=", 9) && ncmd < 63) exit_cmd[ncmd++] = a + 9;
     else if (!strncmp(a, "attach=", 7)) attach_path = a + 7;

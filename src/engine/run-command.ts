@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import type { RunFlags } from './run-flags.js';
+import { checkRunInputs } from './run-inputs.js';
 import { createFromRequest, startContainer, type RunRequest, type RunSecurity } from './run.js';
 
 export async function requestFromFlags(image: string, command: string[], f: RunFlags): Promise<RunRequest> {
+  checkRunInputs(f);
   const network = f.network ?? 'bridge';
   // Docker's `default` is the bridge; any other name must be a network that exists.
   const { requireNetwork } = await import('../network/networks.js');

@@ -19,7 +19,8 @@ import { nativeBinary } from '../native.js';
 
 /** Where --init's pid 1 appears inside the container (Docker's is /sbin/docker-init). */
 const INIT_PATH = '/sbin/skiff-init';
-import { createVolume, isVolumeName } from '../volumes/store.js';
+import { createVolume } from '../volumes/store.js';
+import { parseVolumeSpec } from '../volumes/spec.js';
 import type { Limits } from '../cgroups/index.js';
 import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
 
@@ -240,16 +241,10 @@ async function foregroundRelay(tty: boolean, openStdin: boolean, opts: StartOpti
 }
 
 function parseVolume(v: string): BindSpec {
-  const parts = v.split(':');
-  const [spec, target, mode] = parts;
-  const named = !!spec && isVolumeName(spec);
-  if (!spec || !target || parts.length > 3 || !(spec.startsWith('/') || named) || !target.startsWith('/')) {
-    throw new SkiffError('EUSAGE', `invalid volume specification: '${v}'`, 'use -v /host/path:/container/path[:ro] or -v NAME:/container/path');
-  }
-  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new SkiffError('EUSAGE', `invalid mode: ${mode}`, 'use :ro or :rw');
+  const spec = parseVolumeSpec(v);
   // A name is a named volume, created on first use as Docker does.
-  const source = named ? createVolume(spec).Mountpoint : spec;
+  const source = spec.named ? createVolume(spec.source).Mountpoint : spec.source;
   // Docker creates a missing host directory for a bind; a file stays a file.
   if (!existsSync(source)) mkdirSync(source, { recursive: true });
-  return { source, target, readonly: mode === 'ro', kind: statSync(source).isDirectory() ? 'dir' : 'file' };
+  return { source, target: spec.target, readonly: spec.readonly, kind: statSync(source).isDirectory() ? 'dir' : 'file' };
 }

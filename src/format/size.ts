@@ -42,3 +42,13 @@ export function bytesSize(bytes: number): string {
   const [n, unit] = scale(bytes, 1024, BINARY);
   return `${goG(n, 4)}${unit}`;
 }
+
+const BINARY_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/** go-units RAMInBytes's grammar ("512m", "20g", "1.5GiB", "4096"): binary multiples; undefined if malformed. */
+export function parseBinarySize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Math.floor(Number(m[1]) * BINARY_UNITS[m[2]!.toLowerCase()]!);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

@@ -7,23 +7,31 @@
 //
 // Rewrites on the way:  `.wh.X` → char device 0/0 `X` (an overlay whiteout, allowed unprivileged);
 // `.wh..wh..opq` → dropped and reported (the caller sets user.overlay.opaque=y); hardlink to a symlink
-// → a copy of the symlink; devices the caller cannot create → dropped with a warning; xattrs the
-// caller may not (or must not: overlay's own) set → dropped.
+// → a copy of the symlink; device nodes (other than 0/0) → dropped with a warning, rootful and
+// rootless alike; xattrs the caller may not (or must not: overlay's own) set → dropped.
+// Every entry's disk cost is counted before it is passed on: past the limit the unpack stops
+// (limits.ts), so a layer bomb never reaches the disk.
 import {
   BLOCK, MAX_OCTAL_11, MAX_OCTAL_7, TarFormatError, decodeHeader, encodeHeader, encodePaxHeader, encodePaxRecord,
   isZeroBlock, parsePax, type RawHeader,
 } from './tar-format.js';
 import { LayerTree, PolicyError, normalizeName, whiteoutOf } from './entry-policy.js';
+import { entryCost } from './limits.js';
+import { bytesSize } from '../format/size.js';
 
 export interface GateOptions {
-  /** May the caller create real character/block devices (CAP_MKNOD in the initial user namespace)? */
-  devices: boolean;
+  /** Disk (as entryCost counts it) this layer may take; past it the gate throws LayerTooLarge. */
+  maxBytes?: number;
+  /** Said in the error when maxBytes is hit: where the limit comes from. */
+  limitWhy?: string;
   /** Is this xattr to be restored? (called for every xattr of every entry) */
   keepXattr: (name: string) => boolean;
   warn: (msg: string) => void;
 }
 
 export class GateError extends Error {}
+/** The layer is bigger than the limit: not malformed, but not unpacked either. */
+export class LayerTooLarge extends GateError {}
 
 const MAX_META = 1 << 20; // pax / GNU long-name bodies: real ones are a few hundred bytes
 const padded = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
@@ -38,6 +46,8 @@ export class TarGate {
   entries = 0;
   /** Bytes of regular-file content. */
   bytes = 0;
+  /** Disk the entries so far take (limits.ts entryCost). */
+  cost = 0;
   private state: 'header' | 'data' | 'meta' | 'end' = 'header';
   private left = 0; // data bytes (incl. padding) left in the current entry
   private forward = false;
@@ -186,6 +196,7 @@ export class TarGate {
     this.state = this.left > 0 ? 'data' : 'header';
 
     const path = normalizeName(rawName);
+    this.charge(type === '0' ? size : 0, path);
     const mode = h.mode & 0o7777;
     const xattrs = this.xattrs(pax, path);
     const emit = (typeflag: string, name: string, link = '', dataSize = 0, dev: [number, number] = [0, 0], m = mode): void => {
@@ -239,9 +250,12 @@ export class TarGate {
       }
       case '3':
       case '4': {
+        // A device node from an image would be a door to host hardware wherever the store is
+        // reachable; containers get their /dev from the runtime. Docker and podman rootless drop them
+        // too (they cannot make them); skiff drops them as root as well. 0/0 is an overlay whiteout.
         const whiteoutLike = type === '3' && h.devmajor === 0 && h.devminor === 0;
-        if (!this.opts.devices && !whiteoutLike) {
-          this.opts.warn(`skipping device node ${path}: creating devices needs root on the host`);
+        if (!whiteoutLike) {
+          this.opts.warn(`skipping device node ${path}: skiff does not store device nodes from images`);
           return;
         }
         this.tree.add(path, 'other');
@@ -252,6 +266,14 @@ export class TarGate {
         this.tree.add(path, 'other');
         emit('6', path);
         return;
+    }
+  }
+
+  private charge(size: number, path: string): void {
+    this.cost += entryCost(size);
+    const max = this.opts.maxBytes;
+    if (max !== undefined && this.cost > max) {
+      throw new LayerTooLarge(`layer expands beyond ${bytesSize(max)} (at ${JSON.stringify(path)}), over ${this.opts.limitWhy ?? 'the limit'}`);
     }
   }
 

@@ -12,17 +12,21 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { log } from '../log.js';
 import { trace } from '../trace.js';
 import { inInitialUserNamespace } from '../state/paths.js';
 import { openLayerStream, type Source } from './decompress.js';
 import { startTar, type TarWriter } from './gnu-tar.js';
-import { GateError, TarGate } from './tar-gate.js';
+import { GateError, LayerTooLarge, TarGate } from './tar-gate.js';
+import { layerLimit, type LayerLimit } from './limits.js';
 import { setXattrBeneath } from './beneath.js';
 import { removeTree } from './remove-tree.js';
 
 export interface UnpackOptions {
+  /** Disk the unpacked layer may take (limits.ts); default: layerLimit() of the target's filesystem. */
+  limit?: LayerLimit;
   /** keep: restore the layer's numeric owners (needs root, or a full subuid map); squash: everything owned by the caller. */
   owners?: 'keep' | 'squash';
 }
@@ -35,12 +39,11 @@ export interface UnpackResult {
   bytes: number;
 }
 
-/** What this process may create: real devices and privileged xattrs need root in the initial user namespace. */
-function privileges(): { devices: boolean; keepXattr: (name: string) => boolean } {
+/** Which xattrs this process may restore: privileged ones need root in the initial user namespace. */
+function privileges(): { keepXattr: (name: string) => boolean } {
   const root = process.geteuid!() === 0;
   const hostRoot = root && inInitialUserNamespace();
   return {
-    devices: hostRoot,
     keepXattr: (name) => {
       // overlay's own xattrs in a lower layer would forge whiteouts/redirects: never from an image
       if (name.startsWith('user.overlay.') || name.startsWith('trusted.overlay.')) return false;
@@ -74,6 +77,9 @@ function tarArgs(destDir: string, owners: 'keep' | 'squash'): string[] {
 function layerError(e: unknown, blobPath: string, tarStderr = ''): SkiffError {
   if (e instanceof SkiffError) return e;
   if (e instanceof TarGone) return new SkiffError('ELAYER', `GNU tar stopped unpacking ${blobPath}: ${tarStderr.trim().split('\n').slice(-3).join('; ')}`, 'check free space and permissions of the store');
+  if (e instanceof LayerTooLarge) {
+    return new SkiffError('ELAYER', `refusing layer ${blobPath}: ${e.message}`, 'nothing of it was kept; if the image is trusted, raise SKIFF_MAX_LAYER_SIZE (e.g. 40g) or free disk space', { cause: e });
+  }
   if (e instanceof GateError) return new SkiffError('ELAYER', `refusing layer ${blobPath}: ${e.message}`, 'the image is malformed or malicious; nothing of this layer was kept', { cause: e });
   return new SkiffError('ELAYER', `cannot unpack layer ${blobPath}: ${(e as Error).message}`, 'the blob may be corrupt: pull the image again', { cause: e });
 }
@@ -82,10 +88,11 @@ function layerError(e: unknown, blobPath: string, tarStderr = ''): SkiffError {
 export async function unpackLayer(blobPath: string, mediaType: string, destDir: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
   const owners = opts.owners ?? (process.geteuid!() === 0 ? 'keep' : 'squash');
   const priv = privileges();
-  const gate = new TarGate({ ...priv, warn: (msg) => log().warn({ layer: blobPath }, msg) });
+  const limit = opts.limit ?? layerLimit(dirname(destDir)); // before anything is made: a bad setting leaves nothing
+  prepareDest(destDir);
+  const gate = new TarGate({ ...priv, maxBytes: limit.bytes, limitWhy: limit.why, warn: (msg) => log().warn({ layer: blobPath }, msg) });
   let tar: TarWriter | undefined;
   let source: Source | undefined;
-  prepareDest(destDir);
   trace.step('fs', `unpack ${blobPath} → ${destDir}`, 'each layer is unpacked once, then shared read-only as an overlay lowerdir');
   try {
     source = openLayerStream(blobPath, mediaType);

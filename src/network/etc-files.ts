@@ -66,20 +66,23 @@ export interface EtcFilesRequest {
   hostResolvPath?: string;
 }
 
+/** Bind-mounted into the container, where any user (not only root) reads them; their parents stay 0700. */
+const WORLD_READABLE = 0o644;
+
 /** Write the files into `dir` (created 0700 … files 0644) and return their paths. */
 export function writeEtcFiles(r: EtcFilesRequest): EtcFiles {
-  mkdirSync(r.dir, { recursive: true, mode: 0o755 });
+  mkdirSync(r.dir, { recursive: true, mode: 0o700 });
   const files: EtcFiles = { hosts: join(r.dir, 'hosts'), hostname: join(r.dir, 'hostname'), resolvConf: join(r.dir, 'resolv.conf') };
   const hostResolv = readOr(r.hostResolvPath ?? '/etc/resolv.conf', '');
   if (r.mode === 'host') {
     // --network host shares the host's names too.
-    writeFileAtomic(files.hosts, readOr('/etc/hosts', hostsContent(r.hostname)));
-    writeFileAtomic(files.resolvConf, hostResolv || FALLBACK_NAMESERVERS.map((n) => `nameserver ${n}`).join('\n') + '\n');
+    writeFileAtomic(files.hosts, readOr('/etc/hosts', hostsContent(r.hostname)), WORLD_READABLE);
+    writeFileAtomic(files.resolvConf, hostResolv || FALLBACK_NAMESERVERS.map((n) => `nameserver ${n}`).join('\n') + '\n', WORLD_READABLE);
   } else {
-    writeFileAtomic(files.hosts, hostsContent(r.hostname, r.ip));
-    writeFileAtomic(files.resolvConf, resolvConfContent(hostResolv, { rootless: r.rootless }));
+    writeFileAtomic(files.hosts, hostsContent(r.hostname, r.ip), WORLD_READABLE);
+    writeFileAtomic(files.resolvConf, resolvConfContent(hostResolv, { rootless: r.rootless }), WORLD_READABLE);
   }
-  writeFileAtomic(files.hostname, r.hostname + '\n');
+  writeFileAtomic(files.hostname, r.hostname + '\n', WORLD_READABLE);
   return files;
 }
 

@@ -2,9 +2,7 @@
 // bin/skiff enters it directly when engine.pid names a live holder; otherwise the CLI lands here
 // outside it, makes the holder, and runs itself again inside through `skiff-runtime enter`.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { processStartTime } from '../kernel/process-identity.js';
-import { dirname } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { withLock } from '../state/lock.js';
@@ -14,14 +12,22 @@ import { trace } from '../trace.js';
 import { launch } from '../spawn/launch.js';
 import { engineHolderPlan } from './engine-plan.js';
 import { subIdRanges } from './subid.js';
+import { checkHolder } from './holder-identity.js';
 
+/** The holder's pid when engine.pid names this user's live holder (holder-identity.ts), else undefined. */
 export function holderAlive(pidFile: string): number | undefined {
-  try {
-    const [pid, start] = readFileSync(pidFile, 'utf8').trim().split(' ');
-    return pid && start && processStartTime(Number(pid)) === start ? Number(pid) : undefined;
-  } catch {
-    return undefined;
+  const check = checkHolder(pidFile, nativeBinary('skiff-runtime'));
+  if (check.ok) return check.pid;
+  if (check.stale) {
+    // Ours, but started from a skiff-runtime that was rebuilt since: stop it, a fresh one replaces it.
+    try {
+      process.kill(check.stale, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
   }
+  trace.step('engine', `no engine namespace to join: ${check.why}`);
+  return undefined;
 }
 
 /** True when this process must first move into the engine namespace. */
@@ -40,7 +46,6 @@ async function startHolder(pidFile: string): Promise<void> {
     stdio: 'ignore',
     detached: true,
     onPid: async (pid) => {
-      mkdirSync(dirname(pidFile), { recursive: true, mode: 0o700 });
       writeFileAtomic(pidFile, `${pid} ${processStartTime(pid)}\n`, 0o600);
     },
   }).catch((e: unknown) => {
@@ -56,15 +61,19 @@ async function startHolder(pidFile: string): Promise<void> {
 
 /** Make sure the holder runs, then run this same command inside it; resolves to its exit status. */
 export async function reexecInEngine(argv: string[]): Promise<number> {
-  const paths = storePaths();
-  mkdirSync(paths.run, { recursive: true, mode: 0o700 });
+  const paths = storePaths(); // checks that the run dir is ours and private (state/private-store.ts)
+  if (process.env.SKIFF_ENGINE_TRIED === paths.run) {
+    // skiff-runtime enter refused the holder this CLI had just checked or made: never loop.
+    throw new SkiffError('EUSERNS', `cannot enter the rootless engine namespace held in ${paths.run}`,
+      `stop its holder (kill $(cut -d' ' -f1 ${paths.enginePid})) and try again`);
+  }
   await withLock(`${paths.run}/engine.lock`, async () => {
     if (!holderAlive(paths.enginePid)) await startHolder(paths.enginePid);
   });
   const runtime = nativeBinary('skiff-runtime');
   const child = spawn(runtime, ['enter', paths.enginePid, process.execPath, ...process.execArgv, process.argv[1] ?? '', ...argv], {
     stdio: 'inherit',
-    env: { ...process.env, SKIFF_ENGINE_NS: paths.run },
+    env: { ...process.env, SKIFF_ENGINE_NS: paths.run, SKIFF_ENGINE_TRIED: paths.run },
   });
   // The child owns the terminal now; signals typed there (INT, QUIT, HUP) reach it directly. Those a
   // terminal never sends (`kill PID` of this process) are passed on, so they reach the container too.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
-import { isValidContainerName, randomContainerName } from './names.js';
+import { containerNameProblem, randomContainerName } from './names.js';
 import { nameInUseError, nameOwner, releaseNameLocked, reserveNameLocked, withNamesLock } from './name-registry.js';
 import { initialState, nowIso, type ContainerConfig, type ContainerRecord, type ContainerState } from './container-record.js';
 import { SkiffError } from '../errors.js';
@@ -50,16 +50,15 @@ export type CreateSpec = Omit<ContainerConfig, 'Id' | 'Name' | 'Created'> & { Na
  * is left behind.
  */
 export async function createContainer(spec: CreateSpec, initial: ContainerState = initialState()): Promise<ContainerRecord> {
-  if (spec.Name !== undefined && !isValidContainerName(spec.Name)) {
-    throw new SkiffError('EUSAGE', `Invalid container name (${spec.Name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'pick a name of letters, digits, _ . - starting with a letter or digit');
-  }
+  const problem = spec.Name === undefined ? undefined : containerNameProblem(spec.Name);
+  if (problem) throw new SkiffError('EUSAGE', problem, 'pick a name of letters, digits, _ . - starting with a letter or digit');
   const id = randomBytes(32).toString('hex');
   return withNamesLock(() => {
     const name = spec.Name !== undefined ? spec.Name.replace(/^\//, '') : pickRandomName(id);
     reserveNameLocked(name, id);
     const config: ContainerConfig = { ...spec, Id: id, Name: name, Created: nowIso() };
     try {
-      mkdirSync(containerDir(id), { recursive: true, mode: 0o711 });
+      mkdirSync(containerDir(id), { recursive: true, mode: 0o700 });
       writeJsonAtomic(statePath(id), initial);
       writeJsonAtomic(configPath(id), config);
     } catch (e) {
@@ -176,9 +175,8 @@ export async function deleteContainerRecord(id: string): Promise<void> {
 /** Docker's rename: the new name must be free; config.json gets the new Name. */
 export async function renameContainer(id: string, newName: string): Promise<void> {
   const name = newName.replace(/^\//, '');
-  if (!isValidContainerName(name)) {
-    throw new SkiffError('EUSAGE', `Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'pick a name of letters, digits, _ . - starting with a letter or digit');
-  }
+  const problem = containerNameProblem(newName);
+  if (problem) throw new SkiffError('EUSAGE', problem, 'pick a name of letters, digits, _ . - starting with a letter or digit');
   await withContainerLock(id, () =>
     withNamesLock(() => {
       const config = readConfig(id);

@@ -1,7 +1,7 @@
 // Advisory locks with flock(2): the kernel drops them when the holder dies, so `kill -9` of a CLI
 // mid-operation never leaves a stale lock behind (a lock *file* may stay; it is harmless).
 // Node has no flock; we take it through ffi-rs with LOCK_NB and poll, so the event loop never blocks.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { call, T } from '../kernel/libc.js';
@@ -23,9 +23,21 @@ function tryFlock(fd: number): boolean {
   }
 }
 
+/** O_NOFOLLOW: a lock file that is a symlink is someone's trap (it would create or open their target). */
+function openLockFile(path: string): number {
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new SkiffError('EIO', `refusing lock file ${path}: it is a symlink`, 'remove it; skiff makes its lock files itself', { cause: e });
+    }
+    throw e;
+  }
+}
+
 export async function acquireLock(path: string, timeoutMs = 30_000): Promise<Lock> {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a', 0o600);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openLockFile(path);
   const deadline = Date.now() + timeoutMs;
   let wait = 2;
   while (!tryFlock(fd)) {

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { securePaths } from './private-store.js';
 
 export type EngineMode = 'rootful' | 'rootless';
 
@@ -100,12 +101,17 @@ export function storePathsFor(mode: EngineMode, uid: number, gid: number, env: P
 
 let cached: StorePaths | undefined;
 
-/** The store of the running engine (computed once per process). */
+/**
+ * The store of the running engine (computed once per process). Its data and run roots are checked
+ * on the way: ours, private, no symlink (private-store.ts) — before anything is read or written.
+ */
 export function storePaths(): StorePaths {
   if (!cached) {
     const mode = engineMode();
     const { uid, gid } = hostIds();
-    cached = storePathsFor(mode, uid, gid);
+    const paths = storePathsFor(mode, uid, gid);
+    securePaths(paths.data, paths.run);
+    cached = paths;
   }
   return cached;
 }

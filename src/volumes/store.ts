@@ -1,6 +1,6 @@
 // Named volumes (`skiff volume create data`, `-v data:/var/lib/x`): a directory under the store,
 // `volumes/<name>/_data` as Docker lays it out, with a small record beside it.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { storePaths } from '../state/paths.js';
@@ -11,8 +11,11 @@ export interface VolumeRecord { Name: string; Driver: 'local'; Mountpoint: strin
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** A volume is a directory named after it (NAME_MAX 255): longer names would fail late with ENAMETOOLONG. */
+export const MAX_VOLUME_NAME = 253;
+
 export function isVolumeName(s: string): boolean {
-  return NAME.test(s);
+  return NAME.test(s) && s.length <= MAX_VOLUME_NAME;
 }
 
 const dirOf = (name: string) => join(storePaths().volumes, name);
@@ -27,7 +30,11 @@ export function createVolume(name: string): VolumeRecord {
   const existing = getVolume(name);
   if (existing) return existing;
   const rec: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: join(dirOf(name), '_data'), CreatedAt: nowIso(), Labels: {}, Scope: 'local' };
+  // volumes/<name> is 0700, so no host user reaches what a container (maybe host root) writes in it;
+  // _data is the volume's root inside containers, 0755 like any directory an image has.
+  mkdirSync(dirOf(name), { recursive: true, mode: 0o700 });
   mkdirSync(rec.Mountpoint, { recursive: true, mode: 0o755 });
+  chmodSync(rec.Mountpoint, 0o755); // not 0755 & ~umask
   writeJsonAtomic(join(dirOf(name), 'volume.json'), rec);
   return rec;
 }

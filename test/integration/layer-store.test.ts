@@ -145,9 +145,14 @@ describe('when GNU tar itself fails', () => {
     try {
       writeFileSync(join(work, 'fat.tar'), tar(entry({ name: 'fat', data: Buffer.alloc(4 << 20, 1) })));
       const { unpackLayer } = await import('../../src/layers/unpack.js');
-      const err = await unpackLayer(join(work, 'fat.tar'), TAR, join(small, 'dest')).then(() => undefined, (e: unknown) => e);
+      // A limit above the free space, so that tar itself meets the full disk.
+      const err = await unpackLayer(join(work, 'fat.tar'), TAR, join(small, 'dest'), { limit: { bytes: 1 << 30, why: 'test' } }).then(() => undefined, (e: unknown) => e);
       expect(err).toMatchObject({ code: 'ELAYER' });
       expect((err as Error).message).toMatch(/GNU tar failed .*fat: Wrote only/); // tar's own words for ENOSPC
+      expect(readdirSync(small)).toEqual([]);
+      // By default the free space is the limit: refused before tar writes a byte.
+      const early = await unpackLayer(join(work, 'fat.tar'), TAR, join(small, 'dest')).then(() => undefined, (e: unknown) => e);
+      expect((early as Error).message).toMatch(/expands beyond .* over the free space of the store's filesystem/);
       expect(readdirSync(small)).toEqual([]);
     } finally {
       execFileSync('umount', [small]);

@@ -1,0 +1,24 @@
+// `-v SRC:DST[:ro|rw]` read without touching anything: what to mount where. Checked when the flags are
+// parsed, so a bad spec fails before an image is pulled or a container exists. A destination of "/"
+// (in any spelling: "/.", "//", "/x/..") would put a host directory over the container's root.
+import { posix } from 'node:path';
+import { SkiffError } from '../errors.js';
+import { isVolumeName } from './store.js';
+
+export interface VolumeSpec { source: string; named: boolean; target: string; readonly: boolean }
+
+function invalid(v: string, why?: string): SkiffError {
+  const shown = JSON.stringify(v).slice(1, -1);
+  return new SkiffError('EUSAGE', why ? `invalid mount config for '${shown}': ${why}` : `invalid volume specification: '${shown}'`,
+    'use -v /host/path:/container/path[:ro] or -v NAME:/container/path');
+}
+
+export function parseVolumeSpec(v: string): VolumeSpec {
+  const parts = v.split(':');
+  const [spec, target, mode] = parts;
+  const named = !!spec && isVolumeName(spec);
+  if (!spec || !target || parts.length > 3 || !(spec.startsWith('/') || named) || !target.startsWith('/') || /[\0\n]/.test(v)) throw invalid(v);
+  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new SkiffError('EUSAGE', `invalid mode: ${mode}`, 'use :ro or :rw');
+  if (posix.normalize(target) === '/' || posix.normalize(`${target}/`) === '/') throw invalid(v, "destination can't be '/'");
+  return { source: spec, named, target, readonly: mode === 'ro' };
+}
