@@ -1,7 +1,6 @@
 // Docker's look for `images`: columns padded to the widest cell plus three spaces, 12-hex ids,
 // "2 weeks ago" times (go-units HumanDuration) and "7.05MB" sizes (decimal units, 3 significant digits).
 import type { ImageRecord } from './store.js';
-import { displayTag } from './store.js';
 import { parseReference, familiarName } from './reference.js';
 import { humanDuration } from '../format/duration.js';
 export { humanDuration };
