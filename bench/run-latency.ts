@@ -1,6 +1,6 @@
 // bench/run-latency: `skiff run --rm diamol/base true` against `crun run` of the same rootfs and
 // `podman run --rm` of the same image, all with no network (lo only) so the comparison is like for
-// like, plus skiff with its default bridge network. Reported two ways (FACTS.md): end to end, and
+// like, plus skiff with its default bridge network. Reported two ways (docs/facts.md): end to end, and
 // the engine's own work = end to end minus the CLI's start-up (`skiff --version`).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The project's test command. Builds, runs every vitest suite with the JSON reporter, then (unless
-// SKIFF_TEST_VM=0) the cgroup v2 suite inside a QEMU VM, and ends with the one line CI reads:
+// The project's test command. Builds, runs every vitest suite with the JSON reporter, the static checks
+// (type-check, lint, dead exports), then (unless SKIFF_TEST_VM=0) the cgroup v2 suite inside a QEMU VM,
+// and ends with the one line CI reads:
 //   N passed, N failed
 // Extra arguments go to vitest (e.g. `npm test -- test/unit`).
 import { spawnSync } from 'node:child_process';
@@ -55,6 +56,22 @@ if (existsSync(out)) {
   failed += 1;
 }
 if (vitest.status !== 0 && failed === 0) failed += 1;
+
+// The static gate (scripts/static-checks.mjs): type-check, lint, dead exports — one test each. On by
+// default for the whole suite; SKIFF_TEST_STATIC=1 adds it to a partial run, =0 leaves it out.
+const wantStatic = process.env.SKIFF_TEST_STATIC === '1' || (process.env.SKIFF_TEST_STATIC !== '0' && args.length === 0);
+if (wantStatic) {
+  const { CHECKS, runCheck } = await import('./static-checks.mjs');
+  for (const name of Object.keys(CHECKS)) {
+    const r = runCheck(name);
+    console.log(`${r.ok ? '✓' : '✗'} static check: ${name}`);
+    if (r.ok) passed += 1;
+    else {
+      failed += 1;
+      console.log(r.output.trimEnd());
+    }
+  }
+}
 
 const wantVm = process.env.SKIFF_TEST_VM !== '0' && args.length === 0 && existsSync('scripts/test-vm.mjs');
 if (wantVm) {

@@ -8,10 +8,8 @@ export interface SkiffLogger { debug: LogFn; info: LogFn; warn: LogFn; error: Lo
 const noop: LogFn = () => {};
 const silent: SkiffLogger = { debug: noop, info: noop, warn: noop, error: noop };
 let current: SkiffLogger = silent;
-let level = 'silent';
 
 export async function setLogLevel(wanted: string): Promise<void> {
-  level = wanted;
   if (wanted === 'silent') {
     current = silent;
     return;
@@ -23,8 +21,4 @@ export async function setLogLevel(wanted: string): Promise<void> {
 
 export function log(): SkiffLogger {
   return current;
-}
-
-export function logLevel(): string {
-  return level;
 }

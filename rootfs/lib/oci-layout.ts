@@ -14,7 +14,7 @@ export const MEDIA = {
   index: 'application/vnd.oci.image.index.v1+json',
 } as const;
 
-export const REF_NAME = 'org.opencontainers.image.ref.name';
+const REF_NAME = 'org.opencontainers.image.ref.name';
 
 /** The runnable part of an image config (Docker's `config` object; only the fields the lab uses). */
 export interface RunConfig {

@@ -10,11 +10,11 @@
 //   doctor.ts      what is usable here and how to fix what is not
 //   utils.ts       the traced door to cgroup files
 export type { Limits } from './limits.js';
-export { parseLimits, limitFiles, cpuSharesToWeight } from './limits.js';
-export { detectCgroups, containerCgroupDir, type CgroupEnv } from './detect.js';
+export { parseLimits } from './limits.js';
+export { detectCgroups } from './detect.js';
 export { createContainerCgroup } from './setup.js';
 export { updateContainerCgroup } from './resources.js';
 export { readCgroupStats, type CgroupStats } from './stats.js';
-export { formatStatsRow, formatStatsTable, cpuPercent, type StatsRowInput } from './stats-format.js';
+export { formatStatsRow, formatStatsTable, cpuPercent } from './stats-format.js';
 export { removeContainerCgroup, reconcileCgroups } from './cleanup.js';
-export { checkCgroups, type CgroupCheck } from './doctor.js';
+export { checkCgroups } from './doctor.js';

@@ -2,28 +2,12 @@
 // binary units with 4 significant digits, network and block I/O in decimal units with 3).
 import { totalmem } from 'node:os';
 import type { CgroupStats } from './stats.js';
+import { bytesSize, humanSizeWithPrecision } from '../format/size.js';
 
 export const STATS_HEADER = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
 
-function customSize(size: number, base: number, units: string[], precision: number): string {
-  let i = 0;
-  while (size >= base && i < units.length - 1) {
-    size /= base;
-    i++;
-  }
-  // Go's %.Ng: N significant digits, trailing zeros dropped.
-  return `${Number(size.toPrecision(precision))}${units[i]}`;
-}
-
-/** go-units BytesSize: 1.98MiB, 7.667GiB. */
-export function bytesSize(n: number): string {
-  return customSize(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'], 4);
-}
-
-/** go-units HumanSizeWithPrecision(n, 3): 1.05kB, 0B. */
-export function humanSize(n: number): string {
-  return customSize(n, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'], 3);
-}
+/** go-units HumanSizeWithPrecision(n, 3), docker stats' I/O columns: 1.05kB, 0B. */
+const humanSize = (n: number): string => humanSizeWithPrecision(n, 3);
 
 /** CPU % between two samples: CPU time used / wall time, ×100 (one busy CPU = 100 %). */
 export function cpuPercent(prev: CgroupStats | undefined, cur: CgroupStats): number | undefined {

@@ -5,5 +5,4 @@ declare const __SKIFF_COMMIT__: string | undefined;
 const version = typeof __SKIFF_VERSION__ === 'string' ? __SKIFF_VERSION__ : '0.0.0-dev';
 const commit = typeof __SKIFF_COMMIT__ === 'string' ? __SKIFF_COMMIT__ : 'unknown';
 
-export const VERSION = version;
 export const VERSION_LINE = `skiff version ${version}, build ${commit}`;

@@ -5,7 +5,7 @@ import { readConfig, resolveContainer } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
 import { buildExecPlan } from '../spawn/exec-plan.js';
 import { launch } from '../spawn/launch.js';
-import { mergeEnv, pathOf } from './process-spec.js';
+import { mergeEnv, pathOf, withHome } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { setgroupsAllowed } from './id-maps.js';
 
@@ -21,7 +21,7 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
   if (f.tty && f.interactive && !f.detach && !isatty(0)) throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -i or -t, or run skiff from a terminal', { exitCode: 1 });
   const c = readConfig(id);
   const user = resolveUser(f.user ?? c.Config.User, c.Rootfs.lowerDirs);
-  const env = mergeEnv(c.Config.Env, f.tty ? ['TERM=xterm'] : [], f.env ?? []);
+  const env = withHome(mergeEnv(c.Config.Env, f.tty ? ['TERM=xterm'] : [], f.env ?? []), user.home);
   const { containerConfinement } = await import('./confinement.js');
   const stdin = !!f.interactive && !f.detach;
   const keys = stdin && f.tty ? (await import('./attach.js')).parseDetachKeys(f.detachKeys ?? 'ctrl-p,ctrl-q') : [];

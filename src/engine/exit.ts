@@ -1,10 +1,7 @@
 // The exit half of a container's life: record how its process ended, release its network and cgroup,
 // remove it when it was started with --rm, and apply its restart policy. Run in-process after an
 // attached run, and by skiff-runtime (as `skiff container cleanup ID`) after a detached one.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { trace } from '../trace.js';
-import { storePaths } from '../state/paths.js';
 import { deleteContainerRecord, readConfig, updateState } from '../state/containers.js';
 import { nowIso, type ContainerConfig } from '../state/container-record.js';
 import { startContainer } from './run.js';
@@ -62,7 +59,7 @@ async function applyRestartPolicy(id: string, config: ContainerConfig): Promise<
 }
 
 export async function removeContainerFiles(id: string): Promise<void> {
+  // The record's whole directory goes with it (renamed aside under the lock, then removed).
   await deleteContainerRecord(id);
-  rmSync(join(storePaths().containers, id), { recursive: true, force: true });
 }
 

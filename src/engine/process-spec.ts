@@ -61,3 +61,11 @@ export function mergeEnv(...lists: string[][]): string[] {
   }
   return [...out.values()];
 }
+
+/**
+ * runc's rule: HOME is the user's home from the image's passwd when the environment has none. Applied
+ * when a process starts (run, start, exec), as Docker does, so the record's Env stays what was asked.
+ */
+export function withHome(env: string[], home: string): string[] {
+  return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${home}`];
+}

@@ -2,7 +2,8 @@
 // ContainerContext (every field a string), Docker's filters, the default table or a --format template.
 import { listContainers } from '../state/liveness.js';
 import { parseIsoMs, type ContainerRecord, type ContainerStatus, type PortBinding } from '../state/container-record.js';
-import { ago, statusText } from '../format/duration.js';
+import { ago } from '../format/duration.js';
+import { statusText } from '../state/status-text.js';
 import { commandColumn, shortId } from '../format/truncate.js';
 import { alignTabs } from '../format/table.js';
 import { compileTemplate, parseFormat } from '../format/template.js';

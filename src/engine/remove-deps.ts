@@ -1,8 +1,9 @@
-// What `rm` and `container prune` need from the rest of the engine, in one place. The defaults
-// below cover what the state store alone can do; when the launcher lands, point `stop` at the real
-// stop verb and extend `release` to free network, cgroup and mounts.
+// What `rm` and `container prune` need from the rest of the engine, in one place: `rm -f` kills the
+// recorded process and its supervisor (through a pidfd, so a recycled pid is never hit) and waits for
+// both; `release` frees the network and cgroup before the container's directory goes.
+import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive } from '../kernel/process-identity.js';
+import { signalIfAlive } from '../kernel/signal.js';
 import { readState, withContainerLock, writeStateLocked } from '../state/containers.js';
 import { exitedState, isContainerProcessAlive } from '../state/liveness.js';
 import { expectsProcess, nowIso } from '../state/container-record.js';
@@ -15,23 +16,13 @@ export interface RemoveDeps {
   release(id: string): Promise<void>;
 }
 
-function signal(pid: number, start: string | undefined, sig: NodeJS.Signals): void {
-  // Signal only the very process recorded (pid and start time): never a stranger that reused the pid.
-  if (pid > 0 && isProcessAlive(pid, start)) {
-    try {
-      process.kill(pid, sig);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-    }
-  }
-}
-
 /** SIGKILL the recorded process and shim, wait until both are gone, record exit 137 (128 + SIGKILL). */
 export async function killRecordedProcesses(id: string, timeoutMs = 10_000): Promise<void> {
   const s = readState(id);
   if (!expectsProcess(s)) return;
-  signal(s.Pid, s.PidStart, 'SIGKILL');
-  signal(s.ShimPid, s.ShimPidStart, 'SIGKILL');
+  // Only the very processes recorded (pid and start time, pinned by a pidfd): never a stranger that reused a pid.
+  signalIfAlive(s.Pid, s.PidStart, constants.signals.SIGKILL);
+  signalIfAlive(s.ShimPid, s.ShimPidStart, constants.signals.SIGKILL);
   const deadline = Date.now() + timeoutMs;
   while (isContainerProcessAlive(s)) {
     if (Date.now() > deadline) throw new SkiffError('ESTATE', `container ${id} did not die after SIGKILL`, 'check `ps` on the host for its process; it may be stuck in the kernel (D state)');

@@ -11,7 +11,7 @@ import { nowIso, type ContainerConfig } from '../state/container-record.js';
 import { buildContainerPlan, type BindSpec } from '../spawn/container-plan.js';
 import { launch } from '../spawn/launch.js';
 import { processStartTime } from '../kernel/process-identity.js';
-import { pathOf, processSpec } from './process-spec.js';
+import { pathOf, processSpec, withHome } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { containerIdMaps, gidMapped, setgroupsAllowed } from './id-maps.js';
 import { cliInvocation } from './self.js';
@@ -96,8 +96,6 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
   try {
     const hostname = req.hostname ?? id.slice(0, 12);
     const proc = processSpec(img, { command: req.command, entrypoint: req.entrypoint, env: req.env, workdir: req.workdir, user: req.user, tty: req.tty, hostname });
-    const user = resolveUser(proc.user, image.layerDirs);
-    if (!proc.env.some((e) => e.startsWith('HOME='))) proc.env.push(`HOME=${user.home}`);
     const dir = join(storePaths().containers, id);
     const upperDir = join(dir, 'upper'), workDir = join(dir, 'work');
     // The upper dir's mode becomes the mode of the container's "/": 0755 as in every image.
@@ -181,7 +179,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     const plan = buildContainerPlan({
       id, hostname: c.Config.Hostname,
       rootfs: { layersDir: paths.layers, lowerDirs: c.Rootfs.lowerDirs, upperDir: c.Rootfs.upperDir, workDir: c.Rootfs.workDir, mountPoint: join(dir, 'rootfs'), volatile: c.HostConfig.AutoRemove },
-      process: { args, env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: pathOf(c.Config.Env) },
+      process: { args, env: withHome(c.Config.Env, user.home), cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: pathOf(c.Config.Env) },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       security: confine.security, privileged: confine.privileged, readonlyRootfs: confine.readonlyRootfs, devices: confine.devices,

@@ -6,7 +6,7 @@ import { trace } from '../trace.js';
 import { resolveContainer, updateState } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
 import { isProcessAlive } from '../kernel/process-identity.js';
-import { sendSignal } from '../kernel/signal.js';
+import { sendSignal, signalIfAlive } from '../kernel/signal.js';
 
 export function signalNumber(name: string): number {
   const n = /^\d+$/.test(name) ? Number(name) : (constants.signals as Record<string, number>)[name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`];
@@ -14,15 +14,11 @@ export function signalNumber(name: string): number {
   return n;
 }
 
-/** For stop: a process that ended on its own meanwhile is already what the user asked for. */
-function signalIfAlive(pid: number, start: string | undefined, sig: number): void {
-  try {
-    sendSignal(pid, start, sig);
-  } catch (e) {
-    const err = e as { code?: string; errnoName?: string };
-    if (err.code === 'ESTATE' || err.errnoName === 'ESRCH') return;
-    throw e;
-  }
+/** `-t/--time` of stop and restart: whole seconds, 0 or more (anything else would never time out). */
+export function parseStopTimeout(text: string): number {
+  const t = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(t)) throw new SkiffError('EUSAGE', `invalid timeout: ${text}`, 'give whole seconds, e.g. -t 5');
+  return t;
 }
 
 /** A user stopped it: its restart policy must not bring it back (Docker's HasBeenManuallyStopped). */

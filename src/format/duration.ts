@@ -1,6 +1,5 @@
-// go-units HumanDuration and the phrases Docker builds from it (`Up 3 minutes`,
-// `Exited (0) 5 seconds ago`, CREATED `3 seconds ago`).
-import { isZeroTime, parseIsoMs, type ContainerState } from '../state/container-record.js';
+// go-units HumanDuration and the phrases Docker builds from it (CREATED `3 seconds ago`; a container's
+// `Up 3 minutes` / `Exited (0) 5 seconds ago` is state/status-text.ts, which knows container states).
 
 /** github.com/docker/go-units HumanDuration, for a duration in milliseconds. */
 export function humanDuration(ms: number): string {
@@ -20,21 +19,11 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
 }
 
-/** `3 seconds ago` — the CREATED column (Docker's RunningFor). */
-export function ago(iso: string, now = Date.now()): string {
-  return `${humanDuration(now - parseIsoMs(iso))} ago`;
-}
-
-/** moby's State.String(): the STATUS column. */
-export function statusText(s: ContainerState, now = Date.now()): string {
-  if (s.Status === 'paused') return `Up ${humanDuration(now - parseIsoMs(s.StartedAt))} (Paused)`;
-  if (s.Status === 'restarting') return `Restarting (${s.ExitCode}) ${humanDuration(now - parseIsoMs(s.FinishedAt))} ago`;
-  if (s.Running || s.Status === 'running') return `Up ${humanDuration(now - parseIsoMs(s.StartedAt))}`;
-  if (s.Status === 'removing') return 'Removal In Progress';
-  if (s.Status === 'dead') return 'Dead';
-  if (isZeroTime(s.StartedAt)) return 'Created';
-  if (isZeroTime(s.FinishedAt)) return '';
-  return `Exited (${s.ExitCode}) ${humanDuration(now - parseIsoMs(s.FinishedAt))} ago`;
+/** `3 seconds ago` — the CREATED column (Docker's RunningFor); `N/A` when `iso` is no time at all. */
+export function ago(iso: string | undefined, now = Date.now()): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(t) || t <= 0) return 'N/A';
+  return `${humanDuration(Math.max(0, now - t))} ago`;
 }
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

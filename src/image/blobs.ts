@@ -2,7 +2,7 @@
 // arrives there by rename from tmp/ after its digest AND size were checked. A per-blob lock makes two
 // concurrent pulls of the same content download it once; the second finds it present.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,10 +39,6 @@ export function readBlob(digest: string): Buffer {
   } catch (e) {
     throw new SkiffError('EIO', `blob ${digest} is missing from the store`, 'pull the image again', { cause: e });
   }
-}
-
-export function blobSize(digest: string): number {
-  return statSync(blobPath(digest)).size;
 }
 
 /** A fresh path under the store's tmp/ (same filesystem as blobs/, so rename is atomic). */

@@ -1,28 +1,10 @@
-// Docker's look for `images`: columns padded to the widest cell plus three spaces, 12-hex ids,
-// "2 weeks ago" times (go-units HumanDuration) and "7.05MB" sizes (decimal units, 3 significant digits).
+// Docker's look for `images`: its tabwriter columns, 12-hex ids, "2 weeks ago" times (go-units
+// HumanDuration) and "7.05MB" sizes (decimal units, 3 significant digits) — all from the src/format leaf.
 import type { ImageRecord } from './store.js';
-import { displayTag } from './store.js';
 import { parseReference, familiarName } from './reference.js';
-import { humanDuration } from '../format/duration.js';
-export { humanDuration };
+import { ago } from '../format/duration.js';
 import { humanSizeWithPrecision } from '../format/size.js';
-
-/** `docker images` SIZE: go-units HumanSizeWithPrecision(size, 3), e.g. "7.05MB". */
-export function humanSize(n: number): string {
-  return humanSizeWithPrecision(n, 3);
-}
-
-export function ago(iso: string | undefined, now = Date.now()): string {
-  if (!iso) return 'N/A';
-  const t = Date.parse(iso);
-  if (Number.isNaN(t) || t <= 0) return 'N/A';
-  return `${humanDuration(Math.max(0, now - t))} ago`;
-}
-
-export function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('').trimEnd());
-}
+import { renderTable } from '../format/table.js';
 
 export interface ImagesOptions { all?: boolean; quiet?: boolean; noTrunc?: boolean; digests?: boolean }
 
@@ -44,9 +26,9 @@ export function imagesTable(images: ImageRecord[], opts: ImagesOptions = {}, now
         repo = familiarName(parseReference(r.repoDigests[0]));
       }
       const digest = r.repoDigests.find((d) => (t ? familiarName(parseReference(d)) === repo : true));
-      rows.push([repo, tag, ...(opts.digests ? [digest ? digest.slice(digest.indexOf('@') + 1) : '<none>'] : []), id(r), ago(r.created, now), humanSize(r.size)]);
+      rows.push([repo, tag, ...(opts.digests ? [digest ? digest.slice(digest.indexOf('@') + 1) : '<none>'] : []), id(r), ago(r.created, now), humanSizeWithPrecision(r.size, 3)]);
     }
   }
-  return table(rows);
+  return renderTable(rows).split('\n').slice(0, -1);
 }
 

@@ -1,7 +1,7 @@
 // OCI image layouts (image-spec "image-layout"): a directory with `oci-layout`, `index.json` and
 // `blobs/sha256/<hex>`. Read as a pull source (the lab mirror, `skiff load` of an OCI tar) and
 // written by `skiff save --format oci`.
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, copyFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { blobPath, digestHex, sha256 } from './blobs.js';
@@ -87,5 +87,17 @@ export function writeOciLayout(dir: string, images: { record: ImageRecord; refNa
     if (refNames.length === 0) manifests.push(base);
     for (const n of refNames) manifests.push({ ...base, annotations: { [REF_NAME]: n, 'io.containerd.image.name': n } });
   }
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests }));
+  writeLayoutIndex(dir, manifests);
+}
+
+/**
+ * What makes a directory an OCI layout besides its blobs: the `oci-layout` marker and `index.json`
+ * naming its manifests — the one writer of both, for `save --format oci` and `build`. The index goes
+ * last and by rename, so a reader never sees one that names a blob not yet there, or half of one.
+ */
+export function writeLayoutIndex(dir: string, manifests: Descriptor[]): void {
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json.tmp'), JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests }));
+  renameSync(join(dir, 'index.json.tmp'), join(dir, 'index.json'));
 }

@@ -12,12 +12,6 @@ export function errnoName(errno: number): string {
   return byNumber.get(errno) ?? `errno ${errno}`;
 }
 
-export function errnoNumber(name: string): number {
-  const n = (constants.errno as Record<string, number>)[name];
-  if (n === undefined) throw new Error(`unknown errno name ${name}`);
-  return n;
-}
-
 const HINTS: Record<string, string> = {
   EPERM: 'the kernel refused: run as root, or check that user namespaces are enabled (skiff doctor)',
   EACCES: 'permission denied: check the path\'s owner and mode',
@@ -62,4 +56,3 @@ function describe(errno: number): string {
   return map[errnoName(errno)] ?? 'system error';
 }
 
-export { describe as errnoText };

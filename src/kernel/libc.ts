@@ -1,5 +1,5 @@
 // The one door from TypeScript into libc. Every host-side syscall skiff makes goes through `call`,
-// so tracing, errno mapping and the ffi-rs quirks (see FACTS.md) live in exactly one place.
+// so tracing, errno mapping and the ffi-rs quirks (see docs/facts.md) live in exactly one place.
 //
 // ffi-rs quirks this file answers for:
 //  - errno is not cleared before a call, so the return value decides success, never errnoCode alone;

@@ -67,10 +67,6 @@ export function setUp(nl: NetlinkSocket, index: number, what = `set link ${index
   byIndex(index, [], nl, what, IFF_UP, IFF_UP);
 }
 
-export function setDown(nl: NetlinkSocket, index: number, what = `set link ${index} down`): void {
-  byIndex(index, [], nl, what, 0, IFF_UP);
-}
-
 /** Rename (the link must be down). */
 export function renameLink(nl: NetlinkSocket, index: number, newName: string): void {
   byIndex(index, [attr.str(IFLA.IFNAME, newName)], nl, `rename link ${index} to ${newName}`);
@@ -128,8 +124,4 @@ export function getLink(nl: NetlinkSocket, name: string): LinkInfo | undefined {
     if (e instanceof KernelError && (e.errnoName === 'ENODEV' || e.errnoName === 'ENOENT')) return undefined;
     throw e;
   }
-}
-
-export function listLinks(nl: NetlinkSocket): LinkInfo[] {
-  return nl.request(RTM.GETLINK, NLM_F.DUMP, ifinfomsg(), [], 'list links').filter((m) => m.type === RTM.NEWLINK).map((m) => parseLink(m.payload));
 }

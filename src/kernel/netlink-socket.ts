@@ -1,9 +1,9 @@
 // An rtnetlink socket over ffi-rs: socket/bind/send/recv on Buffers, one request at a time.
 //
 // Why not the npm `netlink` package: it says "early stage; API compatibility is not maintained",
-// and what skiff needs is ~10 message shapes (FACTS.md measured ≈ 35 µs a request this way).
+// and what skiff needs is ~10 message shapes (≈ 35 µs a request this way: docs/facts.md).
 //
-// Namespaces: setns(CLONE_NEWNET) moves only the calling thread (FACTS.md). A socket keeps the
+// Namespaces: setns(CLONE_NEWNET) moves only the calling thread (docs/facts.md). A socket keeps the
 // namespace it was created in, so to talk to a container's netns we setns there, create the socket,
 // and setns straight back — Node's main thread never stays in the container's namespace.
 import { closeSync, openSync } from 'node:fs';

@@ -16,3 +16,15 @@ export function sendSignal(pid: number, expectedStart: string | undefined, sig: 
     call({ fn: 'close', ret: T.I32, types: [T.I32], args: [fd], what: 'close(pidfd)' });
   }
 }
+
+/** sendSignal, where a process that already ended (or a pid since reused) is what the caller wanted anyway. */
+export function signalIfAlive(pid: number, expectedStart: string | undefined, sig: number): void {
+  if (pid <= 0) return;
+  try {
+    sendSignal(pid, expectedStart, sig);
+  } catch (e) {
+    const err = e as { code?: string; errnoName?: string };
+    if (err.code === 'ESTATE' || err.errnoName === 'ESRCH') return;
+    throw e;
+  }
+}

@@ -136,18 +136,8 @@ function writeOctal(b: Buffer, off: number, len: number, n: number): void {
   b.write(n.toString(8).padStart(len - 1, '0') + '\0', off, len, 'latin1');
 }
 
-export interface CanonicalHeader {
-  name: Buffer; // ≤ 100 bytes (longer names travel in a pax record)
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  typeflag: string;
-  linkname: Buffer; // ≤ 100 bytes
-  devmajor: number;
-  devminor: number;
-}
+/** A header as written: no prefix field; name and linkname ≤ 100 bytes (longer ones travel in a pax record). */
+export type CanonicalHeader = Omit<RawHeader, 'prefix'>;
 
 export function encodeHeader(h: CanonicalHeader): Buffer {
   const b = Buffer.alloc(BLOCK);

@@ -1,7 +1,7 @@
 // A container's link: a veth pair with the host end `veth<7hex>` on the bridge and the other end
 // born inside the container's netns as `eth0`, with its address, the default route via the bridge's
 // gateway, and `lo` up. The container-side work uses a netlink socket opened inside that netns
-// (setns → socket → setns back, FACTS.md), so Node's threads never stay there.
+// (setns → socket → setns back, docs/facts.md), so Node's threads never stay there.
 import { closeSync, openSync } from 'node:fs';
 import { addVethPair, deleteLinkIfExists, getLink, setMaster, setUp } from '../kernel/netlink-links.js';
 import { addAddress } from '../kernel/netlink-addresses.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cpuSharesToWeight, limitFiles, parseLimits, parseRamSize, parseCpusetList } from '../../src/cgroups/limits.js';
 import { findCgroup2Mount, ownCgroup, v1Controllers } from '../../src/cgroups/detect.js';
 import { parseIoStat } from '../../src/cgroups/stats.js';
-import { bytesSize, cpuPercent, formatStatsRow, formatStatsTable, humanSize } from '../../src/cgroups/stats-format.js';
+import { cpuPercent, formatStatsRow, formatStatsTable } from '../../src/cgroups/stats-format.js';
+import { bytesSize, humanSizeWithPrecision } from '../../src/format/size.js';
 import { missingControllerError } from '../../src/cgroups/support.js';
 import type { CgroupEnv } from '../../src/cgroups/detect.js';
 import type { CgroupStats } from '../../src/cgroups/stats.js';
@@ -184,9 +185,9 @@ describe('docker stats output', () => {
     expect(bytesSize(8_232_370_176)).toBe('7.667GiB');
     expect(bytesSize(512 * MiB)).toBe('512MiB');
     expect(bytesSize(0)).toBe('0B');
-    expect(humanSize(1050)).toBe('1.05kB');
-    expect(humanSize(0)).toBe('0B');
-    expect(humanSize(12_345_678)).toBe('12.3MB');
+    expect(humanSizeWithPrecision(1050, 3)).toBe('1.05kB');
+    expect(humanSizeWithPrecision(0, 3)).toBe('0B');
+    expect(humanSizeWithPrecision(12_345_678, 3)).toBe('12.3MB');
   });
 
   it('CPU % from two samples', () => {

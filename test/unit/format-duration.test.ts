@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ago, humanDuration, parseGoDuration, parseTimeArg, statusText } from '../../src/format/duration.js';
+import { ago, humanDuration, parseGoDuration, parseTimeArg } from '../../src/format/duration.js';
+import { statusText } from '../../src/state/status-text.js';
 import { initialState, ZERO_TIME } from '../../src/state/container-record.js';
 
 const S = 1000, M = 60 * S, H = 60 * M, D = 24 * H;

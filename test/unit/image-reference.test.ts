@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { familiarName, familiarString, parseReference } from '../../src/image/reference.js';
 import { parseChallenge } from '../../src/image/registry/challenge.js';
 import { selectPlatform, parsePlatform } from '../../src/image/manifest.js';
-import { humanDuration, humanSize, imagesTable } from '../../src/image/format.js';
+import { imagesTable } from '../../src/image/format.js';
+import { humanDuration } from '../../src/format/duration.js';
+import { humanSizeWithPrecision } from '../../src/format/size.js';
 import { isLoopbackHost, registryBaseUrl } from '../../src/image/registry/transport.js';
 import type { ImageRecord } from '../../src/image/store.js';
 
@@ -65,15 +67,15 @@ describe('registry plumbing', () => {
 
 describe('images output', () => {
   it('humanises like Docker', () => {
-    expect(humanSize(7_050_000)).toBe('7.05MB');
-    expect(humanSize(133_000_000)).toBe('133MB');
-    expect(humanSize(999)).toBe('999B');
+    expect(humanSizeWithPrecision(7_050_000, 3)).toBe('7.05MB');
+    expect(humanSizeWithPrecision(133_000_000, 3)).toBe('133MB');
+    expect(humanSizeWithPrecision(999, 3)).toBe('999B');
     expect(humanDuration(14 * 24 * 3600e3)).toBe('2 weeks');
     expect(humanDuration(3600e3)).toBe('About an hour');
     expect(humanDuration(45e3)).toBe('45 seconds');
     expect(humanDuration(3 * 365 * 24 * 3600e3)).toBe('3 years');
   });
-  it('prints REPOSITORY TAG IMAGE ID CREATED SIZE with padded columns', () => {
+  it('prints REPOSITORY TAG IMAGE ID CREATED SIZE in Docker\'s tabwriter columns (at least 10 wide)', () => {
     const now = Date.parse('2026-01-15T00:00:00Z');
     const rec = (id: string, tags: string[], created: string, size: number): ImageRecord => ({
       id, repoTags: tags, repoDigests: [], manifest: { digest: D, mediaType: '', size: 1 }, config: { mediaType: '', digest: id, size: 1 }, layers: [], created, size, platform: 'linux/amd64', addedAt: created,
@@ -83,9 +85,9 @@ describe('images output', () => {
       rec(`sha256:${'2'.repeat(64)}`, [], '2026-01-14T23:00:00Z', 1_000),
     ], {}, now);
     expect(lines).toEqual([
-      'REPOSITORY                 TAG      IMAGE ID       CREATED             SIZE',
-      '<none>                     <none>   222222222222   About an hour ago   1kB',
-      'diamol/ch02-hello-diamol   latest   111111111111   2 weeks ago         7.05MB',
+      'REPOSITORY                 TAG       IMAGE ID       CREATED             SIZE',
+      '<none>                     <none>    222222222222   About an hour ago   1kB',
+      'diamol/ch02-hello-diamol   latest    111111111111   2 weeks ago         7.05MB',
     ]);
   });
 });

@@ -18,7 +18,7 @@ export function registerImagePrune(_program: Command, groups: Groups): void {
         if (!/^y(es)?$/i.test(answer.trim())) return;
       }
       const { pruneImages } = await import('../../image/remove.js');
-      const { humanSize } = await import('../../image/format.js');
+      const { humanSize } = await import('../../format/size.js');
       const { lines, reclaimed } = await pruneImages(!!o.all);
       if (lines.length) writeLines(['Deleted Images:', ...lines, '']);
       writeLines([`Total reclaimed space: ${humanSize(reclaimed)}`]);

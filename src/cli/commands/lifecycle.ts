@@ -24,12 +24,8 @@ export function registerStop(parent: Command): void {
   parent.command('stop').description('stop one or more running containers')
     .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10').option('-s, --signal <signal>', 'signal to send', 'TERM')
     .action(async (refs: string[], f: { time: string; signal: string }) => {
-      const { stopContainer } = await import('../../engine/stop.js');
-      const t = Number(f.time);
-      if (!Number.isInteger(t) || t < 0) {
-        const { SkiffError } = await import('../../errors.js');
-        throw new SkiffError('EUSAGE', `invalid timeout: ${f.time}`, 'give whole seconds, e.g. -t 5');
-      }
+      const { stopContainer, parseStopTimeout } = await import('../../engine/stop.js');
+      const t = parseStopTimeout(f.time);
       await each(refs, (ref) => stopContainer(ref, t, f.signal));
     });
 }
@@ -38,10 +34,11 @@ export function registerRestart(parent: Command): void {
   parent.command('restart').description('restart one or more containers')
     .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10')
     .action(async (refs: string[], f: { time: string }) => {
-      const { stopContainer } = await import('../../engine/stop.js');
+      const { stopContainer, parseStopTimeout } = await import('../../engine/stop.js');
       const { startExisting } = await import('../../engine/lifecycle.js');
+      const t = parseStopTimeout(f.time);
       await each(refs, async (ref) => {
-        await stopContainer(ref, Number(f.time));
+        await stopContainer(ref, t);
         await startExisting(ref, false);
       });
     });

@@ -1,5 +1,5 @@
 // overlayfs stacks image layers; `userxattr` (5.11+) lets a user namespace mount it with the same
-// on-disk whiteout format as root (see FACTS.md "Rootless overlay and whiteouts").
+// on-disk whiteout format as root (see docs/facts.md "Overlay and whiteouts").
 import type { Check } from '../types.js';
 import { atLeast } from '../version-compare.js';
 

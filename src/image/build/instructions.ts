@@ -34,7 +34,6 @@ export type Instruction = Base &
     | { kind: 'HEALTHCHECK'; test: string[]; interval?: string; timeout?: string; startPeriod?: string; startInterval?: string; retries?: number }
   );
 
-export type InstructionKind = Instruction['kind'];
 
 export interface Stage {
   /** Index among the Dockerfile's stages. */

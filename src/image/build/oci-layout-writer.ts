@@ -5,23 +5,11 @@ import { mkdir, rename, rm, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerBlob } from './layer-writer.js';
 import type { ImageConfig } from './oci-config.js';
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
-export interface OciManifest {
-  schemaVersion: 2;
-  mediaType: 'application/vnd.oci.image.manifest.v1+json';
-  config: Descriptor;
-  layers: Descriptor[];
-}
+import { MT, type Descriptor, type ImageManifest } from '../oci-types.js';
+import { REF_NAME, writeLayoutIndex } from '../oci-layout.js';
 
 export interface WrittenImage {
-  manifest: OciManifest;
+  manifest: ImageManifest;
   manifestDigest: string;
   configDigest: string;
 }
@@ -60,20 +48,14 @@ export async function commitLayer(layoutDir: string, stagedFile: string, blob: L
 /** Writes config + manifest and makes `refName` (e.g. "latest") point at it in index.json. */
 export async function writeImage(layoutDir: string, config: ImageConfig, layers: LayerBlob[], refName?: string): Promise<WrittenImage> {
   const cfg = await putJsonBlob(layoutDir, config);
-  const manifest: OciManifest = {
+  const manifest: ImageManifest = {
     schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfg.digest, size: cfg.size },
+    mediaType: MT.ociManifest,
+    config: { mediaType: MT.ociConfig, digest: cfg.digest, size: cfg.size },
     layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
   };
   const man = await putJsonBlob(layoutDir, manifest);
-  const index = {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: manifest.mediaType, digest: man.digest, size: man.size, ...(refName ? { annotations: { 'org.opencontainers.image.ref.name': refName } } : {}) }],
-  };
-  await writeFile(join(layoutDir, 'index.json.tmp'), JSON.stringify(index));
-  await rename(join(layoutDir, 'index.json.tmp'), join(layoutDir, 'index.json'));
+  writeLayoutIndex(layoutDir, [{ mediaType: MT.ociManifest, digest: man.digest, size: man.size, ...(refName ? { annotations: { [REF_NAME]: refName } } : {}) }]);
   await rm(join(layoutDir, '.staging'), { recursive: true, force: true });
   return { manifest, manifestDigest: man.digest, configDigest: cfg.digest };
 }

@@ -1,7 +1,10 @@
 // One tar header (ustar, plus a PAX extended header when a field does not fit: long or non-ASCII
 // names, large ids/sizes, xattrs as SCHILY.xattr.*). Written by hand because node-tar's Pack walks
 // the disk itself (no whiteout conversion, no control of order) and its Header/Pax carry no xattrs;
-// the format is what Go's archive/tar writes for Docker layers, and GNU tar reads it back.
+// the format is what Go's archive/tar writes for Docker layers, and GNU tar reads it back. The
+// 512-byte ustar block and the pax records are the unpacker's own codec (layers/tar-format.ts).
+import { encodeHeader as encodeUstar, encodePaxRecord, MAX_OCTAL_11 as MAX_SIZE, MAX_OCTAL_7 as MAX_ID } from '../../layers/tar-format.js';
+
 export type TarType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'directory' | 'fifo';
 
 export interface TarEntryHeader {
@@ -26,37 +29,9 @@ function fitsAscii(s: string, max: number): boolean {
   return Buffer.byteLength(s) <= max && /^[\x20-\x7e]*$/.test(s);
 }
 
-function octal(buf: Buffer, offset: number, width: number, value: number): void {
-  buf.write(value.toString(8).padStart(width - 1, '0') + '\0', offset, width, 'ascii');
-}
-
+/** One ustar block; names and link names here are printable ASCII of at most 100 bytes. */
 function ustar(h: { name: string; typeflag: string; mode: number; uid: number; gid: number; size: number; mtime: number; linkname: string; devmajor: number; devminor: number }): Buffer {
-  const b = Buffer.alloc(512);
-  b.write(h.name, 0, 100, 'utf8');
-  octal(b, 100, 8, h.mode);
-  octal(b, 108, 8, h.uid);
-  octal(b, 116, 8, h.gid);
-  octal(b, 124, 12, h.size);
-  octal(b, 136, 12, h.mtime);
-  b.write(h.typeflag, 156, 1, 'ascii');
-  b.write(h.linkname, 157, 100, 'utf8');
-  b.write('ustar\0', 257, 6, 'ascii');
-  b.write('00', 263, 2, 'ascii');
-  octal(b, 329, 8, h.devmajor);
-  octal(b, 337, 8, h.devminor);
-  b.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const x of b) sum += x;
-  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
-  return b;
-}
-
-/** "len key=value\n" where len counts the whole record, itself included. */
-function paxRecord(key: string, value: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
-  let len = body.length + 1;
-  while (String(len).length + body.length !== len) len = String(len).length + body.length;
-  return Buffer.concat([Buffer.from(String(len)), body]);
+  return encodeUstar({ ...h, name: Buffer.from(h.name), linkname: Buffer.from(h.linkname) });
 }
 
 export function padding(size: number): Buffer {
@@ -64,21 +39,18 @@ export function padding(size: number): Buffer {
   return Buffer.alloc(rest === 0 ? 0 : 512 - rest);
 }
 
-const MAX_ID = 0o7777777;
-const MAX_SIZE = 0o77777777777;
-
 /** The header block(s) for one entry: an optional PAX header + data, then the ustar header. */
 export function encodeHeader(e: TarEntryHeader): Buffer {
   const records: Buffer[] = [];
   const linkname = e.linkname ?? '';
-  if (!fitsAscii(e.name, 100)) records.push(paxRecord('path', Buffer.from(e.name)));
-  if (!fitsAscii(linkname, 100)) records.push(paxRecord('linkpath', Buffer.from(linkname)));
-  if (e.uid > MAX_ID) records.push(paxRecord('uid', Buffer.from(String(e.uid))));
-  if (e.gid > MAX_ID) records.push(paxRecord('gid', Buffer.from(String(e.gid))));
-  if (e.size > MAX_SIZE) records.push(paxRecord('size', Buffer.from(String(e.size))));
+  if (!fitsAscii(e.name, 100)) records.push(encodePaxRecord('path', Buffer.from(e.name)));
+  if (!fitsAscii(linkname, 100)) records.push(encodePaxRecord('linkpath', Buffer.from(linkname)));
+  if (e.uid > MAX_ID) records.push(encodePaxRecord('uid', Buffer.from(String(e.uid))));
+  if (e.gid > MAX_ID) records.push(encodePaxRecord('gid', Buffer.from(String(e.gid))));
+  if (e.size > MAX_SIZE) records.push(encodePaxRecord('size', Buffer.from(String(e.size))));
   const mtime = Math.max(0, Math.floor(e.mtime));
   for (const [k, v] of [...(e.xattrs ?? new Map<string, Buffer>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    records.push(paxRecord(`SCHILY.xattr.${k}`, v));
+    records.push(encodePaxRecord(`SCHILY.xattr.${k}`, v));
   }
   const main = ustar({
     name: fitsAscii(e.name, 100) ? e.name : asciiPrefix(e.name),
