@@ -8,7 +8,7 @@ import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { defaultSeccomp, hostTarget, selectSeccomp } from './seccomp-profile.js';
 import { securityOptions } from './security-opt.js';
 
-export { parseSecurityOpts, securityOptions } from './security-opt.js';
+export { parseSecurityOpts } from './security-opt.js';
 export { normalizeCapability, effectiveCapabilities } from './capabilities.js';
 export { parseDevice, hostDevices, type DeviceMapping } from './devices.js';
 

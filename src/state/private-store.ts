@@ -14,7 +14,6 @@ import { dirname, join } from 'node:path';
 import { SkiffError } from '../errors.js';
 
 export const PRIVATE_DIR = 0o700;
-export const PRIVATE_FILE = 0o600;
 
 /** upper's mode is the container's "/": it must stay as the image made it (0755). */
 const KEEP_MODE_IN_CONTAINER_DIR: ReadonlySet<string> = new Set(['upper']);

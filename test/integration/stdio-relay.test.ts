@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { itWhen, needCommand, needRoot, needUserns } from '../helpers/conditions.js';
-import { SKIFF, skiff, tempStore, type Store } from '../helpers/skiff.js';
+import { SKIFF, tempStore, type Store } from '../helpers/skiff.js';
 import { ensureTestUser, type TestUser } from '../helpers/users.js';
 import { userStore } from '../helpers/engine.js';
 
