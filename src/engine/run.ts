@@ -47,6 +47,10 @@ export interface RunRequest {
   /** --init: skiff-init as pid 1, reaping zombies and forwarding signals to the command. */
   init: boolean;
   restart: { Name: string; MaximumRetryCount: number };
+  /** Added to the image's labels (compose finds its containers by these). */
+  labels?: Record<string, string>;
+  /** More names this container answers to on its user network (compose's service name). */
+  aliases?: string[];
 }
 
 export interface ImageForRun {
@@ -71,7 +75,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       Hostname: req.hostname ?? '', User: req.user ?? img.User ?? '', Env: req.env, Cmd: req.command.length ? req.command : img.Cmd ?? null,
       Entrypoint: req.entrypoint !== undefined ? (req.entrypoint ? [req.entrypoint] : null) : img.Entrypoint ?? null,
       WorkingDir: req.workdir ?? img.WorkingDir ?? '', Tty: req.tty, OpenStdin: req.interactive, AttachStdin: req.interactive,
-      AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: img.Labels ?? {}, ExposedPorts: img.ExposedPorts ?? {}, Image: req.image,
+      AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: { ...(img.Labels ?? {}), ...(req.labels ?? {}) }, ExposedPorts: img.ExposedPorts ?? {}, Image: req.image,
     },
     HostConfig: {
       AutoRemove: req.rm, Binds: req.volumes, PortBindings: toPortBindings(ports), NetworkMode: req.network,

@@ -1,6 +1,6 @@
 // Runs a plan with skiff-runtime: plan on fd 3, reports back on fd 4, "go"/"abort" on fd 5.
 // Turns the runtime's terse report lines into trace output, callbacks and typed errors.
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { closeSync, writeSync } from 'node:fs';
 import { pipe } from '../kernel/pipe.js';
@@ -16,7 +16,9 @@ export interface LaunchOptions {
   onPid?: (pid: number) => Promise<void>;
   /** Called once execve succeeded. */
   onExec?: (pid: number) => void;
-  stdio?: 'inherit' | 'ignore';
+  /** 'pipe': the caller gets the process's stdin/stdout/stderr through onSpawn (Engine API exec). */
+  stdio?: 'inherit' | 'ignore' | 'pipe';
+  onSpawn?: (child: ChildProcess) => void;
   /** Start the runtime in its own session and let it outlive this process (detached containers). */
   detached?: boolean;
 }
@@ -42,6 +44,7 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
   } finally {
     closeSync(planRead);
   }
+  opts.onSpawn?.(child);
   const extra = child.stdio as unknown as Array<Readable | Writable>;
   const report = extra[4] as Readable;
   const control = extra[5] as Writable;
