@@ -25,6 +25,7 @@ export function hijackUpgraded(socket: Socket, head: Buffer, multiplexed: boolea
   const input = new PassThrough();
   if (head.length) input.write(head);
   socket.on('data', (d: Buffer) => input.write(d));
+  socket.resume();
   // The client half-closes after its stdin ends; output may go on.
   socket.on('end', () => input.end());
   socket.on('close', () => { input.end(); ctl.abort(); });

@@ -13,8 +13,9 @@ export async function readBody(req: IncomingMessage, limit = 16 << 20): Promise<
   return Buffer.concat(parts);
 }
 
-export async function readJson<T>(req: IncomingMessage): Promise<T | undefined> {
-  const body = await readBody(req);
+/** The body as JSON; `source` is a request or a context whose body() knows about upgraded connections. */
+export async function readJson<T>(source: IncomingMessage | { body(): Promise<Buffer> }): Promise<T | undefined> {
+  const body = 'body' in source && typeof source.body === 'function' ? await source.body() : await readBody(source as IncomingMessage);
   if (body.length === 0) return undefined;
   try {
     return JSON.parse(body.toString('utf8')) as T;

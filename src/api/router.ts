@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, errorStatus } from './errors.js';
 import { hijackPlain, hijackUpgraded, type Hijacked } from './hijack.js';
+import { readBody } from './http-util.js';
 
 export const API_VERSION = '1.50';
 export const MIN_API_VERSION = '1.24';
@@ -24,6 +25,8 @@ export interface Ctx {
   response(): ServerResponse;
   /** Aborted when the client closes its connection. */
   gone: AbortSignal;
+  /** The request body (on an upgraded connection: the Content-Length bytes after the headers). */
+  body(): Promise<Buffer>;
 }
 
 export type Handler = (ctx: Ctx) => Promise<void>;
@@ -50,16 +53,39 @@ export class Router {
     sock.once('close', onClose);
     res?.once('close', onClose);
     let answered = false;
+    let head = upgrade?.head ?? Buffer.alloc(0);
     const ctx: Ctx = {
       req, res, params: [], query: url.searchParams, version,
       gone: ctl.signal,
       hijack(mux) {
         answered = true;
-        return upgrade ? hijackUpgraded(upgrade.socket, upgrade.head, mux) : hijackPlain(req, res!, mux);
+        return upgrade ? hijackUpgraded(upgrade.socket, head, mux) : hijackPlain(req, res!, mux);
+      },
+      async body() {
+        if (!upgrade) return readBody(req);
+        // node:http hands an upgraded request over unparsed after its headers: the body is the first
+        // Content-Length bytes of what follows; the rest is the client's stream.
+        const want = Number(req.headers['content-length'] ?? 0);
+        const sock = upgrade.socket;
+        while (head.length < want) {
+          const more = await new Promise<Buffer | undefined>((resolve) => {
+            const onData = (d: Buffer) => { done(); resolve(d); };
+            const onEnd = () => { done(); resolve(undefined); };
+            const done = () => { sock.off('data', onData); sock.off('end', onEnd); sock.off('close', onEnd); sock.pause(); };
+            sock.on('data', onData);
+            sock.once('end', onEnd);
+            sock.once('close', onEnd);
+            sock.resume();
+          });
+          if (!more) break;
+          head = Buffer.concat([head, more]);
+        }
+        const body = head.subarray(0, want);
+        head = head.subarray(want);
+        return body;
       },
       response() {
         if (!res) throw new ApiError(400, 'this endpoint does not upgrade the connection');
-        answered = true;
         return res;
       },
     };
@@ -85,7 +111,8 @@ export class Router {
       throw new ApiError(found ? 405 : 404, found ? `${req.method} not allowed on ${path}` : `page not found`);
     } catch (e) {
       const { status, message } = errorStatus(e);
-      if (!answered) sendError(res, upgrade?.socket, status, message);
+      // Headers already sent (a stream that failed half-way): all that is left is to end it.
+      if (!answered && !res?.headersSent) sendError(res, upgrade?.socket, status, message);
       else if (res && !res.writableEnded) res.end();
     } finally {
       sock.off('close', onClose);

@@ -21,7 +21,7 @@ export function containerRoutes(r: Router, events: Events): void {
   });
 
   r.on('POST', '/containers/create', async (ctx) => {
-    const body = (await readJson<Record<string, unknown>>(ctx.req)) ?? {};
+    const body = (await readJson<Record<string, unknown>>(ctx)) ?? {};
     const name = ctx.query.get('name') || undefined;
     const { req, extras } = runRequestFromBody(body, name);
     const { requireNetwork } = await import('../../network/networks.js');

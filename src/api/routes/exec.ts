@@ -25,7 +25,7 @@ export function execRoutes(r: Router): void {
 
   r.on('POST', '/containers/{id}/exec', async (ctx) => {
     const cid = resolveContainer(ctx.params[0]!);
-    const body = (await readJson<Record<string, unknown>>(ctx.req)) ?? {};
+    const body = (await readJson<Record<string, unknown>>(ctx)) ?? {};
     const cmd = body.Cmd as string[] | undefined;
     if (!cmd || cmd.length === 0) throw new ApiError(400, 'No exec command specified');
     if (body.Privileged) throw new ApiError(400, 'skiff does not support Privileged exec');
@@ -43,7 +43,7 @@ export function execRoutes(r: Router): void {
   r.on('POST', '/exec/{id}/start', async (ctx) => {
     const e = find(ctx.params[0]!);
     if (e.Running || e.ExitCode !== null) throw new ApiError(409, `Exec ${e.ID} has already run`);
-    const body = (await readJson<{ Detach?: boolean; Tty?: boolean }>(ctx.req)) ?? {};
+    const body = (await readJson<{ Detach?: boolean; Tty?: boolean }>(ctx)) ?? {};
     const tty = e.ProcessConfig.tty;
     const { execWithPipes } = await import('../../engine/exec.js');
     const flags = { tty, interactive: e.OpenStdin, env: e.env, workdir: e.workdir, ...(e.ProcessConfig.user ? { user: e.ProcessConfig.user } : {}) };

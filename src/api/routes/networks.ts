@@ -47,7 +47,7 @@ export function networkRoutes(r: Router, events: Events): void {
   });
 
   r.on('POST', '/networks/create', async (ctx) => {
-    const body = (await readJson<{ Name?: string; Driver?: string; IPAM?: { Config?: Array<{ Subnet?: string }> }; Labels?: Record<string, string>; Internal?: boolean; EnableIPv6?: boolean; CheckDuplicate?: boolean }>(ctx.req)) ?? {};
+    const body = (await readJson<{ Name?: string; Driver?: string; IPAM?: { Config?: Array<{ Subnet?: string }> }; Labels?: Record<string, string>; Internal?: boolean; EnableIPv6?: boolean; CheckDuplicate?: boolean }>(ctx)) ?? {};
     if (!body.Name) throw new ApiError(400, 'network name cannot be empty');
     if (body.Driver && body.Driver !== 'bridge') throw new ApiError(400, `skiff does not support network driver ${body.Driver} (only bridge)`);
     if (body.Internal) throw new ApiError(400, 'skiff does not support Internal networks yet');
@@ -74,7 +74,7 @@ export function networkRoutes(r: Router, events: Events): void {
   });
 
   r.on('POST', '/volumes/create', async (ctx) => {
-    const body = (await readJson<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string> }>(ctx.req)) ?? {};
+    const body = (await readJson<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string> }>(ctx)) ?? {};
     if (body.Driver && body.Driver !== 'local') throw new ApiError(400, `skiff does not support volume driver ${body.Driver}`);
     if (body.DriverOpts && Object.keys(body.DriverOpts).length) throw new ApiError(400, 'skiff does not support DriverOpts yet');
     const { createVolume } = await import('../../volumes/store.js');
