@@ -21,7 +21,8 @@ export function ago(iso: string | undefined, now = Date.now()): string {
 
 export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('').trimEnd());
+  // docker/cli's tabwriter: three spaces of padding, and no column narrower than 10.
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(Math.max(widths[c]! + 3, 10)))).join('').trimEnd());
 }
 
 export interface ImagesOptions { all?: boolean; quiet?: boolean; noTrunc?: boolean; digests?: boolean }
