@@ -19,8 +19,8 @@ export interface EngineApi {
   events: Events;
 }
 
-export function engineApi(onError: (e: unknown) => void = () => {}): EngineApi {
-  const router = new Router();
+export function engineApi(onError: (e: unknown) => void = () => {}, log: (line: string) => void = () => {}): EngineApi {
+  const router = new Router(log);
   const events = new Events();
   systemRoutes(router);
   containerRoutes(router, events);

@@ -35,6 +35,9 @@ type Route = { method: string; pattern: RegExp; handler: Handler };
 export class Router {
   private readonly routes: Route[] = [];
 
+  /** `log` hears about requests no route answers (what a client needs that skiff lacks). */
+  constructor(private readonly log: (line: string) => void = () => {}) {}
+
   /** `path` uses `{name}` for one segment and `{name*}` for the rest (image names contain slashes). */
   on(method: string, path: string, handler: Handler): this {
     const src = path.replace(/[.]/g, '\\.').replace(/\{\w+\*\}/g, '(.+)').replace(/\{\w+\}/g, '([^/]+)');
@@ -108,6 +111,7 @@ export class Router {
         await r.handler(ctx);
         return;
       }
+      this.log(`no route for ${req.method} ${url.pathname}`);
       throw new ApiError(found ? 405 : 404, found ? `${req.method} not allowed on ${path}` : `page not found`);
     } catch (e) {
       const { status, message } = errorStatus(e);

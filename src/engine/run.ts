@@ -84,6 +84,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       RestartPolicy: req.restart, Init: req.init,
     },
     Rootfs: { lowerDirs: image.layerDirs, upperDir: '', workDir: '' },
+    ...(req.aliases?.length ? { NetworkAliases: req.aliases } : {}),
   });
   const id = rec.config.Id;
   try {
@@ -141,7 +142,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     if (cgroupDir) undo.push(() => removeContainerCgroup(id));
     const net = await import('../network/index.js');
     const mode = c.HostConfig.NetworkMode === 'host' ? 'host' : c.HostConfig.NetworkMode === 'none' ? 'none' : 'bridge';
-    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode, ports: fromPortBindings(c.HostConfig.PortBindings), network: c.HostConfig.NetworkMode });
+    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode,  ports: fromPortBindings(c.HostConfig.PortBindings), network: c.HostConfig.NetworkMode, ...(c.NetworkAliases?.length ? { aliases: c.NetworkAliases } : {}) });
     undo.push(() => net.releaseNetwork(id));
     const binds: BindSpec[] = [
       { source: prepared.files.hosts, target: '/etc/hosts', readonly: false, kind: 'file' },

@@ -61,7 +61,7 @@ export async function runService(opts: ServiceOptions): Promise<void> {
   const path = opts.socket ?? defaultSocketPath();
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   await claimSocketPath(path);
-  const api = engineApi((e) => opts.log(`internal error: ${(e as Error)?.stack ?? String(e)}`));
+  const api = engineApi((e) => opts.log(`internal error: ${(e as Error)?.stack ?? String(e)}`), opts.log);
   const servers: Server[] = [];
   let active = 0;
   let idleTimer: NodeJS.Timeout | undefined;

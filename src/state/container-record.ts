@@ -47,6 +47,8 @@ export interface ContainerConfig {
     Init: boolean;
   };
   Rootfs: { lowerDirs: string[]; upperDir: string; workDir: string };
+  /** Network aliases on its user-defined network (Docker keeps them per endpoint). */
+  NetworkAliases?: string[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

@@ -32,7 +32,7 @@ function attachUpgraded(socket: string, id: string): Promise<{ status: number; d
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: socket, method: 'POST', path: `/v1.50/containers/${id}/attach?stream=1&stdout=1&stderr=1`, headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
     req.on('upgrade', (res, sock, head) => {
-      const parts = [head];
+      const parts: Buffer[] = [head];
       sock.on('data', (d: Buffer) => parts.push(d));
       sock.on('end', () => resolve({ status: res.statusCode ?? 0, data: Buffer.concat(parts) }));
     });

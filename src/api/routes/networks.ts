@@ -19,7 +19,9 @@ async function networkShape(n: NetworkRecord): Promise<Record<string, unknown>> 
     Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
     IPAM: { Driver: 'default', Options: null, Config: n.Subnet ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
     Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
-    Containers: containers, Options: n.Bridge ? { 'com.docker.network.bridge.name': n.Bridge } : {}, Labels: n.Labels ?? {},
+    // Only the default bridge reports its bridge name: compose compares a user network's Options with
+    // the ones it asked for (none) and would recreate the network otherwise.
+    Containers: containers, Options: n.Builtin && n.Bridge ? { 'com.docker.network.bridge.name': n.Bridge } : {}, Labels: n.Labels ?? {},
   };
 }
 
@@ -66,6 +68,58 @@ export function networkRoutes(r: Router, events: Events): void {
     await networkRm(ctx.params[0]!);
     events.emit('network', 'destroy', ctx.params[0]!);
     sendEmpty(ctx.response(), 204);
+  });
+
+  // skiff gives a container one network, chosen before it starts: connect/disconnect change that
+  // choice for a container that is not running (compose does this before it starts each one).
+  r.on('POST', '/networks/{id}/connect', async (ctx) => {
+    const body = (await readJson<{ Container?: string; EndpointConfig?: { Aliases?: string[] | null; IPAMConfig?: unknown } | null }>(ctx)) ?? {};
+    const { requireNetwork } = await import('../../network/networks.js');
+    const { readConfig, resolveContainer, setContainerNetwork } = await import('../../state/containers.js');
+    const { refreshState } = await import('../../state/liveness.js');
+    const net = requireNetwork(ctx.params[0]!);
+    const id = resolveContainer(body.Container ?? '');
+    const c = readConfig(id);
+    const aliases = body.EndpointConfig?.Aliases ?? [];
+    const current = c.HostConfig.NetworkMode === 'default' ? 'bridge' : c.HostConfig.NetworkMode;
+    if ((await refreshState(id)).Running) {
+      if (current === net.Name) return sendEmpty(ctx.response(), 200);
+      throw new ApiError(400, `skiff cannot connect a running container to a second network (${c.Name} is on ${current})`);
+    }
+    await setContainerNetwork(id, net.Name, aliases);
+    events.emit('network', 'connect', net.Id, { container: id, name: net.Name });
+    sendEmpty(ctx.response(), 200);
+  });
+
+  r.on('POST', '/networks/{id}/disconnect', async (ctx) => {
+    const body = (await readJson<{ Container?: string; Force?: boolean }>(ctx)) ?? {};
+    const { requireNetwork } = await import('../../network/networks.js');
+    const { readConfig, resolveContainer, setContainerNetwork } = await import('../../state/containers.js');
+    const { refreshState } = await import('../../state/liveness.js');
+    const net = requireNetwork(ctx.params[0]!);
+    const id = resolveContainer(body.Container ?? '');
+    const c = readConfig(id);
+    const current = c.HostConfig.NetworkMode === 'default' ? 'bridge' : c.HostConfig.NetworkMode;
+    if (current !== net.Name) throw new ApiError(400, `container ${c.Name} is not connected to network ${net.Name}`);
+    if ((await refreshState(id)).Running) throw new ApiError(400, `skiff cannot disconnect a running container from its network (stop ${c.Name} first)`);
+    await setContainerNetwork(id, 'none', []);
+    events.emit('network', 'disconnect', net.Id, { container: id, name: net.Name });
+    sendEmpty(ctx.response(), 200);
+  });
+
+  r.on('POST', '/networks/prune', async (ctx) => {
+    const { listNetworks } = await import('../../network/networks.js');
+    const { networkRm } = await import('../../engine/network.js');
+    const deleted: string[] = [];
+    for (const n of listNetworks().filter((x) => !x.Builtin)) {
+      try {
+        await networkRm(n.Id);
+        deleted.push(n.Name);
+      } catch {
+        // in use: kept, as Docker does
+      }
+    }
+    sendJson(ctx.response(), 200, { NetworksDeleted: deleted });
   });
 
   r.on('GET', '/volumes', async (ctx) => {
