@@ -50,9 +50,13 @@ export async function waitContainer(id: string, condition: WaitCondition, signal
     for (;;) {
       if (signal?.aborted) return undefined;
       const mark = existsSync(dir) ? exitMark(id) : '';
-      if (mark && mark !== begin) {
+      if (mark && mark !== begin && !sawExit) {
         sawExit = true;
         lastCode = Number(mark.split(' ')[0]);
+        // A --rm container is removed by the cleanup its supervisor starts — a new skiff process, whose
+        // start-up the waiting client would sit through. This process is already running: finish it
+        // here (finishContainer is idempotent; with --rm no restart policy can apply twice).
+        if (condition === 'removed') await finishIfAutoRemove(id);
       }
       if (!containerExists(id)) {
         if (condition === 'removed' || sawExit) return { StatusCode: lastCode, Error: null };
@@ -78,5 +82,17 @@ export async function waitContainer(id: string, condition: WaitCondition, signal
   } finally {
     watcher?.close();
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function finishIfAutoRemove(id: string): Promise<void> {
+  try {
+    const { readConfig } = await import('../state/containers.js');
+    if (!readConfig(id).HostConfig.AutoRemove) return;
+    const { finishContainer } = await import('./exit.js');
+    await finishContainer(id);
+  } catch (e) {
+    // Removed meanwhile by the supervisor's own cleanup: done either way.
+    if ((e as { code?: string }).code !== 'ENOCONTAINER') throw e;
   }
 }

@@ -59,8 +59,6 @@ function listen(server: Server, ...args: [string] | [number, string]): Promise<v
 /** Runs until a signal (or the idle timeout); resolves when every listener is closed. */
 export async function runService(opts: ServiceOptions): Promise<void> {
   const path = opts.socket ?? defaultSocketPath();
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  await claimSocketPath(path);
   const api = engineApi((e) => opts.log(`internal error: ${(e as Error)?.stack ?? String(e)}`), opts.log);
   const servers: Server[] = [];
   let active = 0;
@@ -85,21 +83,20 @@ export async function runService(opts: ServiceOptions): Promise<void> {
     servers.push(s);
     return s;
   };
-  // The socket is made 0600 from the start (umask), never briefly open to others.
-  const oldMask = process.umask(0o177);
-  try {
-    await listen(make(), path);
-  } finally {
-    process.umask(oldMask);
+  // systemd socket activation (skiff.socket): the listening socket arrives as fd 3, made by systemd
+  // with the unit's mode and group; the path is systemd's to manage.
+  const activated = process.env.LISTEN_FDS === '1' && process.env.LISTEN_PID === String(process.pid);
+  if (activated) {
+    await new Promise<void>((resolve, reject) => {
+      const s = make();
+      s.once('error', reject);
+      s.listen({ fd: 3 }, () => resolve());
+    });
+    opts.log('API listening on the socket systemd passed (fd 3)');
+  } else {
+    await listenUnix(make(), path, opts);
+    opts.log(`API listening on ${path}`);
   }
-  chmodSync(path, 0o600);
-  if (opts.group !== undefined) {
-    const gid = groupId(opts.group);
-    chownSync(path, process.getuid?.() ?? 0, gid);
-    chmodSync(path, 0o660);
-    opts.log(`WARNING: members of group ${opts.group} can use ${path}: access to this socket is equivalent to root on this machine`);
-  }
-  opts.log(`API listening on ${path}`);
   if (opts.host) {
     const { address, port } = parseHost(opts.host);
     const loopback = address === '127.0.0.1' || address === '::1' || address === 'localhost';
@@ -119,5 +116,26 @@ export async function runService(opts: ServiceOptions): Promise<void> {
     s.close();
     s.closeAllConnections();
   }
-  try { unlinkSync(path); } catch { /* already gone */ }
+  if (!activated) {
+    try { unlinkSync(path); } catch { /* already gone */ }
+  }
+}
+
+async function listenUnix(server: Server, path: string, opts: ServiceOptions): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  await claimSocketPath(path);
+  // The socket is made 0600 from the start (umask), never briefly open to others.
+  const oldMask = process.umask(0o177);
+  try {
+    await listen(server, path);
+  } finally {
+    process.umask(oldMask);
+  }
+  chmodSync(path, 0o600);
+  if (opts.group !== undefined) {
+    const gid = groupId(opts.group);
+    chownSync(path, process.getuid?.() ?? 0, gid);
+    chmodSync(path, 0o660);
+    opts.log(`WARNING: members of group ${opts.group} can use ${path}: access to this socket is equivalent to root on this machine`);
+  }
 }
