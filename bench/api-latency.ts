@@ -81,6 +81,9 @@ try {
   const ps = interleaved(rounds, [
     { name: `docker ps -a (${many} containers) → skiff`, run: () => onSkiff(['ps', '-a']) },
     { name: `docker ps -a (${many} containers) → dockerd`, run: () => onDocker(['ps', '-a']) },
+    // The server's own share, without the docker CLI's start-up: one HTTP request by curl.
+    { name: `GET /containers/json?all=1 (curl) → skiff`, run: () => timeOnce('curl', ['-sf', '-o', '/dev/null', '--unix-socket', skiffSock, 'http://d/v1.41/containers/json?all=1']) },
+    { name: `GET /containers/json?all=1 (curl) → dockerd`, run: () => timeOnce('curl', ['-sf', '-o', '/dev/null', '--unix-socket', dockerSock, 'http://d/v1.41/containers/json?all=1']) },
     { name: 'docker version (round trip) → skiff', run: () => onSkiff(['version']) },
     { name: 'docker version (round trip) → dockerd', run: () => onDocker(['version']) },
   ]);
@@ -98,7 +101,8 @@ try {
   console.log(table(rows));
   const runRatio = med[runs[0]!.name]! / med[runs[1]!.name]!;
   const psMs = med[ps[0]!.name]!;
-  console.log(`\ntargets: run --rm ≤ 0.5× dockerd → ${runRatio <= 0.5 ? 'met' : 'NOT met'} (${runRatio.toFixed(2)}×); ps -a ≤ 50 ms → ${psMs <= 50 ? 'met' : 'NOT met'} (${psMs.toFixed(0)} ms); idle RSS ≤ 60 MiB → ${idleRss <= 60 ? 'met' : 'NOT met'} (${idleRss.toFixed(0)} MiB)`);
+  const psServer = med[ps[2]!.name]!;
+  console.log(`\ntargets: run --rm ≤ 0.5× dockerd → ${runRatio <= 0.5 ? 'met' : 'NOT met'} (${runRatio.toFixed(2)}×); ps -a ≤ 50 ms → ${psMs <= 50 ? 'met' : 'NOT met'} (${psMs.toFixed(0)} ms end to end, ${psServer.toFixed(0)} ms of it the request itself); idle RSS ≤ 60 MiB → ${idleRss <= 60 ? 'met' : 'NOT met'} (${idleRss.toFixed(0)} MiB)`);
 } finally {
   spawnSync(skiff, ['ps', '-aq'], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).forEach((id) => spawnSync(skiff, ['rm', '-f', id], { env, stdio: 'ignore' }));
   for (const c of children.reverse()) c.kill('SIGTERM');
