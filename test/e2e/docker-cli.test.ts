@@ -4,7 +4,7 @@
 // own CLI prints for the same store where Docker's formatting is the same.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { itWhen, needCommand, needFile, needRoot, needUserns } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
@@ -24,8 +24,15 @@ function get(url: string): string {
 
 interface Docker { (args: string[], input?: string): { status: number | null; stdout: string; stderr: string }; tty(cmd: string, input: string): { status: number | null; stdout: string } }
 
+/** The CLI's config dirs, removed after the file's tests. */
+const configs: string[] = [];
+afterAll(() => {
+  for (const c of configs) rmSync(c, { recursive: true, force: true });
+});
+
 function dockerClient(bin: string, socket: string, user?: TestUser): Docker {
   const config = mkdtempSync('/tmp/skiff-docker-config-');
+  configs.push(config);
   if (user) chownSync(config, user.uid, user.gid);
   const env = { PATH: process.env.PATH!, HOME: user?.home ?? '/root', DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: config };
   const wrap = (cmd: string, args: string[]) => (user ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', cmd, ...args]] as const : [cmd, args] as const);
@@ -179,6 +186,5 @@ describe('the chapter through the docker CLI (rootless)', () => {
     expect(asUser(['lab', 'load']).status).toBe(0);
     svc = await startService(store.root, { user: u });
     await chapter(dockerClient(DOCKER28, svc.socket, u), 8093, env, (args) => asUser(args).stdout);
-    if (existsSync(join(store.root, 'tmp'))) rmSync(join(store.root, 'tmp'), { recursive: true, force: true });
   });
 });
