@@ -16,7 +16,7 @@ export interface ExecFlags { interactive?: boolean; tty?: boolean; env?: string[
 export async function planExec(ref: string, command: string[], f: ExecFlags) {
   const id = resolveContainer(ref);
   const state = await refreshState(id);
-  if (!state.Running) throw new SkiffError('ESTATE', `container ${id.slice(0, 12)} is not running`, `start it first: skiff start ${ref}`, { exitCode: 1 });
+  if (!state.Running) throw new SkiffError('ESTATE', `container ${id.slice(0, 12)} is not running`, `start it first: skiff start ${ref}`);
   if (command.length === 0) throw new SkiffError('EUSAGE', 'no command given', 'usage: skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]');
   const c = readConfig(id);
   const user = resolveUser(f.user ?? c.Config.User, c.Rootfs.lowerDirs);
