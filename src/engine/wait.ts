@@ -91,8 +91,8 @@ async function finishIfAutoRemove(id: string): Promise<void> {
     if (!readConfig(id).HostConfig.AutoRemove) return;
     const { finishContainer } = await import('./exit.js');
     await finishContainer(id);
-  } catch (e) {
-    // Removed meanwhile by the supervisor's own cleanup: done either way.
-    if ((e as { code?: string }).code !== 'ENOCONTAINER') throw e;
+  } catch {
+    // Removed meanwhile, or racing the supervisor's own cleanup (which runs the same idempotent steps
+    // and is the one that must succeed): the wait goes on until the record is gone either way.
   }
 }
