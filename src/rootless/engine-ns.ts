@@ -66,7 +66,10 @@ export async function reexecInEngine(argv: string[]): Promise<number> {
     stdio: 'inherit',
     env: { ...process.env, SKIFF_ENGINE_NS: paths.run },
   });
-  // The child owns the terminal now; signals typed there reach it directly.
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, () => {});
+  // The child owns the terminal now; signals typed there reach it directly. A SIGTERM is never typed:
+  // it comes from `kill` or a service manager aimed at this process, and must reach the child (a
+  // long-running `skiff system service` would otherwise outlive the process that was told to stop).
+  for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
   return new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 15 : 0))));
 }

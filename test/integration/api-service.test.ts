@@ -4,7 +4,7 @@
 // leaving nothing open behind. Root and rootless.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { request } from 'node:http';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { itWhen, needRoot, needCommand, needUserns } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
 import { skiff, tempStore, type Store } from '../helpers/skiff.js';
@@ -201,5 +201,16 @@ describe('Engine API service (rootless)', () => {
     const r = await runThroughApi(usvc.socket, ['sh', '-c', 'echo rootless-$(id -u)']);
     expect(r.code).toBe(0);
     expect(r.frames).toContainEqual([1, 'rootless-0\n']);
+    // SIGTERM to the process the user started reaches the service inside the engine namespace.
+    await usvc.stop();
+    const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(usvc!.socket);
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
+    expect(() => statSync(usvc!.socket)).toThrow();
   });
 });
