@@ -8,24 +8,24 @@ import { launch } from '../spawn/launch.js';
 import { mergeEnv, pathOf, withHome } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { setgroupsAllowed } from './id-maps.js';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ExecFlags { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean; detachKeys?: string }
 
-export async function execInContainer(ref: string, command: string[], f: ExecFlags): Promise<number> {
+/** The checks and the launch plan of one exec; shared by `skiff exec` and the Engine API. */
+/** `callerTty`: the caller's stdin is a terminal the supervisor may put in raw mode. */
+export async function planExec(ref: string, command: string[], f: ExecFlags, callerTty: boolean) {
   const id = resolveContainer(ref);
   const state = await refreshState(id);
   if (!state.Running) throw new SkiffError('ESTATE', `container ${id.slice(0, 12)} is not running`, `start it first: skiff start ${ref}`);
   if (command.length === 0) throw new SkiffError('EUSAGE', 'no command given', 'usage: skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]');
-  const { isatty } = await import('node:tty');
-  // As Docker: only a terminal session without a terminal is refused (-it); -t alone runs; -d never reads stdin.
-  if (f.tty && f.interactive && !f.detach && !isatty(0)) throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -i or -t, or run skiff from a terminal', { exitCode: 1 });
   const c = readConfig(id);
   const user = resolveUser(f.user ?? c.Config.User, c.Rootfs.lowerDirs);
   const env = withHome(mergeEnv(c.Config.Env, f.tty ? ['TERM=xterm'] : [], f.env ?? []), user.home);
   const { containerConfinement } = await import('./confinement.js');
   const stdin = !!f.interactive && !f.detach;
   const keys = stdin && f.tty ? (await import('./attach.js')).parseDetachKeys(f.detachKeys ?? 'ctrl-p,ctrl-q') : [];
-  const plan = buildExecPlan({
+  return buildExecPlan({
     security: containerConfinement(c.HostConfig, !!state.CgroupPath).security,
     containerPid: state.Pid,
     joinNet: c.HostConfig.NetworkMode !== 'host',
@@ -38,10 +38,17 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
     // (exec -d: nothing to relay, the supervisor only reaps it).
     supervise: {
       stdin,
-      relay: f.detach ? undefined : { stdin, stdout: true, stderr: true, raw: !!f.tty && stdin && isatty(0), detachKeys: keys },
+      relay: f.detach ? undefined : { stdin, stdout: true, stderr: true, raw: !!f.tty && stdin && callerTty, detachKeys: keys },
     },
     trace: trace.enabled,
   });
+}
+
+export async function execInContainer(ref: string, command: string[], f: ExecFlags): Promise<number> {
+  const { isatty } = await import('node:tty');
+  // As Docker: only a terminal session without a terminal is refused (-it); -t alone runs; -d never reads stdin.
+  if (f.tty && f.interactive && !f.detach && !isatty(0)) throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -i or -t, or run skiff from a terminal', { exitCode: 1 });
+  const plan = await planExec(ref, command, f, isatty(0));
   if (f.detach) {
     await launch(plan, { stdio: 'ignore', detached: true });
     return 0;
@@ -51,5 +58,22 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
     process.stderr.write('\r\nread escape sequence\r\n');
     return 0;
   }
+  return r.exitCode ?? 0;
+}
+
+export interface ExecPipes { stdin: Writable; stdout: Readable; stderr: Readable }
+
+/**
+ * An exec whose stdio are pipes (with a tty, the supervisor relays the pty over stdin/stdout).
+ * `onStarted` gets the pipes once the process exists; resolves with its exit code.
+ */
+export async function execWithPipes(ref: string, command: string[], f: ExecFlags, onStarted: (p: ExecPipes, pid: number) => void): Promise<number> {
+  const plan = await planExec(ref, command, f, false);
+  let pipes: ExecPipes | undefined;
+  const r = await launch(plan, {
+    stdio: 'pipe',
+    onSpawn: (child) => { pipes = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr! }; pipes.stdin.on('error', () => {}); },
+    onExec: (pid) => { if (pipes) onStarted(pipes, pid); },
+  });
   return r.exitCode ?? 0;
 }

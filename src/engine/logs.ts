@@ -22,6 +22,8 @@ export interface LogsOptions {
   until?: string;
   /** How often -f looks for new lines and for the container's end when no file event arrives. */
   pollMs?: number;
+  /** Ends -f early (an Engine API client went away). */
+  signal?: AbortSignal;
 }
 
 /** RFC 3339 with exactly nine fraction digits (Docker's RFC3339NanoFixed). */
@@ -62,7 +64,8 @@ function takeLines(buf: { text: string }): LogEntry[] {
   return out;
 }
 
-class LogFile {
+/** A json-file log read incrementally; the descriptor stays open, so a removed log can still be drained. */
+export class LogFile {
   private fd: number | undefined;
   private offset = 0;
   private buf = { text: '' };
@@ -114,20 +117,23 @@ export async function streamLogs(id: string, opts: LogsOptions, sink: LogSink): 
     const first = file.readNew();
     emit(tail < 0 ? first : tail === 0 ? [] : first.slice(-tail));
     if (!opts.follow) return;
-    await follow(id, file, emit, until, opts.pollMs ?? 200);
+    await follow(id, file, emit, until, opts.pollMs ?? 200, opts.signal);
   } finally {
     file.close();
   }
 }
 
-async function follow(id: string, file: LogFile, emit: (e: LogEntry[]) => void, until: number | undefined, pollMs: number): Promise<void> {
+async function follow(id: string, file: LogFile, emit: (e: LogEntry[]) => void, until: number | undefined, pollMs: number, signal?: AbortSignal): Promise<void> {
   let wake: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(logPath(id), () => wake?.());
+    watcher.on('error', () => {});
   } catch {
     // No log file yet: the poll below still notices it.
   }
+  const onAbort = () => wake?.();
+  signal?.addEventListener('abort', onAbort);
   try {
     for (;;) {
       // Check "still running" before reading, so lines written just before the end are not lost.
@@ -139,11 +145,12 @@ async function follow(id: string, file: LogFile, emit: (e: LogEntry[]) => void, 
         else throw e;
       }
       emit(file.readNew());
-      if (!running || (until !== undefined && Date.now() > until)) return;
+      if (!running || (until !== undefined && Date.now() > until) || signal?.aborted) return;
       await Promise.race([new Promise<void>((r) => (wake = r)), sleep(pollMs)]);
       wake = undefined;
     }
   } finally {
     watcher?.close();
+    signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -124,13 +124,18 @@ function parseFilters(specs: string[]): { test: Filter; impliesAll: boolean } {
   return { test: (r) => tests.every((t) => t(r)), impliesAll: byKey.has('status') || byKey.has('exited') };
 }
 
-/** The text `skiff ps` prints. */
-export async function psText(opts: PsOptions, now = Date.now()): Promise<string> {
+/** The containers `ps` shows (all, filters, last), newest first: the data behind the table and the Engine API's list. */
+export async function psRecords(opts: Pick<PsOptions, 'all' | 'filters' | 'last' | 'latest'>): Promise<ContainerRecord[]> {
   const { test, impliesAll } = parseFilters(opts.filters ?? []);
   const last = opts.latest ? 1 : opts.last ?? -1;
   const all = opts.all || impliesAll || last > 0;
-  let records = (await listContainers()).filter((r) => (all || r.state.Status === 'running' || r.state.Status === 'paused' || r.state.Status === 'restarting') && test(r));
-  if (last > 0) records = records.slice(0, last);
+  const records = (await listContainers()).filter((r) => (all || r.state.Status === 'running' || r.state.Status === 'paused' || r.state.Status === 'restarting') && test(r));
+  return last > 0 ? records.slice(0, last) : records;
+}
+
+/** The text `skiff ps` prints. */
+export async function psText(opts: PsOptions, now = Date.now()): Promise<string> {
+  const records = await psRecords(opts);
   const trunc = !opts.noTrunc;
   let format = opts.format || (opts.quiet ? '{{.ID}}' : DEFAULT_PS_FORMAT);
   if (format === 'json') format = '{{json .}}';

@@ -48,6 +48,10 @@ export interface RunRequest {
   /** --init: skiff-init as pid 1, reaping zombies and forwarding signals to the command. */
   init: boolean;
   restart: { Name: string; MaximumRetryCount: number };
+  /** Added to the image's labels (compose finds its containers by these). */
+  labels?: Record<string, string>;
+  /** More names this container answers to on its user network (compose's service name). */
+  aliases?: string[];
   /** --security-opt, --cap-add/--cap-drop, --privileged, --read-only, --device: validated, as stored in HostConfig. */
   security?: RunSecurity;
 }
@@ -79,7 +83,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       Hostname: req.hostname ?? '', User: req.user ?? img.User ?? '', Env: req.env, Cmd: req.command.length ? req.command : img.Cmd ?? null,
       Entrypoint: req.entrypoint !== undefined ? (req.entrypoint ? [req.entrypoint] : null) : img.Entrypoint ?? null,
       WorkingDir: req.workdir ?? img.WorkingDir ?? '', Tty: req.tty, OpenStdin: req.interactive, AttachStdin: req.interactive,
-      AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: img.Labels ?? {}, ExposedPorts: img.ExposedPorts ?? {}, Image: req.image,
+      AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: { ...(img.Labels ?? {}), ...(req.labels ?? {}) }, ExposedPorts: img.ExposedPorts ?? {}, Image: req.image,
     },
     HostConfig: {
       AutoRemove: req.rm, Binds: req.volumes, PortBindings: toPortBindings(ports), NetworkMode: req.network,
@@ -91,6 +95,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       Privileged: !!req.security?.Privileged, ReadonlyRootfs: !!req.security?.ReadonlyRootfs, Devices: req.security?.Devices ?? [],
     },
     Rootfs: { lowerDirs: image.layerDirs, upperDir: '', workDir: '' },
+    ...(req.aliases?.length ? { NetworkAliases: req.aliases } : {}),
   });
   const id = rec.config.Id;
   try {
@@ -164,7 +169,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     if (cgroupDir) undo.push(() => removeContainerCgroup(id));
     const net = await import('../network/index.js');
     const mode = c.HostConfig.NetworkMode === 'host' ? 'host' : c.HostConfig.NetworkMode === 'none' ? 'none' : 'bridge';
-    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode, ports: fromPortBindings(c.HostConfig.PortBindings), network: c.HostConfig.NetworkMode });
+    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode,  ports: fromPortBindings(c.HostConfig.PortBindings), network: c.HostConfig.NetworkMode, ...(c.NetworkAliases?.length ? { aliases: c.NetworkAliases } : {}) });
     undo.push(() => net.releaseNetwork(id));
     const binds: BindSpec[] = [
       { source: prepared.files.hosts, target: '/etc/hosts', readonly: false, kind: 'file' },

@@ -6,7 +6,8 @@ import { resolveContainer } from '../state/containers.js';
 import { netCounters, procfsStats } from './stats-procfs.js';
 import type { ContainerRecord } from '../state/container-record.js';
 
-async function sample(r: ContainerRecord): Promise<CgroupStats | undefined> {
+/** One sample of a container's counters (cgroup, else /proc); undefined when it is not running. */
+export async function sample(r: ContainerRecord): Promise<CgroupStats | undefined> {
   if (!r.state.Running) return undefined;
   const proc = procfsStats(r.state.Pid);
   if (r.state.CgroupPath) {

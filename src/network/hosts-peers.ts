@@ -13,7 +13,7 @@ export function peerHostsFiles(allocs: Record<string, Allocation>, filesDir: (id
     if (!existsSync(path)) continue;
     const peers = Object.entries(allocs)
       .filter(([other]) => other !== id)
-      .map(([other, a]) => ({ ip: a.ip, names: [a.name, a.hostname ?? other.slice(0, 12)].filter((n): n is string => !!n) }));
+      .map(([other, a]) => ({ ip: a.ip, names: [...new Set([a.name, a.hostname ?? other.slice(0, 12), ...(a.aliases ?? [])].filter((n): n is string => !!n))] }));
     writeFileSync(path, hostsContent(me.hostname ?? id.slice(0, 12), me.ip, peers));
   }
 }

@@ -24,6 +24,8 @@ export interface NetworkRequest {
   id: string; name: string; hostname: string; mode: 'bridge' | 'none' | 'host'; ports: PortSpec[];
   /** A bridge network by name: the default `bridge` or one made by `network create`. */
   network?: string;
+  /** More names peers on a user-defined network resolve this container by. */
+  aliases?: string[];
 }
 
 export interface PreparedNetwork {
@@ -64,7 +66,7 @@ export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwo
   const ports = rootless() ? req.ports.map((p) => ({ ...p })) : await checkPorts(req.ports, others);
   const ip = await ipam.allocate(req.id, ports);
   try {
-    await ipam.update((f) => Object.assign(f.allocations[req.id]!, { name: req.name, hostname: req.hostname }));
+    await ipam.update((f) => Object.assign(f.allocations[req.id]!, { name: req.name, hostname: req.hostname, ...(req.aliases?.length ? { aliases: req.aliases } : {}) }));
     const files = writeEtcFiles({ dir, hostname: req.hostname, ip, mode: 'bridge', rootless: rootless() });
     if (!net.Builtin) peerHostsFiles(await ipam.list(), networkFilesDir);
     return { ip, gateway: ipam.gateway, prefixLen: ipam.prefixLen, mac: macForIp(ip), ports, files };

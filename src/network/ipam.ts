@@ -16,6 +16,8 @@ export interface Allocation {
   ip: string; ports: PortBinding[]; mac?: string;
   /** Container name and hostname: what peers on a user-defined network resolve. */
   name?: string; hostname?: string;
+  /** More names peers resolve (Docker's network aliases; compose's service name). */
+  aliases?: string[];
 }
 
 interface IpamFile { subnet: string; gateway: string; last?: string; allocations: Record<string, Allocation> }

@@ -24,6 +24,8 @@ export interface NetworkRecord {
   Created: string;
   /** bridge/host/none: always there, never removed. */
   Builtin: boolean;
+  /** Given at create (compose marks its project networks with these). */
+  Labels?: Record<string, string>;
 }
 
 const fixedId = (name: string) => createHash('sha256').update(`skiff-network-${name}`).digest('hex');
@@ -83,7 +85,7 @@ function parseSubnet(s: string): string {
   return `${IPv4.fromNumber(r.getFirst().getValue()).toString()}/${r.cidrPrefix.getValue()}`;
 }
 
-export async function createNetwork(name: string, opts: { subnet?: string } = {}): Promise<NetworkRecord> {
+export async function createNetwork(name: string, opts: { subnet?: string; labels?: Record<string, string> } = {}): Promise<NetworkRecord> {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new SkiffError('EUSAGE', `invalid network name "${name}"`, 'use letters, digits, _ . - (starting with a letter or digit)');
   return withLock(lock(), () => {
     if (listNetworks().some((n) => n.Name === name)) throw new SkiffError('ENAMEINUSE', `network with name ${name} already exists`, 'pick another name, or remove it first with `skiff network rm`');
@@ -100,7 +102,7 @@ export async function createNetwork(name: string, opts: { subnet?: string } = {}
     }
     const id = randomBytes(32).toString('hex');
     const first = IPv4CidrRange.fromCidr(subnet).getFirst().getValue();
-    const rec: NetworkRecord = { Name: name, Id: id, Driver: 'bridge', Subnet: subnet, Gateway: IPv4.fromNumber(first + 1n).toString(), Bridge: `br-${id.slice(0, 12)}`, Created: nowIso(), Builtin: false };
+    const rec: NetworkRecord = { Name: name, Id: id, Driver: 'bridge', Subnet: subnet, Gateway: IPv4.fromNumber(first + 1n).toString(), Bridge: `br-${id.slice(0, 12)}`, Created: nowIso(), Builtin: false, ...(opts.labels ? { Labels: opts.labels } : {}) };
     writeJsonAtomic(file(), [...userNetworks(), rec]);
     return rec;
   });

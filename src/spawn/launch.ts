@@ -1,6 +1,6 @@
 // Runs a plan with skiff-runtime: plan on fd 3 (a sealed memfd), reports back on fd 4, "go"/"abort" on fd 5.
 // Turns the runtime's terse report lines into trace output, callbacks and typed errors.
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { closeSync } from 'node:fs';
 import { sealedMemfd } from '../kernel/memfd.js';
@@ -16,7 +16,9 @@ export interface LaunchOptions {
   onPid?: (pid: number) => Promise<void>;
   /** Called once execve succeeded, with the supervisor's pid. */
   onExec?: (pid: number, runtimePid: number) => void;
-  stdio?: 'inherit' | 'ignore';
+  /** 'pipe': the caller gets the runtime's stdin/stdout/stderr through onSpawn (Engine API exec). */
+  stdio?: 'inherit' | 'ignore' | 'pipe';
+  onSpawn?: (child: ChildProcess) => void;
   /** Start the runtime in its own session and let it outlive this process (detached containers). */
   detached?: boolean;
   /**
@@ -66,6 +68,7 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
   const stopForwarding = () => {
     for (const sig of opts.relay?.signals ?? []) process.off(sig, forward);
   };
+  opts.onSpawn?.(child);
   const extra = child.stdio as unknown as Array<Readable | Writable>;
   const report = extra[4] as Readable;
   const control = extra[5] as Writable;

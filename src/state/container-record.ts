@@ -54,6 +54,8 @@ export interface ContainerConfig {
     Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
   };
   Rootfs: { lowerDirs: string[]; upperDir: string; workDir: string };
+  /** Network aliases on its user-defined network (Docker keeps them per endpoint). */
+  NetworkAliases?: string[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

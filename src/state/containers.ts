@@ -191,3 +191,15 @@ export async function renameContainer(id: string, newName: string): Promise<void
     }),
   );
 }
+
+/**
+ * Docker's `network connect`/`disconnect` of a container that is not running: the network it joins
+ * at its next start (one per container in skiff) and its aliases there.
+ */
+export async function setContainerNetwork(id: string, network: string, aliases: string[]): Promise<void> {
+  await withContainerLock(id, () => {
+    const config = readConfig(id);
+    const { NetworkAliases: _old, ...rest } = config;
+    writeJsonAtomic(configPath(id), { ...rest, HostConfig: { ...config.HostConfig, NetworkMode: network }, ...(aliases.length ? { NetworkAliases: aliases } : {}) });
+  });
+}

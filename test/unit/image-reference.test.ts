@@ -85,6 +85,7 @@ describe('images output', () => {
       rec(`sha256:${'2'.repeat(64)}`, [], '2026-01-14T23:00:00Z', 1_000),
     ], {}, now);
     expect(lines).toEqual([
+      // docker/cli's tabwriter: no column narrower than 10 (TAG is, with three spaces of padding, 9).
       'REPOSITORY                 TAG       IMAGE ID       CREATED             SIZE',
       '<none>                     <none>    222222222222   About an hour ago   1kB',
       'diamol/ch02-hello-diamol   latest    111111111111   2 weeks ago         7.05MB',

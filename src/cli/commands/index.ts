@@ -31,6 +31,7 @@ import { registerAttach } from './attach.js';
 import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
 import { registerDoctor } from './doctor.js';
 import { registerPort } from './port.js';
+import { registerSystem } from './system.js';
 
 export function registerAll(program: Command): void {
   const container = program.command('container').description('manage containers');
@@ -72,4 +73,5 @@ export function registerAll(program: Command): void {
   registerUpdate(program, groups);
   registerNetwork(program);
   registerDoctor(program);
+  registerSystem(program);
 }

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 
 async function usedBy(name: string): Promise<string[]> {
-  const { listContainers } = await import('../../state/liveness.js');
-  return (await listContainers()).filter((r) => r.config.HostConfig.Binds.some((b) => b.split(':')[0] === name)).map((r) => r.config.Id.slice(0, 12));
+  const { volumeUsers } = await import('../../engine/volume-users.js');
+  return volumeUsers(name);
 }
 
 export function registerVolume(program: Command): void {

@@ -1,0 +1,112 @@
+// POST /containers/create: moby's ContainerCreateConfig → skiff's RunRequest. Clients send every field,
+// mostly at its zero value; a field skiff does not implement is refused with a 400 that names it when
+// it carries a real value — never silently dropped.
+import type { RunRequest } from '../engine/run.js';
+import { ApiError } from './errors.js';
+
+type Json = Record<string, unknown>;
+
+/** Fields of Config that skiff applies (the rest must be zero). */
+const CONFIG_OK = new Set(['Hostname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd',
+  'Image', 'WorkingDir', 'Entrypoint', 'Labels', 'ExposedPorts', 'Volumes', 'HostConfig', 'NetworkingConfig', 'Domainname', 'ArgsEscaped',
+  'StopSignal', 'StopTimeout', 'Healthcheck', 'OnBuild', 'MacAddress', 'NetworkDisabled', 'Shell']);
+/** Fields of Config accepted but without effect, where their zero/default is what skiff does anyway. */
+const CONFIG_IGNORED = new Set(['Domainname', 'ArgsEscaped', 'StdinOnce', 'Volumes', 'OnBuild', 'Shell', 'StopSignal', 'StopTimeout', 'MacAddress']);
+const HOST_OK = new Set(['Binds', 'PortBindings', 'NetworkMode', 'AutoRemove', 'RestartPolicy', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares',
+  'PidsLimit', 'CpusetCpus', 'Init', 'PublishAllPorts', 'LogConfig', 'ConsoleSize', 'ContainerIDFile', 'VolumeDriver', 'Isolation', 'CgroupnsMode',
+  'Cgroup', 'IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Links', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'ShmSize', 'OomScoreAdj']);
+
+function isZero(v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.values(v as Json).every(isZero);
+  return false;
+}
+
+function refuse(field: string): never {
+  throw new ApiError(400, `skiff does not support ${field} yet`);
+}
+
+function checkKnown(obj: Json, ok: Set<string>, prefix: string): void {
+  for (const [k, v] of Object.entries(obj)) if (!ok.has(k) && !isZero(v)) refuse(`${prefix}${k}`);
+}
+
+function hostConfigChecks(h: Json): void {
+  // -1 is "the kernel's default", what clients send when the user said nothing.
+  if (h.MemorySwappiness === -1) delete h.MemorySwappiness;
+  checkKnown(h, HOST_OK, 'HostConfig.');
+  const log = h.LogConfig as { Type?: string } | undefined;
+  if (log?.Type && log.Type !== 'json-file') refuse(`HostConfig.LogConfig.Type=${log.Type} (only json-file)`);
+  if (h.CgroupnsMode && h.CgroupnsMode !== 'private') refuse(`HostConfig.CgroupnsMode=${String(h.CgroupnsMode)}`);
+  for (const k of ['IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Cgroup'] as const) {
+    const v = h[k];
+    if (v && v !== 'private' && !(k === 'IpcMode' && v === 'shareable')) refuse(`HostConfig.${k}=${String(v)}`);
+  }
+  if (h.Isolation && h.Isolation !== 'default') refuse(`HostConfig.Isolation=${String(h.Isolation)}`);
+  if (!isZero(h.Links)) refuse('HostConfig.Links (use a user network: containers find each other by name)');
+  if (!isZero(h.Mounts)) refuse('HostConfig.Mounts (use Binds: -v)');
+  if (h.VolumeDriver && h.VolumeDriver !== 'local') refuse(`HostConfig.VolumeDriver=${String(h.VolumeDriver)}`);
+}
+
+function portSpecs(bindings: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined): string[] {
+  const out: string[] = [];
+  for (const [key, list] of Object.entries(bindings ?? {})) {
+    const [port, proto = 'tcp'] = key.split('/');
+    for (const b of list ?? [{}]) {
+      const ip = b.HostIp ?? '';
+      const hp = b.HostPort ?? '';
+      // 127.0.0.1:8080:80, 8080:80, 127.0.0.1::80, or 80 (a random host port).
+      out.push(ip ? `${ip}:${hp}:${port}/${proto}` : hp ? `${hp}:${port}/${proto}` : `${port}/${proto}`);
+    }
+  }
+  return out;
+}
+
+export interface CreateExtras { aliases: string[] }
+
+/** The request skiff's engine runs, from the body of POST /containers/create and its `name`. */
+export function runRequestFromBody(body: Json, name: string | undefined): { req: RunRequest; extras: CreateExtras } {
+  checkKnown(body, CONFIG_OK, '');
+  if (!isZero(body.Healthcheck) && (body.Healthcheck as { Test?: string[] }).Test?.[0] !== 'NONE') refuse('Healthcheck');
+  if (body.NetworkDisabled) refuse('NetworkDisabled (use NetworkMode "none")');
+  void CONFIG_IGNORED;
+  const image = body.Image;
+  if (typeof image !== 'string' || !image) throw new ApiError(400, 'config cannot be empty in order to create a container');
+  const h = (body.HostConfig ?? {}) as Json;
+  hostConfigChecks(h);
+  const endpoints = ((body.NetworkingConfig as Json | undefined)?.EndpointsConfig ?? {}) as Record<string, { Aliases?: string[] | null; IPAMConfig?: unknown } | null>;
+  let network = (h.NetworkMode as string | undefined) || 'bridge';
+  if (network === 'default') network = 'bridge';
+  const netNames = Object.keys(endpoints).map((n) => (n === 'default' ? 'bridge' : n));
+  if (netNames.length > 1) refuse('NetworkingConfig with more than one network (connect the others after create)');
+  if (netNames.length === 1 && (network === 'bridge' && netNames[0] !== 'bridge')) network = netNames[0]!;
+  const ep = Object.values(endpoints)[0] ?? undefined;
+  if (ep && !isZero(ep.IPAMConfig)) refuse('NetworkingConfig.EndpointsConfig.IPAMConfig');
+  const restart = (h.RestartPolicy ?? {}) as { Name?: string; MaximumRetryCount?: number };
+  const restartName = restart.Name || 'no';
+  if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(restartName)) throw new ApiError(400, `invalid restart policy '${restartName}'`);
+  const entry = body.Entrypoint as string[] | string | null | undefined;
+  const entryList = typeof entry === 'string' ? [entry] : entry ?? undefined;
+  if (entryList && entryList.length > 1) refuse('Entrypoint with more than one element (put the rest in Cmd)');
+  const cmd = body.Cmd as string[] | string | null | undefined;
+  const req: RunRequest = {
+    image, command: typeof cmd === 'string' ? [cmd] : cmd ?? [], ...(name ? { name } : {}),
+    rm: !!h.AutoRemove, detach: true, tty: !!body.Tty, interactive: !!body.OpenStdin,
+    env: (body.Env as string[] | null) ?? [],
+    ...(body.WorkingDir ? { workdir: String(body.WorkingDir) } : {}),
+    ...(body.User ? { user: String(body.User) } : {}),
+    ...(entryList !== undefined ? { entrypoint: entryList[0] ?? '' } : {}),
+    ...(body.Hostname ? { hostname: String(body.Hostname) } : {}),
+    volumes: (h.Binds as string[] | null) ?? [],
+    publish: portSpecs(h.PortBindings as never),
+    publishAll: !!h.PublishAllPorts,
+    network,
+    limits: {
+      memory: (h.Memory as number) || undefined, memorySwap: (h.MemorySwap as number) || undefined, nanoCpus: (h.NanoCpus as number) || undefined,
+      cpuShares: (h.CpuShares as number) || undefined, pidsLimit: (h.PidsLimit as number) > 0 ? (h.PidsLimit as number) : undefined, cpusetCpus: (h.CpusetCpus as string) || undefined,
+    },
+    pull: 'never', init: !!h.Init, restart: { Name: restartName, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
+    labels: (body.Labels as Record<string, string> | null) ?? {},
+  };
+  return { req, extras: { aliases: ep?.Aliases ?? [] } };
+}

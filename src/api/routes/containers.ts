@@ -1,0 +1,136 @@
+// Containers: list, create, inspect, start/stop/kill/restart, delete, rename, top, resize, prune.
+// Every verb runs the same engine function skiff's CLI does; this file only translates moby's
+// parameters and answers. Streams (attach, logs, wait, stats) are in streams.ts.
+import type { Router } from '../router.js';
+import { ApiError } from '../errors.js';
+import { boolParam, filterList, intParam, readJson, sendEmpty, sendJson } from '../http-util.js';
+import { containerSummary } from '../container-shapes.js';
+import { runRequestFromBody } from '../create-body.js';
+import { resolveContainer } from '../../state/containers.js';
+import { loadContainer, refreshState } from '../../state/liveness.js';
+import { expectsProcess } from '../../state/container-record.js';
+import type { Events } from '../events.js';
+
+export function containerRoutes(r: Router, events: Events): void {
+  r.on('GET', '/containers/json', async (ctx) => {
+    const { psRecords } = await import('../../engine/ps.js');
+    const limit = intParam(ctx.query, 'limit', -1);
+    const records = await psRecords({ all: boolParam(ctx.query, 'all'), filters: filterList(ctx.query), ...(limit > 0 ? { last: limit } : {}) });
+    const now = Date.now();
+    sendJson(ctx.response(), 200, records.map((rec) => containerSummary(rec, now)));
+  });
+
+  r.on('POST', '/containers/create', async (ctx) => {
+    const body = (await readJson<Record<string, unknown>>(ctx)) ?? {};
+    const name = ctx.query.get('name') || undefined;
+    const { req, extras } = runRequestFromBody(body, name);
+    const { requireNetwork } = await import('../../network/networks.js');
+    req.network = requireNetwork(req.network).Name;
+    const { findImage } = await import('../../image/store.js');
+    if (!findImage(req.image)) {
+      const { familiarString, parseReference } = await import('../../image/reference.js');
+      throw new ApiError(404, `No such image: ${familiarString(parseReference(req.image))}`);
+    }
+    const { prepareImage } = await import('../../engine/run-command.js');
+    const img = await prepareImage(req);
+    const { createFromRequest } = await import('../../engine/run.js');
+    const config = await createFromRequest({ ...req, ...(extras.aliases.length ? { aliases: extras.aliases } : {}) }, img);
+    events.emit('container', 'create', config.Id, { name: config.Name, image: req.image });
+    sendJson(ctx.response(), 201, { Id: config.Id, Warnings: [] });
+  });
+
+  r.on('GET', '/containers/{id}/json', async (ctx) => {
+    const { inspectObject } = await import('../../engine/inspect.js');
+    sendJson(ctx.response(), 200, inspectObject(await loadContainer(resolveContainer(ctx.params[0]!))));
+  });
+
+  r.on('POST', '/containers/{id}/start', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const s = await refreshState(id);
+    if (s.Running) return sendEmpty(ctx.response(), 304);
+    const { startExisting } = await import('../../engine/lifecycle.js');
+    await startExisting(id, false);
+    events.emit('container', 'start', id);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/stop', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    if (!(await refreshState(id)).Running) return sendEmpty(ctx.response(), 304);
+    const { stopContainer } = await import('../../engine/stop.js');
+    await stopContainer(id, intParam(ctx.query, 't', 10), ctx.query.get('signal') || 'TERM');
+    events.emit('container', 'stop', id);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/kill', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const { killContainer } = await import('../../engine/stop.js');
+    if (!(await refreshState(id)).Running) throw new ApiError(409, `Container ${id} is not running`);
+    await killContainer(id, ctx.query.get('signal') || 'KILL');
+    events.emit('container', 'kill', id);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/restart', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const { stopContainer } = await import('../../engine/stop.js');
+    const { startExisting } = await import('../../engine/lifecycle.js');
+    await stopContainer(id, intParam(ctx.query, 't', 10));
+    await startExisting(id, false);
+    events.emit('container', 'restart', id);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('DELETE', '/containers/{id}', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const force = boolParam(ctx.query, 'force');
+    const s = await refreshState(id);
+    if (expectsProcess(s) && !force) {
+      const { readConfig } = await import('../../state/containers.js');
+      throw new ApiError(409, `cannot remove container "/${readConfig(id).Name}": container is running: stop the container before removing or force remove`);
+    }
+    const { removeContainer } = await import('../../engine/remove.js');
+    const { stopContainer } = await import('../../engine/stop.js');
+    await removeContainer(id, { force }, {
+      ...(await import('../../engine/remove-deps.js')).defaultRemoveDeps,
+      // Docker's rm -f is a SIGKILL: no grace period.
+      stop: async (cid) => void (await stopContainer(cid, 0, 'KILL')),
+    }).catch((e: unknown) => {
+      // Removed meanwhile (by its own --rm cleanup): what the client asked for.
+      if ((e as { code?: string }).code !== 'ENOCONTAINER') throw e;
+    });
+    events.emit('container', 'destroy', id);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/rename', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const name = ctx.query.get('name');
+    if (!name) throw new ApiError(400, 'name cannot be empty');
+    const { renameContainer } = await import('../../state/containers.js');
+    await renameContainer(id, name);
+    events.emit('container', 'rename', id);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/resize', async (ctx) => {
+    // The supervisor sizes the pty from its own terminal; a remote size is not applied yet.
+    resolveContainer(ctx.params[0]!);
+    sendEmpty(ctx.response(), 200);
+  });
+
+  r.on('GET', '/containers/{id}/top', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const s = await refreshState(id);
+    if (!s.Running) throw new ApiError(409, `Container ${id} is not running`);
+    const { containerTop } = await import('../top.js');
+    sendJson(ctx.response(), 200, await containerTop(s, ctx.query.get('ps_args') || '-ef'));
+  });
+
+  r.on('POST', '/containers/prune', async (ctx) => {
+    const { pruneContainers } = await import('../../engine/remove.js');
+    const r2 = await pruneContainers();
+    sendJson(ctx.response(), 200, { ContainersDeleted: r2.deleted, SpaceReclaimed: r2.reclaimedBytes });
+  });
+}

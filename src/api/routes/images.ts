@@ -1,0 +1,89 @@
+// Images: list, pull (POST /images/create, with Docker's JSON progress stream), inspect, tag, delete,
+// prune. The pull and the store are the ones skiff's CLI uses.
+import type { Router } from '../router.js';
+import { ApiError } from '../errors.js';
+import { boolParam, sendJson } from '../http-util.js';
+import type { Events } from '../events.js';
+
+export function imageRoutes(r: Router, events: Events): void {
+  r.on('GET', '/images/json', async (ctx) => {
+    const { listImages, displayTag, containersUsing } = await import('../../image/store.js');
+    const { readBlob } = await import('../../image/blobs.js');
+    const all = listImages().filter((i) => boolParam(ctx.query, 'all') || i.repoTags.length > 0 || containersUsing(i.id).length === 0);
+    sendJson(ctx.response(), 200, all.map((i) => {
+      let labels: Record<string, string> = {};
+      try {
+        labels = (JSON.parse(readBlob(i.config.digest).toString('utf8')) as { config?: { Labels?: Record<string, string> } }).config?.Labels ?? {};
+      } catch {
+        // an unreadable config shows no labels
+      }
+      return {
+        Id: i.id, ParentId: '', RepoTags: i.repoTags.map(displayTag), RepoDigests: i.repoDigests.map(displayTag),
+        Created: Math.floor(Date.parse(i.created ?? i.addedAt) / 1000), Size: i.size, SharedSize: -1, VirtualSize: i.size, Labels: labels, Containers: -1,
+      };
+    }));
+  });
+
+  r.on('POST', '/images/create', async (ctx) => {
+    const from = ctx.query.get('fromImage');
+    if (!from) throw new ApiError(400, 'skiff does not support importing images (fromSrc); pull with fromImage');
+    const tag = ctx.query.get('tag');
+    const name = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
+    const { parseReference, familiarString } = await import('../../image/reference.js');
+    const ref = parseReference(name);
+    const { pullReference } = await import('../../image/ensure.js');
+    const res = ctx.response();
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const msg = (o: object) => res.write(JSON.stringify(o) + '\r\n');
+    try {
+      await pullReference(ref, {
+        line(text) {
+          const m = /^(\S+): (Pulling from .*)$/.exec(text);
+          msg(m ? { status: m[2], id: m[1] } : { status: text });
+        },
+        layer(id, status, cur, total) {
+          msg(cur !== undefined && total ? { status, progressDetail: { current: cur, total }, id } : { status, progressDetail: {}, id });
+        },
+        done() {},
+      }, { ...(ctx.query.get('platform') ? { platform: ctx.query.get('platform')! } : {}) });
+      events.emit('image', 'pull', familiarString(ref));
+    } catch (e) {
+      const message = (e as Error).message;
+      msg({ errorDetail: { message }, error: message });
+    }
+    res.end();
+  });
+
+  r.on('GET', '/images/{name*}/json', async (ctx) => {
+    const { inspectImage } = await import('../../image/inspect.js');
+    sendJson(ctx.response(), 200, inspectImage(ctx.params[0]!));
+  });
+
+  r.on('POST', '/images/{name*}/tag', async (ctx) => {
+    const repo = ctx.query.get('repo');
+    if (!repo) throw new ApiError(400, 'repository name must have at least one component');
+    const target = `${repo}${ctx.query.get('tag') ? `:${ctx.query.get('tag')}` : ''}`;
+    const { tagImage } = await import('../../image/tag.js');
+    await tagImage(ctx.params[0]!, target);
+    events.emit('image', 'tag', target);
+    sendJson(ctx.response(), 201, undefined);
+  });
+
+  r.on('DELETE', '/images/{name*}', async (ctx) => {
+    const { removeImage } = await import('../../image/remove.js');
+    const lines = await removeImage(ctx.params[0]!, boolParam(ctx.query, 'force'));
+    const items = lines.map((l) => {
+      const [k, v] = [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)];
+      return k === 'Deleted' ? { Deleted: v } : { Untagged: v };
+    });
+    events.emit('image', 'delete', ctx.params[0]!);
+    sendJson(ctx.response(), 200, items);
+  });
+
+  r.on('POST', '/images/prune', async (ctx) => {
+    const { pruneImages } = await import('../../image/remove.js');
+    const dangling = ctx.query.get('filters')?.includes('"dangling":{"false"') ?? false;
+    const { lines, reclaimed } = await pruneImages(dangling);
+    sendJson(ctx.response(), 200, { ImagesDeleted: lines.map((l) => (l.startsWith('deleted') ? { Deleted: l.slice(9) } : { Untagged: l.slice(10) })), SpaceReclaimed: reclaimed });
+  });
+}

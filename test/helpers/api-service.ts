@@ -1,0 +1,54 @@
+// Starting `skiff system service` for a test: on a socket in the test's store, as root or as a test
+// user, and waiting until it answers /_ping. stop() ends it with SIGTERM and checks it left.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { SKIFF } from './skiff.js';
+import type { TestUser } from './users.js';
+
+export interface Service { socket: string; child: ChildProcess; log(): string; stop(): Promise<void> }
+
+export interface ApiReply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+/** One HTTP request over the unix socket. */
+export function api(socket: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiReply> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request({ socketPath: socket, method, path, headers: { ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}), ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+export async function startService(root: string, opts: { user?: TestUser; args?: string[]; env?: Record<string, string> } = {}): Promise<Service> {
+  const socket = join(root, 'api.sock');
+  const args = ['system', 'service', '--socket', socket, ...(opts.args ?? [])];
+  const env = { PATH: process.env.PATH!, SKIFF_ROOT: root, ...(opts.user ? { HOME: opts.user.home, USER: opts.user.name } : { HOME: process.env.HOME ?? '/root' }), ...opts.env };
+  const child = opts.user
+    ? spawn('setpriv', [`--reuid=${opts.user.uid}`, `--regid=${opts.user.gid}`, '--init-groups', '--', SKIFF, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(SKIFF, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited early: ${out}`);
+    const ok = await api(socket, 'GET', '/_ping').then((r) => r.status === 200, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+    if (i === 299) throw new Error(`service did not answer: ${out}`);
+  }
+  return {
+    socket, child, log: () => out,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,216 @@
+// The Engine API service with raw HTTP: moby's ping headers and versioned paths, its error shapes and
+// statuses, the hijacked attach (101 + stdcopy frames) against wait/start as the docker CLI orders
+// them, a socket only its owner can use, idle exit, and a client that disconnects from `logs -f`
+// leaving nothing open behind. Root and rootless.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { request } from 'node:http';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { itWhen, needRoot, needCommand, needUserns } from '../helpers/conditions.js';
+import { assertSuiteNetns } from '../helpers/netns.js';
+import { skiff, tempStore, type Store } from '../helpers/skiff.js';
+import { userStore } from '../helpers/engine.js';
+import { ensureTestUser } from '../helpers/users.js';
+import { api, startService, type Service } from '../helpers/api-service.js';
+
+const conds = [needRoot, needCommand('umoci')];
+let store: Store | undefined;
+let svc: Service | undefined;
+
+/** stdcopy frames → [stream, text] pairs. */
+function unframe(buf: Buffer): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  for (let o = 0; o + 8 <= buf.length;) {
+    const n = buf.readUInt32BE(o + 4);
+    out.push([buf[o]!, buf.subarray(o + 8, o + 8 + n).toString()]);
+    o += 8 + n;
+  }
+  return out;
+}
+
+/** POST attach with Upgrade: tcp, as the docker CLI does; resolves with everything until EOF. */
+function attachUpgraded(socket: string, id: string): Promise<{ status: number; data: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method: 'POST', path: `/v1.50/containers/${id}/attach?stream=1&stdout=1&stderr=1`, headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
+    req.on('upgrade', (res, sock, head) => {
+      const parts: Buffer[] = [head];
+      sock.on('data', (d: Buffer) => parts.push(d));
+      sock.on('end', () => resolve({ status: res.statusCode ?? 0, data: Buffer.concat(parts) }));
+    });
+    req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function runThroughApi(socket: string, cmd: string[]): Promise<{ frames: Array<[number, string]>; code: number }> {
+  const created = await api(socket, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', Cmd: cmd, HostConfig: { AutoRemove: true, NetworkMode: 'none' } });
+  expect(created.status).toBe(201);
+  const id = JSON.parse(created.body).Id as string;
+  const attached = attachUpgraded(socket, id);
+  await new Promise((r) => setTimeout(r, 100));
+  const waited = api(socket, 'POST', `/v1.50/containers/${id}/wait?condition=removed`);
+  expect((await api(socket, 'POST', `/v1.50/containers/${id}/start`)).status).toBe(204);
+  const a = await attached;
+  expect(a.status).toBe(101);
+  const w = await waited;
+  expect(w.status).toBe(200);
+  // --rm: gone once wait=removed answered
+  expect((await api(socket, 'GET', `/containers/${id}/json`)).status).toBe(404);
+  return { frames: unframe(a.data), code: JSON.parse(w.body).StatusCode };
+}
+
+function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+describe('Engine API service (root)', () => {
+  beforeAll(async () => {
+    if (conds.some((c) => c())) return;
+    assertSuiteNetns();
+    store = tempStore('skiff-api-');
+    const lab = skiff(['lab', 'load'], { env: store.env, timeout: 280_000 });
+    if (lab.status !== 0) throw new Error(`lab load failed: ${lab.stderr}`);
+    svc = await startService(store.root);
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    store?.dispose();
+  });
+
+  itWhen(conds, 'ping answers GET and HEAD with Api-Version, Server and Ostype; paths are versioned 1.24–1.50', async () => {
+    const s = svc!.socket;
+    expect(statSync(s).mode & 0o777).toBe(0o600);
+    for (const method of ['GET', 'HEAD']) {
+      const r = await api(s, method, '/_ping');
+      expect(r.status).toBe(200);
+      expect(r.headers['api-version']).toBe('1.50');
+      expect(r.headers.ostype).toBe('linux');
+      expect(String(r.headers.server)).toMatch(/^skiff\//);
+      expect(r.body).toBe(method === 'GET' ? 'OK' : '');
+    }
+    expect((await api(s, 'GET', '/v1.24/version')).status).toBe(200);
+    expect(JSON.parse((await api(s, 'GET', '/v1.41/version')).body).ApiVersion).toBe('1.50');
+    const tooNew = await api(s, 'GET', '/v1.51/version');
+    expect(tooNew.status).toBe(400);
+    expect(JSON.parse(tooNew.body).message).toBe('client version 1.51 is too new. Maximum supported API version is 1.50');
+    expect((await api(s, 'GET', '/v1.23/version')).status).toBe(400);
+  });
+
+  itWhen(conds, 'errors carry moby\'s status and message', async () => {
+    const s = svc!.socket;
+    const none = await api(s, 'GET', '/v1.50/containers/nope/json');
+    expect(none.status).toBe(404);
+    expect(JSON.parse(none.body)).toEqual({ message: 'No such container: nope' });
+    const noImage = await api(s, 'POST', '/v1.50/containers/create', { Image: 'busybox' });
+    expect(noImage.status).toBe(404);
+    expect(JSON.parse(noImage.body)).toEqual({ message: 'No such image: busybox:latest' });
+    const unsupported = await api(s, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', HostConfig: { Privileged: true, MemorySwappiness: -1 } });
+    expect(unsupported.status).toBe(400);
+    expect(JSON.parse(unsupported.body).message).toContain('HostConfig.Privileged');
+    const first = await api(s, 'POST', '/v1.50/containers/create?name=taken', { Image: 'diamol/base', Cmd: ['sleep', '60'], HostConfig: { NetworkMode: 'none' } });
+    expect(first.status).toBe(201);
+    const again = await api(s, 'POST', '/v1.50/containers/create?name=taken', { Image: 'diamol/base' });
+    expect(again.status).toBe(409);
+    expect(JSON.parse(again.body).message).toContain('taken');
+    expect((await api(s, 'POST', '/v1.50/containers/taken/start')).status).toBe(204);
+    expect((await api(s, 'POST', '/v1.50/containers/taken/start')).status).toBe(304);
+    const running = await api(s, 'DELETE', '/v1.50/containers/taken');
+    expect(running.status).toBe(409);
+    expect(JSON.parse(running.body).message).toContain('container is running');
+    expect((await api(s, 'DELETE', '/v1.50/containers/taken?force=1')).status).toBe(204);
+    expect((await api(s, 'GET', '/v1.50/containers/taken/json')).status).toBe(404);
+    expect((await api(s, 'GET', '/v1.50/nothing/here')).status).toBe(404);
+  });
+
+  itWhen(conds, 'run --rm as the docker CLI orders it: create, attach (101, stdcopy frames), wait=removed, start', async () => {
+    const r = await runThroughApi(svc!.socket, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(r.code).toBe(3);
+    expect(r.frames).toContainEqual([1, 'out\n']);
+    expect(r.frames).toContainEqual([2, 'err\n']);
+  });
+
+  itWhen(conds, 'a client that leaves logs -f leaves nothing open in the service; many clients at once', async () => {
+    const s = svc!.socket;
+    const c = await api(s, 'POST', '/containers/create?name=talker', { Image: 'diamol/base', Cmd: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'], HostConfig: { NetworkMode: 'none' } });
+    expect(c.status).toBe(201);
+    await api(s, 'POST', '/containers/talker/start');
+    const pid = svc!.child.pid!;
+    await api(s, 'GET', '/_ping');
+    const before = fdCount(pid);
+    const followers = Array.from({ length: 5 }, () => new Promise<string>((resolve) => {
+      const req = request({ socketPath: s, path: '/containers/talker/logs?follow=1&stdout=1' }, (res) => {
+        let got = '';
+        res.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got.includes('tick')) req.destroy();
+        });
+        res.on('close', () => resolve(got));
+      });
+      req.on('error', () => {});
+      req.end();
+    }));
+    for (const text of await Promise.all(followers)) expect(text).toContain('tick');
+    let after = fdCount(pid);
+    for (let i = 0; i < 40 && after > before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = fdCount(pid);
+    }
+    expect(after).toBeLessThanOrEqual(before);
+    expect((await api(s, 'DELETE', '/containers/talker?force=1')).status).toBe(204);
+  });
+
+  itWhen(conds, '--timeout: the service leaves after that long without a client, and removes its socket', async () => {
+    const root = tempStore('skiff-api-idle-');
+    try {
+      const idle = await startService(root.root, { args: ['--timeout', '1'] });
+      const code = await new Promise<number | null>((resolve) => {
+        const t = setTimeout(() => resolve(-1), 10_000);
+        idle.child.once('exit', (c) => { clearTimeout(t); resolve(c); });
+      });
+      expect(code).toBe(0);
+      expect(() => statSync(idle.socket)).toThrow();
+    } finally {
+      root.dispose();
+    }
+  });
+});
+
+describe('Engine API service (rootless)', () => {
+  const rl = [...conds, needUserns, needCommand('setpriv'), needCommand('newuidmap')];
+  let ustore: Store | undefined;
+  let usvc: Service | undefined;
+  afterAll(async () => {
+    await usvc?.stop();
+    ustore?.dispose();
+  });
+
+  itWhen(rl, 'an ordinary user serves the API from its engine namespace: 0600 socket of its own, a container runs', async () => {
+    assertSuiteNetns();
+    const user = ensureTestUser(true);
+    ustore = userStore(user, 'skiff-api-rl-');
+    const lab = skiff(['lab', 'load'], { env: ustore.env, timeout: 280_000 });
+    expect(lab.status).toBe(0);
+    // lab load ran as root: hand the store to the user
+    skiff(['ps'], { env: ustore.env });
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, ustore.root]);
+    usvc = await startService(ustore.root, { user });
+    const st = statSync(usvc.socket);
+    expect(st.uid).toBe(user.uid);
+    expect(st.mode & 0o777).toBe(0o600);
+    const r = await runThroughApi(usvc.socket, ['sh', '-c', 'echo rootless-$(id -u)']);
+    expect(r.code).toBe(0);
+    expect(r.frames).toContainEqual([1, 'rootless-0\n']);
+    // SIGTERM to the process the user started reaches the service inside the engine namespace.
+    await usvc.stop();
+    const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(usvc!.socket);
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
+    expect(() => statSync(usvc!.socket)).toThrow();
+  });
+});

@@ -1,0 +1,65 @@
+// POST /containers/create's body → skiff's run request: what docker 28 sends for the chapter's
+// commands is accepted as it is; a field skiff does not implement is refused by name, never dropped.
+import { describe, expect, it } from 'vitest';
+import { runRequestFromBody } from '../../src/api/create-body.js';
+import { ApiError } from '../../src/api/errors.js';
+import { compareVersion } from '../../src/api/router.js';
+import { frame } from '../../src/api/stdcopy.js';
+
+/** docker 28's body for `docker run --rm -p 8080:80 diamol/base true`, zero values and all. */
+const DOCKER28 = {
+  Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: true, AttachStderr: true, ExposedPorts: { '80/tcp': {} },
+  Tty: false, OpenStdin: false, StdinOnce: false, Env: [], Cmd: ['true'], Image: 'diamol/base', Volumes: {}, WorkingDir: '', Entrypoint: null,
+  OnBuild: null, Labels: {},
+  HostConfig: {
+    Binds: null, ContainerIDFile: '', LogConfig: { Type: '', Config: {} }, NetworkMode: 'default', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] },
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: true, VolumeDriver: '', VolumesFrom: null, ConsoleSize: [0, 0], CapAdd: null, CapDrop: null,
+    CgroupnsMode: '', Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null, GroupAdd: null, IpcMode: '', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
+    Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '', ShmSize: 0, Isolation: '', CpuShares: 0,
+    Memory: 0, NanoCpus: 0, CgroupParent: '', BlkioWeight: 0, MemorySwappiness: -1, OomKillDisable: false, PidsLimit: null, Ulimits: null, MaskedPaths: null, ReadonlyPaths: null,
+  },
+  NetworkingConfig: { EndpointsConfig: { default: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: '', IPAddress: '' } } },
+};
+
+describe('create body', () => {
+  it('takes docker 28\'s body for run --rm -p as it is', () => {
+    const { req, extras } = runRequestFromBody(structuredClone(DOCKER28), 'web');
+    expect(req).toMatchObject({ image: 'diamol/base', command: ['true'], name: 'web', rm: true, tty: false, network: 'bridge', publish: ['8080:80/tcp'], pull: 'never' });
+    expect(extras.aliases).toEqual([]);
+  });
+
+  it('names the field it does not support', () => {
+    const body = structuredClone(DOCKER28) as Record<string, unknown> & { HostConfig: Record<string, unknown> };
+    body.HostConfig.Privileged = true;
+    expect(() => runRequestFromBody(body, undefined)).toThrow(/HostConfig\.Privileged/);
+    const caps = structuredClone(DOCKER28) as typeof body;
+    caps.HostConfig.CapAdd = ['NET_ADMIN'];
+    expect(() => runRequestFromBody(caps, undefined)).toThrow(ApiError);
+    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['CMD', 'true'] } }, undefined)).toThrow(/Healthcheck/);
+  });
+
+  it('ports: ip, host port, random; a compose network with its aliases', () => {
+    const { req, extras } = runRequestFromBody({
+      Image: 'x', HostConfig: { NetworkMode: 'proj_default', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '' }] } },
+      NetworkingConfig: { EndpointsConfig: { proj_default: { Aliases: ['web', 'abc'] } } },
+    }, undefined);
+    expect(req.publish).toEqual(['127.0.0.1:8080:80/tcp', '53/udp']);
+    expect(req.network).toBe('proj_default');
+    expect(extras.aliases).toEqual(['web', 'abc']);
+  });
+
+  it('refuses an empty image with moby\'s message', () => {
+    expect(() => runRequestFromBody({}, undefined)).toThrow('config cannot be empty in order to create a container');
+  });
+});
+
+describe('api helpers', () => {
+  it('compares API versions numerically', () => {
+    expect(compareVersion('1.9', '1.24')).toBeLessThan(0);
+    expect(compareVersion('1.50', '1.50')).toBe(0);
+    expect(compareVersion('1.51', '1.50')).toBeGreaterThan(0);
+  });
+  it('frames a stdcopy payload: stream byte, three zeros, big-endian length', () => {
+    expect([...frame(2, Buffer.from('hi'))]).toEqual([2, 0, 0, 0, 0, 0, 0, 2, 104, 105]);
+  });
+});
