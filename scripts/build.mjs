@@ -13,7 +13,8 @@ const git = spawnSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, en
 const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: join(root, 'src/cli/main.ts') },
+  // warm-worker: the pre-started CLI process of the resident front door (src/warm/), sharing chunks.
+  entryPoints: { cli: join(root, 'src/cli/main.ts'), 'warm-worker': join(root, 'src/warm/worker.ts') },
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,
