@@ -29,10 +29,14 @@
 #include "../client/warm-proto.h"
 
 #define MAX_WORKERS 8
-#define SPARES 1
 #define MAX_FAILURES 3
+// One ready worker while quiet; two while commands come in a row (a script, a loop), so the next
+// command rarely waits for a worker still starting. A Node worker idles at ~60 MB RSS.
+#define QUIET_SPARES 1
+#define BUSY_SPARES 2
+#define BUSY_WINDOW 10
 
-enum wstate { STARTING, READY, BUSY };
+enum wstate { STARTING, READY, BUSY, RETIRING };
 
 struct worker {
   pid_t pid;
@@ -81,8 +85,13 @@ static void spawn_worker(void) {
 
 static int spares(void) {
   int n = 0;
-  for (int i = 0; i < nworkers; i++) n += workers[i].state != BUSY;
+  for (int i = 0; i < nworkers; i++) n += workers[i].state == STARTING || workers[i].state == READY;
   return n;
+}
+
+static void retire_spare(void) {
+  for (int i = 0; i < nworkers; i++)
+    if (workers[i].state == READY) { kill(workers[i].pid, SIGKILL); workers[i].state = RETIRING; return; }
 }
 
 static struct worker *ready_worker(void) {
@@ -167,7 +176,7 @@ static void reap(void) {
       struct worker *w = &workers[i];
       if (w->pid != pid) continue;
       if (w->state == BUSY) failures = 0;
-      else failures++;  // died before serving: a broken build or a missing node
+      else if (w->state != RETIRING) failures++;  // died before serving: a broken build or a missing node
       if (w->client >= 0) {
         int32_t s = status;
         write_full(w->client, &s, sizeof s);
@@ -266,12 +275,16 @@ int main(int argc, char **argv) {
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  time_t last = now();
+  time_t last = now();   // the last command (or the start), for the idle exit
+  int served = 0;        // quiet (one spare) until the first command
   int open_for_commands = 1;
   for (;;) {
     if (open_for_commands) {
-      while (spares() < SPARES && nworkers < MAX_WORKERS && failures < MAX_FAILURES) spawn_worker();
-      int busy = nworkers - spares();
+      int want = served && now() - last < BUSY_WINDOW ? BUSY_SPARES : QUIET_SPARES;
+      while (spares() < want && nworkers < MAX_WORKERS && failures < MAX_FAILURES) spawn_worker();
+      if (spares() > want) retire_spare();
+      int busy = 0;
+      for (int i = 0; i < nworkers; i++) busy += workers[i].state == BUSY;
       int gone = !same_file(sock_path, sock_ino);
       if (gone || failures >= MAX_FAILURES || (busy == 0 && now() - last >= idle)) {
         // Stop taking commands; whoever waits in the backlog is refused and runs the CLI itself.
@@ -281,7 +294,7 @@ int main(int argc, char **argv) {
       }
     }
     if (!open_for_commands) {
-      for (int i = 0; i < nworkers; i++) if (workers[i].state != BUSY) kill(workers[i].pid, SIGKILL);
+      for (int i = 0; i < nworkers; i++) if (workers[i].state == STARTING || workers[i].state == READY) kill(workers[i].pid, SIGKILL);
       if (nworkers == 0) return 0;
     }
     struct pollfd p[3 + 2 * MAX_WORKERS];
@@ -317,6 +330,7 @@ int main(int argc, char **argv) {
       struct worker *w = ready_worker();
       if (w) take_command(lfd, w);
       last = now();
+      served = 1;
     }
   }
 }
