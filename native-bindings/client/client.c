@@ -223,9 +223,7 @@ static int send_command(int sock, const char *entry, int argc, char **argv) {
   for (int i = 1; i < argc; i++) put(&b, argv[i]);
   for (char **e = environ; *e; e++) put(&b, *e);
   if (b.len > WARM_MAX_PAYLOAD) return -1;
-  // A closed stdio descriptor is passed as /dev/null, as a fresh process would find it.
-  int fds[3];
-  for (int i = 0; i < 3; i++) fds[i] = fcntl(i, F_GETFD) >= 0 ? i : open("/dev/null", O_RDWR | O_CLOEXEC);
+  int fds[3] = {0, 1, 2};
   struct warm_hello h = {WARM_MAGIC, (uint32_t)b.len};
   struct iovec iov = {.iov_base = &h, .iov_len = sizeof h};
   union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } u;
@@ -309,6 +307,10 @@ static int relay_until_exit(int sock) {
 }
 
 int main(int argc, char **argv) {
+  // A closed stdin/stdout/stderr is /dev/null, as a fresh process would find it — and never the
+  // server connection, which would otherwise take the lowest free number and be handed on as stdio.
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) die("cannot open /dev/null");
   const char *entry = entry_for(argv[0]);
   find_self();
   find_run_dir();

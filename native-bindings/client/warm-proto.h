@@ -7,7 +7,8 @@
 // client -> server:        one byte per signal the client received, forwarded to the worker.
 // server -> worker (fd 3): u32 total length, u32 x3 server-side fd numbers of the caller's stdio
 //                          (the worker takes them with pidfd_getfd), then the strings above.
-// worker -> server:        'R' ready for a command, 'G' caller's fds taken.
+// worker -> server:        'R' ready for a command, 'G' caller's fds taken, 'X' + int32 wait status
+//                          once the command is over (before Node's teardown; else its real status).
 #pragma once
 #include <stdint.h>
 

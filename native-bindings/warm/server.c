@@ -202,6 +202,19 @@ static void from_worker(struct worker *w) {
   for (ssize_t i = 0; i < n; i++) {
     if (buf[i] == 'R' && w->state == STARTING) w->state = READY;
     if (buf[i] == 'G') close_fds(w);
+    if (buf[i] == 'X') {
+      // The command's status, sent before Node's teardown: the client need not wait for that.
+      int32_t s;
+      size_t have = (size_t)(n - i - 1) < sizeof s ? (size_t)(n - i - 1) : sizeof s;
+      memcpy(&s, buf + i + 1, have);
+      if (have < sizeof s && read_full(w->ctl, (char *)&s + have, sizeof s - have) != 0) return;
+      i += (ssize_t)have;
+      if (w->client >= 0) {
+        write_full(w->client, &s, sizeof s);
+        close(w->client);
+        w->client = -1;
+      }
+    }
   }
 }
 

@@ -26,3 +26,11 @@ export function claimCallerStdio(fds: readonly [number, number, number]): void {
     call({ fn: 'close', types: [T.I32], args: [server] });
   }
 }
+
+/** Put /dev/null on 0, 1, 2: the caller's terminal or pipes are no longer held by this process. */
+export function releaseCallerStdio(): void {
+  const O_RDWR = 2;
+  const nul = call({ fn: 'open', types: [T.String, T.I32], args: ['/dev/null', O_RDWR], what: 'open /dev/null' });
+  for (const fd of [0, 1, 2]) call({ fn: 'dup2', types: [T.I32, T.I32], args: [nul, fd], what: `dup2(/dev/null, ${fd})` });
+  if (nul > 2) call({ fn: 'close', types: [T.I32], args: [nul] });
+}

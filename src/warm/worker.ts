@@ -5,10 +5,11 @@
 // command and exits with its code — so each command is still its own process (exit codes, signals,
 // raw tty mode, globals), only Node's start-up has already happened.
 import { readSync, writeSync } from 'node:fs';
-import { claimCallerStdio, closeOnExec } from './stdio-handover.js';
+import { claimCallerStdio, closeOnExec, releaseCallerStdio } from './stdio-handover.js';
 import { parseCommand, type WarmCommand } from './command.js';
 
 const CTL = 3;
+let served = false;
 
 /** Modules the everyday verbs load on demand; importing them now takes them off the caller's clock. */
 async function preload(): Promise<void> {
@@ -75,25 +76,58 @@ function adopt(command: WarmCommand, engineNs: string | undefined): void {
 async function serve(): Promise<number> {
   closeOnExec(CTL);
   const engineNs = process.env.SKIFF_ENGINE_NS;
-  const { main } = await import('../cli/main.js');
+  const { main: cliMain, buildProgram } = await import('../cli/main.js');
   await preload();
+  // The verbs' definitions do not depend on the caller: declare them all before the caller waits.
+  const program = buildProgram();
+  const main = (argv: string[]) => cliMain(argv, program);
   writeSync(CTL, 'R');
   const job = awaitCommand();
   if (!job) return 0;  // the server went away: nothing to run
   claimCallerStdio(job.fds);
+  served = true;
   writeSync(CTL, 'G');
+  // Another front end named by the client (skiff-<entry> → dist/<entry>.js) exports the same main(argv);
+  // it is imported before argv names it, so its own "am I the entry?" check stays quiet.
+  const entryMain = job.command.entry === 'cli' ? main : await importEntry(job.command.entry);
   adopt(job.command, engineNs);
-  if (job.command.entry !== 'cli') {
-    process.stderr.write(`skiff: no front door named ${job.command.entry}\n`);
+  if (!entryMain) {
+    process.stderr.write(`skiff: no front end named ${job.command.entry}\n`);
     return 127;
   }
-  return main(job.command.argv);
+  return entryMain(job.command.argv);
 }
 
-serve().then(
-  (code) => process.exit(code),
-  async (e: unknown) => {
-    const { reportError } = await import('../cli/report.js');
-    process.exit(reportError(e));
-  },
-);
+async function importEntry(entry: string): Promise<((argv: string[]) => Promise<number>) | undefined> {
+  if (!/^[a-z][a-z0-9-]*$/.test(entry)) return undefined;
+  try {
+    const mod = (await import(new URL(`./${entry}.js`, import.meta.url).href)) as { main?: (argv: string[]) => Promise<number> };
+    return typeof mod.main === 'function' ? mod.main : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The command is over: give the caller's descriptors back (its pipes see EOF now) and report the exit
+ * code ahead of Node's own teardown (10–50 ms here), which then happens off the caller's clock.
+ */
+function finish(code: number): never {
+  if (served) {
+    releaseCallerStdio();
+    const status = Buffer.alloc(5);
+    status.write('X');
+    status.writeInt32LE((code & 0xff) << 8, 1);  // a wait(2) status: exited with `code`
+    try {
+      writeSync(CTL, status);
+    } catch {
+      // the server is gone; the exit status still reaches it through wait(2)
+    }
+  }
+  process.exit(code);
+}
+
+serve().then(finish, async (e: unknown) => {
+  const { reportError } = await import('../cli/report.js');
+  finish(reportError(e));
+});
