@@ -90,7 +90,7 @@ describe('front door', () => {
     expect(skiff(['rm', '-f', id], { env: store.env }).status).toBe(0);
   });
 
-  it('a container\'s exit cleanup goes through the front door, not a new Node', async () => {
+  it('a detached --rm container is cleaned up at exit by its supervisor, which now calls the front door', async () => {
     const id = skiff(['run', '-d', '--rm', 'diamol/base', 'true'], { env: store.env }).stdout.trim();
     expect(await waitFor(() => !existsSync(join(store.root, 'containers', id)))).toBe(true);
   });
