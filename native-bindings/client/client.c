@@ -243,8 +243,13 @@ static int send_command(int sock, const char *entry, int argc, char **argv) {
 
 static int sig_pipe[2];
 
-static void on_signal(int sig) {
-  unsigned char s = (unsigned char)sig;
+// A signal the terminal sent (Ctrl-C, Ctrl-\, a resize, a hang-up: si_code SI_KERNEL) went to this
+// whole foreground process group, so it goes to the command's whole group too (a foreground
+// container's supervisor is in it, as it was in the CLI's); a kill(2) aimed at this process goes to
+// the command alone. The high bit tells the server which.
+static void on_signal(int sig, siginfo_t *info, void *ctx) {
+  (void)ctx;
+  unsigned char s = (unsigned char)(sig | (info && info->si_code == SI_KERNEL ? WARM_SIG_GROUP : 0));
   int saved = errno;
   if (write(sig_pipe[1], &s, 1) < 0) {}
   errno = saved;
@@ -264,9 +269,9 @@ static int await_taken(int sock) {
 
 static int relay_until_exit(int sock) {
   if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) die("pipe");
-  struct sigaction sa = {.sa_handler = on_signal};
+  struct sigaction sa = {.sa_sigaction = on_signal};
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
+  sa.sa_flags = SA_RESTART | SA_SIGINFO;
   for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, NULL);
   int32_t status;
   size_t got = 0;

@@ -229,7 +229,11 @@ static void from_client(struct worker *w) {
     w->client = -1;
     return;
   }
-  for (ssize_t i = 0; i < n; i++) if (sigs[i] > 0 && sigs[i] < 65) kill(w->pid, sigs[i]);
+  for (ssize_t i = 0; i < n; i++) {
+    int sig = sigs[i] & ~WARM_SIG_GROUP;
+    // The worker leads its own process group (setsid); a foreground container's supervisor is in it.
+    if (sig > 0 && sig < 65) kill(sigs[i] & WARM_SIG_GROUP ? -w->pid : w->pid, sig);
+  }
 }
 
 static int same_file(const char *path, ino_t ino) {

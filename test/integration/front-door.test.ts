@@ -90,6 +90,21 @@ describe('front door', () => {
     expect(skiff(['rm', '-f', id], { env: store.env }).status).toBe(0);
   });
 
+  it('Ctrl-C in a terminal reaches a foreground container, as it did when the CLI was in the terminal\'s process group', async () => {
+    const script = `"${SKIFF}" run --rm diamol/base sh -c 'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.1; done'; echo "status $?"`;
+    const child = spawn('script', ['-qec', script, '/dev/null'], { env: { ...process.env, ...store.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += String(d); });
+    const ended = new Promise((r) => child.on('exit', r));
+    expect(await waitFor(() => out.includes('ready'), 20_000)).toBe(true);
+    child.stdin.write('\x03');  // the pty's line discipline turns it into SIGINT for its foreground group
+    expect(await waitFor(() => out.includes('status'), 20_000)).toBe(true);
+    child.stdin.end();
+    await ended;
+    expect(out).toContain('got-int');
+    expect(out).toMatch(/status 7/);
+  }, 60_000);
+
   it('a detached --rm container is cleaned up at exit by its supervisor, which now calls the front door', async () => {
     const id = skiff(['run', '-d', '--rm', 'diamol/base', 'true'], { env: store.env }).stdout.trim();
     expect(await waitFor(() => !existsSync(join(store.root, 'containers', id)))).toBe(true);
