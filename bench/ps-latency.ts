@@ -23,7 +23,7 @@ for (const n of counts.length ? counts : [0, 50, 200]) {
         if (warm) pause(SETTLE_MS);
         const t0 = performance.now();
         const out = spawnSync(skiff, ['ps', '-a'], { encoding: 'utf8', env: { ...process.env, SKIFF_ROOT: root, ...(warm ? {} : { SKIFF_WARM: 'off' }) } });
-        if (out.status !== 0) throw new Error(out.stderr);
+        if (out.status !== 0) throw new Error(`ps -a failed (${out.status ?? out.signal ?? out.error?.message}): ${out.stderr}`);
         if (run >= 2) times.push(performance.now() - t0);
       }
       return times.sort((a, b) => a - b);
