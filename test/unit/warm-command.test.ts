@@ -1,3 +1,4 @@
+// The front door's wire format as the worker reads it (src/warm/command.ts): what the C client sends.
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/warm/command.js';
 
