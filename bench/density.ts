@@ -1,10 +1,12 @@
-// bench/density: N diamol/base containers sleeping (default 200), started detached. Reports what each
-// container costs in skiff's own processes (its skiff-runtime supervisor: RSS and PSS), and how long
-// `ps` takes with N containers — next to podman + conmon doing the same, in the same run.
+// bench/density: N diamol/base containers sleeping (default 200), started detached back to back.
+// Reports how long starting them takes, what each container costs in skiff's own processes (its
+// skiff-runtime supervisor: RSS and PSS), and the read-only verbs (ps -a, images, inspect, logs,
+// port) end to end with one container and with N+1 — next to podman + conmon doing the same, in the
+// same run. Each read-only verb is timed after a settle pause (lib.ts SETTLE_MS), as a user types.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { assertPrivateNetns, median, sh, table, timeOnce } from './lib.js';
+import { assertPrivateNetns, median, pause, SETTLE_MS, sh, table, timeOnce } from './lib.js';
 
 assertPrivateNetns();
 spawnSync('umount', ['/sys/fs/cgroup/unified'], { stdio: 'ignore' }); // crun under podman refuses hybrid cgroups
@@ -32,39 +34,82 @@ function memOf(pred: (cmd: string) => boolean): { count: number; rssKiB: number;
   return { count, rssKiB: rss, pssKiB: pss };
 }
 
-const rows = [['engine', 'containers', 'supervisors', 'RSS/container', 'PSS/container', 'start all (s)', 'ps median (ms)']];
+const VERBS = ['ps -a', 'images', 'inspect', 'logs', 'port'] as const;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const POD_RUN = ['--pull', 'never', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--cgroups', 'disabled'];
+
+interface Engine { name: string; cmd: string; env?: NodeJS.ProcessEnv; runD: string[]; image: string; settle: boolean }
+const engines: Engine[] = [
+  { name: 'skiff', cmd: skiff, env, runD: ['run', '-d', '--network', 'none'], image: 'diamol/base', settle: true },
+  { name: 'podman', cmd: 'podman', runD: ['run', '-d', ...POD_RUN], image: 'docker.io/diamol/base:latest', settle: false },
+];
+
+function verbArgs(verb: (typeof VERBS)[number]): string[] {
+  return verb === 'ps -a' ? ['ps', '-a'] : verb === 'images' ? ['images'] : [verb, 'bench-target'];
+}
+
+/** Median end-to-end ms of each read-only verb, skiff and podman interleaved round by round. */
+function verbTimes(usable: Engine[]): Map<string, number> {
+  const samples = new Map<string, number[]>();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const verb of VERBS) {
+      for (const e of usable) {
+        if (e.settle) pause(SETTLE_MS);
+        const key = `${e.name} ${verb}`;
+        samples.set(key, [...(samples.get(key) ?? []), timeOnce(e.cmd, verbArgs(verb), { env: e.env })]);
+      }
+    }
+  }
+  return new Map([...samples].map(([k, v]) => [k, median(v)]));
+}
+
+const rows = [['engine', 'containers', 'supervisors', 'RSS/container', 'PSS/container', 'start all (s)']];
+const verbRows = [['verb', 'containers', 'skiff ms', 'podman ms', 'skiff/podman']];
 try {
   sh(skiff, ['pull', 'diamol/base'], { env });
-  let t0 = Date.now();
-  for (let i = 0; i < N; i++) sh(skiff, ['run', '-d', '--network', 'none', 'diamol/base', 'sleep', '3600'], { env });
-  const skiffStart = (Date.now() - t0) / 1000;
-  const sm = memOf((c) => c.includes('skiff-runtime launch'));
-  const skiffPs = median(Array.from({ length: 5 }, () => timeOnce(skiff, ['ps'], { env })));
-  rows.push(['skiff', String(N), String(sm.count), `${(sm.rssKiB / N / 1024).toFixed(2)} MiB`, `${(sm.pssKiB / N / 1024).toFixed(2)} MiB`, skiffStart.toFixed(1), skiffPs.toFixed(0)]);
-  sh('sh', ['-c', `${skiff} rm -f $(${skiff} ps -aq)`], { env });
-
+  const usable = [engines[0]!];
   try {
     sh('skopeo', ['copy', '-q', `oci:${lab}:latest`, 'containers-storage:docker.io/diamol/base:latest']);
-    const pod = ['run', '-d', '--pull', 'never', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--cgroups', 'disabled', 'docker.io/diamol/base:latest', 'sleep', '3600'];
-    t0 = Date.now();
-    for (let i = 0; i < N; i++) sh('podman', pod);
-    const podStart = (Date.now() - t0) / 1000;
-    const pm = memOf((c) => c.startsWith('/usr/bin/conmon') || c.startsWith('conmon'));
-    const podPs = median(Array.from({ length: 5 }, () => timeOnce('podman', ['ps'])));
-    rows.push(['podman+conmon', String(N), String(pm.count), `${(pm.rssKiB / N / 1024).toFixed(2)} MiB`, `${(pm.pssKiB / N / 1024).toFixed(2)} MiB`, podStart.toFixed(1), podPs.toFixed(0)]);
+    usable.push(engines[1]!);
   } catch (e) {
-    rows.push(['podman+conmon', 'n/a', '', '', '', '', (e as Error).message.split('\n')[0]!.slice(0, 80)]);
-  } finally {
-    spawnSync('podman', ['rm', '-f', '-a', '-t', '0'], { stdio: 'ignore' });
-    spawnSync('podman', ['rmi', '-f', 'docker.io/diamol/base:latest'], { stdio: 'ignore' });
+    console.log(`(left out: podman: ${(e as Error).message.split('\n')[0]!.slice(0, 80)})`);
   }
-  console.log(`density: ${N} sleeping diamol/base containers, --network none\n`);
+  // The container the read-only verbs look at: it printed a line, as a real one would have.
+  for (const e of usable) sh(e.cmd, [...e.runD, '--name', 'bench-target', e.image, 'sh', '-c', 'echo ready; exec sleep 3600'], { env: e.env });
+  const verbsAt = (count: number, times: Map<string, number>) => {
+    for (const verb of VERBS) {
+      const s = times.get(`skiff ${verb}`)!, p = times.get(`podman ${verb}`);
+      verbRows.push([verb, String(count), s.toFixed(1), p?.toFixed(1) ?? 'n/a', p ? (s / p).toFixed(2) : '']);
+    }
+  };
+  verbsAt(1, verbTimes(usable));
+  const start = new Map<string, number>();
+  for (const e of usable) {
+    const t0 = Date.now();
+    for (let i = 0; i < N; i++) sh(e.cmd, [...e.runD, e.image, 'sleep', '3600'], { env: e.env });
+    start.set(e.name, (Date.now() - t0) / 1000);
+  }
+  verbsAt(N + 1, verbTimes(usable));
+  for (const e of usable) {
+    const m = e.name === 'skiff' ? memOf((c) => c.includes('skiff-runtime launch')) : memOf((c) => c.startsWith('/usr/bin/conmon') || c.startsWith('conmon'));
+    rows.push([e.name === 'skiff' ? 'skiff' : 'podman+conmon', String(N + 1), String(m.count), `${(m.rssKiB / (N + 1) / 1024).toFixed(2)} MiB`, `${(m.pssKiB / (N + 1) / 1024).toFixed(2)} MiB`, start.get(e.name)!.toFixed(1)]);
+  }
+  console.log(`density: ${N} sleeping diamol/base containers started back to back, --network none\n`);
   console.log(table(rows));
-  if (rows.length === 3 && rows[2]![1] !== 'n/a') {
-    const r = (i: number) => parseFloat(rows[1]![i]!) / parseFloat(rows[2]![i]!);
-    console.log(`\nratios skiff/podman: RSS ${r(3).toFixed(2)}×, PSS ${r(4).toFixed(2)}×, start ${r(5).toFixed(2)}×, ps ${r(6).toFixed(2)}×`);
+  console.log(`\nread-only verbs end to end (median of ${ROUNDS}, settle pause before each skiff command ${SETTLE_MS} ms)\n`);
+  console.log(table(verbRows));
+  const pod = start.get('podman');
+  if (pod) {
+    const r = start.get('skiff')! / pod;
+    console.log(`\ntarget: ${N} × run -d ≤ 0.5× podman → ${r <= 0.5 ? 'met' : 'NOT met'} (${r.toFixed(2)}×)`);
+    const worst = Math.max(...verbRows.slice(1).map((row) => Number(row[4])));
+    console.log(`target: read-only verbs ≤ 0.5× podman → ${worst <= 0.5 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}×)`);
+    const rss = parseFloat(rows[1]![3]!);
+    console.log(`target: idle memory per container ≤ 1 MiB RSS → ${rss <= 1 ? 'met' : 'NOT met'} (${rss.toFixed(2)} MiB)`);
   }
 } finally {
+  spawnSync('podman', ['rm', '-f', '-a', '-t', '0'], { stdio: 'ignore' });
+  spawnSync('podman', ['rmi', '-f', 'docker.io/diamol/base:latest'], { stdio: 'ignore' });
   spawnSync('sh', ['-c', `${skiff} rm -f $(${skiff} ps -aq) 2>/dev/null`], { env, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
 }

@@ -49,3 +49,15 @@ export function sh(cmd: string, args: string[], opts: SpawnSyncOptions = {}): st
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return String(r.stdout);
 }
+
+/** Block for `ms` (benchmarks are synchronous loops). */
+export function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * How long before a skiff command the bench leaves the machine alone, as a user's commands are
+ * seconds apart: the front door's next worker is then ready (it starts one after each command).
+ * Back-to-back throughput is what bench/density measures.
+ */
+export const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1500);

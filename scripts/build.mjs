@@ -12,11 +12,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const git = spawnSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, encoding: 'utf8' });
 const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
-  entryPoints: { cli: join(root, 'src/cli/main.ts') },
+const common = {
   outdir: join(root, 'dist'),
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -29,4 +27,8 @@ await build({
     __SKIFF_VERSION__: JSON.stringify(pkg.version),
     __SKIFF_COMMIT__: JSON.stringify(commit),
   },
-});
+};
+await build({ ...common, entryPoints: { cli: join(root, 'src/cli/main.ts') }, splitting: true });
+// The front door's pre-started worker (src/warm/) imports nearly everything ahead of time: one file
+// with no chunks spares Node's ESM loader a resolve/load/link per chunk at every worker start.
+await build({ ...common, entryPoints: { 'warm-worker': join(root, 'src/warm/worker.ts') }, splitting: false });

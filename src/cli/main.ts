@@ -41,7 +41,8 @@ function firstVerb(argv: string[]): string | undefined {
   return undefined;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Run one command; `program` may be built ahead of time (the front door's worker does). */
+export async function main(argv: string[], program?: Command): Promise<number> {
   const verb = firstVerb(argv);
   if (verb && !OUTSIDE_ENGINE.has(verb) && process.getuid?.() !== 0) {
     try {
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       return reportError(e);
     }
   }
-  const program = buildProgram();
+  program ??= buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -60,5 +60,6 @@ export const SYS = {
   pidfd_send_signal: 424,
   pidfd_open: 434,
   close_range: 436,
+  pidfd_getfd: 438,
   openat2: 437,
 } as const;

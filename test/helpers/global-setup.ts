@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 
 export default async function setup(): Promise<void> {
-  for (const f of ['dist/cli.js', 'native-bindings/build/skiff-runtime']) {
+  for (const f of ['dist/cli.js', 'dist/warm-worker.js', 'native-bindings/build/skiff-runtime', 'native-bindings/build/skiff', 'native-bindings/build/skiff-warm']) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
   }
   try {

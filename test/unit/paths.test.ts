@@ -1,28 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dataAndRunRoots } from '../../src/state/paths.js';
 
-// bin/skiff finds the rootless engine namespace before Node starts, with its own copy of the
-// run-dir rule. This test runs that shell fragment and compares it with paths.ts.
-function shellRunDir(env: Record<string, string>): string {
-  const script = readFileSync('bin/skiff', 'utf8');
-  const m = script.match(/if \[ -n "\$\{SKIFF_ROOT:-\}" \][\s\S]*?\n  fi\n/);
-  if (!m) throw new Error('run-dir rule not found in bin/skiff');
-  return execFileSync('sh', ['-c', `${m[0]}\nprintf %s "$run"`], { env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8' });
+// bin/skiff (the native front door) finds the run dir — the resident server's socket, the rootless
+// engine namespace — before Node starts, with its own copy of the rule. This asks it (SKIFF_WARM=run-dir)
+// and compares with paths.ts, as an ordinary user (root drops to nobody for it) and as root.
+const NOBODY = 65534;
+function frontDoorRunDir(env: Record<string, string>, asUser: boolean): string {
+  const drop = asUser && process.getuid!() === 0 ? ['setpriv', '--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups'] : [];
+  const [cmd, ...args] = [...drop, 'bin/skiff'];
+  return execFileSync(cmd!, args, { env: { PATH: process.env.PATH!, ...env, SKIFF_WARM: 'run-dir' }, encoding: 'utf8' });
 }
 
 describe('store paths', () => {
-  const uid = process.getuid!();
+  const userUid = process.getuid!() === 0 ? NOBODY : process.getuid!();
   const cases: Record<string, string>[] = [
     { SKIFF_ROOT: '/x/store', HOME: '/home/a' },
     { XDG_RUNTIME_DIR: '/run/user/1000', HOME: '/home/a' },
     { HOME: '/home/a' },
   ];
   for (const env of cases) {
-    it(`shell front door and paths.ts agree for ${JSON.stringify(env)}`, () => {
-      expect(shellRunDir(env)).toBe(dataAndRunRoots('rootless', uid, env).run);
+    it(`front door and paths.ts agree for an ordinary user with ${JSON.stringify(env)}`, () => {
+      expect(frontDoorRunDir(env, true)).toBe(dataAndRunRoots('rootless', userUid, env).run);
     });
+    if (process.getuid!() === 0) {
+      it(`front door and paths.ts agree for root with ${JSON.stringify(env)}`, () => {
+        expect(frontDoorRunDir(env, false)).toBe(dataAndRunRoots('rootful', 0, env).run);
+      });
+    }
   }
 
   it('rootful uses /var/lib/skiff and /run/skiff', () => {

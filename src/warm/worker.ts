@@ -1,0 +1,133 @@
+// A pre-started CLI process for the resident server (native-bindings/warm/server.c): it imports the
+// CLI and the engine modules of the everyday verbs ahead of time, says 'R', then waits for exactly
+// one command. It takes the caller's stdin/stdout/stderr from the server (pidfd_getfd) onto 0/1/2
+// before anything touches process.stdout, adopts the caller's cwd, umask, env and argv, runs the
+// command and exits with its code — so each command is still its own process (exit codes, signals,
+// raw tty mode, globals), only Node's start-up has already happened.
+import { readSync, writeSync } from 'node:fs';
+import { claimCallerStdio, closeOnExec, releaseCallerStdio } from './stdio-handover.js';
+import { parseCommand, type WarmCommand } from './command.js';
+
+const CTL = 3;
+let served = false;
+
+/** Modules the everyday verbs load on demand; importing them now takes them off the caller's clock. */
+async function preload(): Promise<void> {
+  await Promise.all([
+    import('../engine/run-command.js'),
+    import('../engine/ps.js'),
+    import('../engine/logs.js'),
+    import('../engine/exit.js'),
+    import('../engine/lifecycle.js'),
+    import('../engine/stop.js'),
+    import('../engine/remove.js'),
+    import('../engine/exec.js'),
+    import('../state/containers.js'),
+    import('../image/store.js'),
+    import('../image/format.js'),
+    import('../format/table.js'),
+    import('../network/index.js'),
+    import('../cgroups/index.js'),
+    import('../spawn/launch.js'),
+    import('../cli/each-arg.js'),
+  ]);
+}
+
+function readExactly(n: number): Buffer | undefined {
+  const buf = Buffer.alloc(n);
+  let got = 0;
+  while (got < n) {
+    let r: number;
+    try {
+      r = readSync(CTL, buf, got, n - got, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN' || (e as NodeJS.ErrnoException).code === 'EINTR') continue;
+      throw e;
+    }
+    if (r === 0) return undefined;
+    got += r;
+  }
+  return buf;
+}
+
+function awaitCommand(): { fds: [number, number, number]; command: WarmCommand } | undefined {
+  const head = readExactly(16);
+  if (!head) return undefined;
+  const total = head.readUInt32LE(0);
+  const body = readExactly(total - 12);
+  if (!body) return undefined;
+  return { fds: [head.readUInt32LE(4), head.readUInt32LE(8), head.readUInt32LE(12)], command: parseCommand(body) };
+}
+
+function adopt(command: WarmCommand, engineNs: string | undefined): void {
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, command.env);
+  // Rootless: the server lives in the engine namespace; the CLI must know it is inside already.
+  if (engineNs && !process.env.SKIFF_ENGINE_NS) process.env.SKIFF_ENGINE_NS = engineNs;
+  process.umask(command.umask);
+  try {
+    process.chdir(command.cwd);
+  } catch {
+    process.chdir('/');
+  }
+  process.argv = [process.argv[0]!, process.argv[1]!.replace(/warm-worker\.js$/, `${command.entry}.js`), ...command.argv];
+}
+
+async function serve(): Promise<number> {
+  closeOnExec(CTL);
+  const engineNs = process.env.SKIFF_ENGINE_NS;
+  const { main: cliMain, buildProgram } = await import('../cli/main.js');
+  await preload();
+  // The verbs' definitions do not depend on the caller: declare them all before the caller waits.
+  const program = buildProgram();
+  const main = (argv: string[]) => cliMain(argv, program);
+  writeSync(CTL, 'R');
+  const job = awaitCommand();
+  if (!job) return 0;  // the server went away: nothing to run
+  claimCallerStdio(job.fds);
+  served = true;
+  writeSync(CTL, 'G');
+  // Another front end named by the client (skiff-<entry> → dist/<entry>.js) exports the same main(argv);
+  // it is imported before argv names it, so its own "am I the entry?" check stays quiet.
+  const entryMain = job.command.entry === 'cli' ? main : await importEntry(job.command.entry);
+  adopt(job.command, engineNs);
+  if (!entryMain) {
+    process.stderr.write(`skiff: no front end named ${job.command.entry}\n`);
+    return 127;
+  }
+  return entryMain(job.command.argv);
+}
+
+async function importEntry(entry: string): Promise<((argv: string[]) => Promise<number>) | undefined> {
+  if (!/^[a-z][a-z0-9-]*$/.test(entry)) return undefined;
+  try {
+    const mod = (await import(new URL(`./${entry}.js`, import.meta.url).href)) as { main?: (argv: string[]) => Promise<number> };
+    return typeof mod.main === 'function' ? mod.main : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The command is over: give the caller's descriptors back (its pipes see EOF now) and report the exit
+ * code ahead of Node's own teardown (10–50 ms here), which then happens off the caller's clock.
+ */
+function finish(code: number): never {
+  if (served) {
+    releaseCallerStdio();
+    const status = Buffer.alloc(5);
+    status.write('X');
+    status.writeInt32LE((code & 0xff) << 8, 1);  // a wait(2) status: exited with `code`
+    try {
+      writeSync(CTL, status);
+    } catch {
+      // the server is gone; the exit status still reaches it through wait(2)
+    }
+  }
+  process.exit(code);
+}
+
+serve().then(finish, async (e: unknown) => {
+  const { reportError } = await import('../cli/report.js');
+  finish(reportError(e));
+});
