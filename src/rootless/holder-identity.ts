@@ -3,7 +3,7 @@
 // not enough: the pid file must be a regular file of ours (not a symlink), the process must be ours,
 // and its executable must be skiff-runtime, which is what a holder is (it never execs). The same
 // checks run in C before `skiff-runtime enter` joins (native-bindings/runtime/enter.c).
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import { processStartTime } from '../kernel/process-identity.js';
 
 export type HolderCheck =
@@ -28,6 +28,9 @@ function readPidFile(path: string): { text: string; uid: number } | undefined {
   }
 }
 
+/** What /proc/<pid>/exe of a process running launch's sealed copy of skiff-runtime reads. */
+const SEALED_COPY = '/memfd:skiff-runtime (deleted)';
+
 /** `runtimePath` is the skiff-runtime binary a genuine holder was started from. */
 export function checkHolder(pidFile: string, runtimePath: string): HolderCheck {
   const me = process.geteuid!();
@@ -47,6 +50,16 @@ export function checkHolder(pidFile: string, runtimePath: string): HolderCheck {
   if (owner !== me) return { ok: false, why: `process ${pid} belongs to uid ${owner}` };
   const want = realpathSync(runtimePath);
   if (exe === want) return { ok: true, pid };
+  // launch re-executes itself from a sealed memfd copy (runtime/sealed_self.c): a holder's exe is that copy.
+  if (exe === SEALED_COPY) {
+    let same = false;
+    try {
+      same = readFileSync(`/proc/${pid}/exe`).equals(readFileSync(want));
+    } catch {
+      return { ok: false, why: 'cannot inspect the process' };
+    }
+    return same ? { ok: true, pid } : { ok: false, why: 'holder of an older skiff-runtime build', stale: pid };
+  }
   if (exe === `${want} (deleted)`) return { ok: false, why: 'holder of an older skiff-runtime build', stale: pid };
   return { ok: false, why: `process ${pid} runs ${exe}, not skiff-runtime` };
 }
