@@ -13,7 +13,7 @@ const git = spawnSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: root, en
 const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: join(root, 'src/cli/main.ts') },
+  entryPoints: { cli: join(root, 'src/cli/main.ts'), oci: join(root, 'src/oci/cli.ts') },
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,

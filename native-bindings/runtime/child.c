@@ -301,7 +301,8 @@ int child_op(struct child_ctx *c, struct op *op) {
   if (!strcmp(n, "env")) { c->env = a; c->nenv = op->nargs; return 0; }
   if (!strcmp(n, "exec")) return op_exec(c, a, op->nargs);
   if (!strcmp(n, "pause")) return op_pause();
-  return ENOSYS;
+  int r = oci_child_op(c, op);
+  return r >= 0 ? r : ENOSYS;
 #undef NEED
 }
 

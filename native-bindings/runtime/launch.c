@@ -192,7 +192,8 @@ int parent_op(struct launch *l, struct plan *plan, struct op *op) {
   }
   if (!strcmp(n, "wait-exec")) return op_wait_exec(l);
   if (!strcmp(n, "detach")) exit(0);
-  return ENOSYS;
+  int r = oci_parent_op(l, op);
+  return r >= 0 ? r : ENOSYS;
 }
 
 int cmd_launch(void) {

@@ -56,6 +56,8 @@ void child_main(struct plan *plan, int sync_fd, int err_fd) __attribute__((noret
 int open_in_root(int root_fd, const char *path, int create_kind, int mode); // O_PATH fd or -errno
 enum { CREATE_NONE = 0, CREATE_DIR = 1, CREATE_FILE = 2 };
 
+int oci_parent_op(struct launch *l, struct op *op);  // oci_ops.c: -1 when the op is not one of its own
+int oci_child_op(struct child_ctx *c, struct op *op);
 int supervise(struct launch *l, struct op *op);   // returns the exit status to exit with
 int cmd_launch(void);
 int cmd_enter(int argc, char **argv);

@@ -15,12 +15,16 @@ export interface Step {
 
 export type ParentOp =
   | 'trace' | 'stdio-pipes' | 'open-cgroup' | 'join' | 'clone' | 'write-file' | 'helper' | 'report-pid' | 'wait-go'
-  | 'release' | 'recv-pty' | 'wait-exec' | 'detach' | 'supervise';
+  | 'release' | 'recv-pty' | 'wait-exec' | 'detach' | 'supervise'
+  // skiff-oci (native-bindings/runtime/oci_ops.c)
+  | 'setns' | 'send-pty' | 'wait-ready' | 'mkfifo';
 
 export type ChildOp =
   | 'wait-parent' | 'mount-private' | 'overlay' | 'rootfs' | 'mount' | 'bind' | 'mkdir' | 'symlink'
   | 'pivot' | 'mask' | 'readonly' | 'hostname' | 'setsid' | 'pty' | 'chdir' | 'user' | 'caps'
-  | 'no-new-privs' | 'close-fds' | 'env' | 'exec' | 'pause';
+  | 'no-new-privs' | 'close-fds' | 'env' | 'exec' | 'pause'
+  // skiff-oci (native-bindings/runtime/oci_ops.c)
+  | 'fifo-open' | 'fifo-wait' | 'mknod' | 'write' | 'rlimit' | 'umask' | 'cap-bound' | 'cap-sets' | 'remount';
 
 // Exact argument counts the native side checks too; -1 = any number (at least `min`).
 const ARITY: Record<string, { n: number; min?: number }> = {
@@ -31,9 +35,12 @@ const ARITY: Record<string, { n: number; min?: number }> = {
   bind: { n: 4 }, mkdir: { n: 2 }, symlink: { n: 2 }, pivot: { n: 0 }, mask: { n: 1 }, readonly: { n: 1 },
   hostname: { n: 1 }, setsid: { n: 0 }, pty: { n: 0 }, chdir: { n: 1 }, user: { n: 3 }, caps: { n: 1 },
   'no-new-privs': { n: 0 }, 'close-fds': { n: 0 }, env: { n: -1, min: 0 }, exec: { n: -1, min: 2 }, pause: { n: 0 },
+  setns: { n: 2 }, 'send-pty': { n: 1 }, 'wait-ready': { n: 0 }, mkfifo: { n: 2 },
+  'fifo-open': { n: 1 }, 'fifo-wait': { n: 0 }, mknod: { n: 7 }, write: { n: 2 }, rlimit: { n: 3 }, umask: { n: 1 },
+  'cap-bound': { n: 1 }, 'cap-sets': { n: 4 }, remount: { n: 2 },
 };
 
-const PARENT_OPS = new Set<string>(['trace', 'stdio-pipes', 'open-cgroup', 'join', 'clone', 'write-file', 'helper', 'report-pid', 'wait-go', 'release', 'recv-pty', 'wait-exec', 'detach', 'supervise']);
+const PARENT_OPS = new Set<string>(['trace', 'stdio-pipes', 'open-cgroup', 'join', 'clone', 'write-file', 'helper', 'report-pid', 'wait-go', 'release', 'recv-pty', 'wait-exec', 'detach', 'supervise', 'setns', 'send-pty', 'wait-ready', 'mkfifo']);
 
 export class Plan {
   readonly steps: Step[] = [];
