@@ -20,21 +20,23 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "runtime.h"
+#include "ops.h"
 
 static int fifo_fd = -1;  // child: O_PATH fd of the exec fifo, opened before pivot_root
 
-static int fail(void) { return errno ? errno : EIO; }
+static int fail(void) { return last_errno(); }
+
+static int num(const char *s, int base, uint64_t max, uint64_t *out) { return parse_u64(s, base, max, out); }
 
 static int parse_caps(const char *list, uint64_t *out) {
   char buf[512];
-  int ok;
   *out = 0;
-  snprintf(buf, sizeof buf, "%s", list);
+  if (strlen(list) >= sizeof buf) return E2BIG;
+  strcpy(buf, list);
   char *save = NULL;
   for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    unsigned long n = parse_ulong(t, 10, &ok);
-    if (!ok || n > 63) return EINVAL;
+    uint64_t n;
+    if (num(t, 10, 63, &n)) return EINVAL;
     *out |= 1ULL << n;
   }
   return 0;
@@ -42,10 +44,11 @@ static int parse_caps(const char *list, uint64_t *out) {
 
 // ---- parent ops ----
 
-static int op_setns(char **a) {
-  int ok;
-  unsigned long type = parse_ulong(a[1], 10, &ok);
-  if (!ok) return EINVAL;
+int op_setns(struct launch *l, struct op *op) {
+  (void)l;
+  char **a = op->args;
+  uint64_t type;
+  if (num(a[1], 10, UINT32_MAX, &type)) return EINVAL;
   int fd = open(a[0], O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   int r = setns(fd, (int)type);
@@ -54,7 +57,8 @@ static int op_setns(char **a) {
   return r ? e : 0;
 }
 
-static int op_send_pty(struct launch *l, const char *path) {
+int op_send_pty(struct launch *l, struct op *op) {
+  const char *path = op->args[0];
   if (l->pty_master < 0) return EBADF;
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof a.sun_path) return ENAMETOOLONG;
@@ -70,7 +74,8 @@ static int op_send_pty(struct launch *l, const char *path) {
 
 // The child writes 'R' on the sync socket once it is set up and about to block on the fifo; EOF
 // instead means it failed, and the error pipe says at which step.
-static int op_wait_ready(struct launch *l) {
+int op_wait_ready(struct launch *l, struct op *op) {
+  (void)op;
   char b = 0;
   ssize_t r;
   do r = read(l->sync_fd, &b, 1); while (r < 0 && errno == EINTR);
@@ -87,33 +92,35 @@ static int op_wait_ready(struct launch *l) {
   buf[n] = '\0';
   int idx = -1, err = EIO;
   if (sscanf(buf, "%d %d", &idx, &err) != 2) { idx = -1; err = EIO; }
-  waitpid(l->child, NULL, 0);
+  while (waitpid(l->child, NULL, 0) < 0 && errno == EINTR) {}
+  l->child = -1;
   report("error child %d %d", idx, err);
-  exit(125);
+  l->status = 125;
+  return OP_STOP;
 }
 
 // The fifo is made by the launcher on the host side, before any namespace: the container's root may
 // be an unmapped uid that could not create it in the state directory.
-static int op_mkfifo(char **a) {
-  int ok;
-  unsigned long mode = parse_ulong(a[1], 8, &ok);
-  if (!ok) return EINVAL;
+int op_mkfifo(struct launch *l, struct op *op) {
+  (void)l;
+  char **a = op->args;
+  uint64_t mode;
+  if (num(a[1], 8, 07777, &mode)) return EINVAL;
   if (mkfifo(a[0], (mode_t)mode) != 0) return errno;
   return chmod(a[0], (mode_t)mode) ? errno : 0;  // exact mode, whatever the umask
 }
 
-int oci_parent_op(struct launch *l, struct op *op) {
-  const char *n = op->name;
-  if (!strcmp(n, "mkfifo") && op->nargs == 2) return op_mkfifo(op->args);
-  if (!strcmp(n, "setns") && op->nargs == 2) return op_setns(op->args);
-  if (!strcmp(n, "send-pty") && op->nargs == 1) return op_send_pty(l, op->args[0]);
-  if (!strcmp(n, "wait-ready")) return op_wait_ready(l);
-  return -1;
-}
 
 // ---- child ops ----
 
-static int op_fifo_wait(struct child_ctx *c) {
+int op_fifo_open(struct child_ctx *c, struct op *op) {
+  (void)c;
+  fifo_fd = open(op->args[0], O_PATH | O_CLOEXEC);
+  return fifo_fd < 0 ? fail() : 0;
+}
+
+int op_fifo_wait(struct child_ctx *c, struct op *op) {
+  (void)op;
   if (fifo_fd < 0) return EBADF;
   char b = 'R';
   if (write(c->sync_fd, &b, 1) != 1) return fail();
@@ -133,13 +140,11 @@ static int op_fifo_wait(struct child_ctx *c) {
   return 0;
 }
 
-static int op_mknod(struct child_ctx *c, char **a) {
-  int ok;
-  unsigned long major = parse_ulong(a[2], 10, &ok); if (!ok) return EINVAL;
-  unsigned long minor = parse_ulong(a[3], 10, &ok); if (!ok) return EINVAL;
-  unsigned long mode = parse_ulong(a[4], 8, &ok); if (!ok) return EINVAL;
-  unsigned long uid = parse_ulong(a[5], 10, &ok); if (!ok) return EINVAL;
-  unsigned long gid = parse_ulong(a[6], 10, &ok); if (!ok) return EINVAL;
+int op_mknod(struct child_ctx *c, struct op *op) {
+  char **a = op->args;
+  uint64_t major, minor, mode, uid, gid;
+  if (num(a[2], 10, UINT32_MAX, &major) || num(a[3], 10, UINT32_MAX, &minor) || num(a[4], 8, 07777, &mode) ||
+      num(a[5], 10, UINT32_MAX, &uid) || num(a[6], 10, UINT32_MAX, &gid)) return EINVAL;
   mode_t kind;
   switch (a[1][0]) {
     case 'c': case 'u': kind = S_IFCHR; break;
@@ -173,7 +178,9 @@ static int op_mknod(struct child_ctx *c, char **a) {
   return r ? e : 0;
 }
 
-static int op_write(char **a) {
+int op_write(struct child_ctx *c, struct op *op) {
+  (void)c;
+  char **a = op->args;
   int fd = open(a[0], O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0) return fail();
   size_t n = strlen(a[1]);
@@ -183,24 +190,21 @@ static int op_write(char **a) {
   return w == (ssize_t)n ? 0 : (w < 0 ? e : EIO);
 }
 
-static int op_rlimit(char **a) {
-  int ok;
-  unsigned long res = parse_ulong(a[0], 10, &ok);
-  if (!ok) return EINVAL;
-  char *end;
-  errno = 0;
-  struct rlimit rl = {.rlim_cur = strtoull(a[1], &end, 10), .rlim_max = 0};
-  if (errno || *end) return EINVAL;
-  rl.rlim_max = strtoull(a[2], &end, 10);
-  if (errno || *end) return EINVAL;
+int op_rlimit(struct child_ctx *c, struct op *op) {
+  (void)c;
+  char **a = op->args;
+  uint64_t res, soft, hard;
+  if (num(a[0], 10, 63, &res) || num(a[1], 10, UINT64_MAX, &soft) || num(a[2], 10, UINT64_MAX, &hard)) return EINVAL;
+  struct rlimit rl = {.rlim_cur = soft, .rlim_max = hard};
   return setrlimit((int)res, &rl) ? fail() : 0;
 }
 
 // The bounding set first (while still privileged), and keep permitted across the uid change that
 // follows, so cap-sets can then grant exactly what config.json lists to a non-root user.
-static int op_cap_bound(const char *list) {
+int op_cap_bound(struct child_ctx *c, struct op *op) {
+  (void)c;
   uint64_t keep;
-  if (parse_caps(list, &keep)) return EINVAL;
+  if (parse_caps(op->args[0], &keep)) return EINVAL;
   int last = 40;
   FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
   if (f) { if (fscanf(f, "%d", &last) != 1) last = 40; fclose(f); }
@@ -209,7 +213,9 @@ static int op_cap_bound(const char *list) {
   return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ? fail() : 0;
 }
 
-static int op_cap_sets(char **a) {
+int op_cap_sets(struct child_ctx *c, struct op *op) {
+  (void)c;
+  char **a = op->args;
   uint64_t e, p, i, amb;
   if (parse_caps(a[0], &e) || parse_caps(a[1], &p) || parse_caps(a[2], &i) || parse_caps(a[3], &amb)) return EINVAL;
   struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -229,10 +235,11 @@ static int op_cap_sets(char **a) {
 }
 
 // Remount a bind with extra flags, keeping those the kernel locked on it (nosuid, nodev …) in a user namespace.
-static int op_remount(char **a) {
-  int ok;
-  unsigned long extra = parse_ulong(a[1], 10, &ok);
-  if (!ok) return EINVAL;
+int op_remount(struct child_ctx *c, struct op *op) {
+  (void)c;
+  char **a = op->args;
+  uint64_t extra;
+  if (num(a[1], 10, UINT32_MAX, &extra)) return EINVAL;
   struct statvfs sv;
   unsigned long f = 0;
   if (statvfs(a[0], &sv) == 0) {
@@ -243,29 +250,23 @@ static int op_remount(char **a) {
     if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
     if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
   }
-  return mount(NULL, a[0], NULL, MS_BIND | MS_REMOUNT | f | extra, NULL) ? fail() : 0;
+  return mount(NULL, a[0], NULL, MS_BIND | MS_REMOUNT | f | (unsigned long)extra, NULL) ? fail() : 0;
 }
 
-int oci_child_op(struct child_ctx *c, struct op *op) {
-  const char *n = op->name;
-  char **a = op->args;
-  if (!strcmp(n, "fifo-open") && op->nargs == 1) {
-    fifo_fd = open(a[0], O_PATH | O_CLOEXEC);
-    return fifo_fd < 0 ? fail() : 0;
-  }
-  if (!strcmp(n, "fifo-wait")) return op_fifo_wait(c);
-  if (!strcmp(n, "mknod") && op->nargs == 7) return op_mknod(c, a);
-  if (!strcmp(n, "write") && op->nargs == 2) return op_write(a);
-  if (!strcmp(n, "rlimit") && op->nargs == 3) return op_rlimit(a);
-  if (!strcmp(n, "umask") && op->nargs == 1) {
-    int ok;
-    unsigned long m = parse_ulong(a[0], 8, &ok);
-    if (!ok) return EINVAL;
-    umask((mode_t)m);
-    return 0;
-  }
-  if (!strcmp(n, "cap-bound") && op->nargs == 1) return op_cap_bound(a[0]);
-  if (!strcmp(n, "cap-sets") && op->nargs == 4) return op_cap_sets(a);
-  if (!strcmp(n, "remount") && op->nargs == 2) return op_remount(a);
-  return -1;
+int op_umask(struct child_ctx *c, struct op *op) {
+  (void)c;
+  uint64_t m;
+  if (num(op->args[0], 8, 0777, &m)) return EINVAL;
+  umask((mode_t)m);
+  return 0;
+}
+
+
+// A bundle's root is a plain directory: bound onto itself so pivot_root sees a mount point, and
+// from then on every in-container path is resolved beneath it.
+int op_bind_root(struct child_ctx *c, struct op *op) {
+  const char *dir = op->args[0];
+  if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) != 0) return fail();
+  c->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return c->root_fd < 0 ? fail() : 0;
 }

@@ -1,7 +1,9 @@
 // The plan arrives as NUL-terminated strings: for each step "<name>\0<nargs>\0<arg>\0...". A step named
 // "child" separates the parent's steps from the child's; "trace" turns on step timing. TypeScript has
-// validated everything already, so this parser only guards against a truncated or garbled stream.
+// validated everything already, so this parser only guards against a truncated or garbled stream; each
+// op's name, role and arity are checked against the op table when it is dispatched.
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +22,7 @@ static char *read_all(int fd, size_t *len) {
     }
     ssize_t r = read(fd, buf + n, cap - n);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) { free(buf); return NULL; }
+    if (r < 0) { int e = errno; free(buf); errno = e; return NULL; }
     if (r == 0) break;
     n += (size_t)r;
   }
@@ -32,29 +34,31 @@ int plan_read(int fd, struct plan *plan) {
   size_t len;
   char *buf = read_all(fd, &len);
   if (!buf) return -1;
-  if (len == 0 || buf[len - 1] != '\0') { errno = EINVAL; return -1; }
+  if (len == 0 || buf[len - 1] != '\0') { free(buf); errno = EINVAL; return -1; }
   // Count strings to size the arrays (an upper bound on the number of steps).
   size_t nstr = 0;
   for (size_t i = 0; i < len; i++) if (buf[i] == '\0') nstr++;
   struct op *ops = calloc(nstr + 1, sizeof *ops);
   char **strs = calloc(nstr + 1, sizeof *strs);
-  if (!ops || !strs) return -1;
+  if (!ops || !strs) { free(ops); free(strs); free(buf); errno = ENOMEM; return -1; }
   size_t k = 0;
   for (size_t i = 0; i < len; k++) { strs[k] = buf + i; i += strlen(buf + i) + 1; }
   memset(plan, 0, sizeof *plan);
   int nops = 0, sep = -1;
   for (size_t s = 0; s < nstr;) {
-    if (s + 1 >= nstr) { errno = EINVAL; return -1; }
+    uint64_t n;
+    if (s + 1 >= nstr || parse_u64(strs[s + 1], 10, nstr - s - 2, &n) != 0) {
+      free(ops); free(strs); free(buf);
+      errno = EINVAL;
+      return -1;
+    }
     struct op *op = &ops[nops];
     op->name = strs[s];
-    int ok;
-    unsigned long n = parse_ulong(strs[s + 1], 10, &ok);
-    if (!ok || n > nstr - s - 2) { errno = EINVAL; return -1; }
     op->nargs = (int)n;
     op->args = &strs[s + 2];
     op->idx = nops;
     s += 2 + n;
-    if (strcmp(op->name, "trace") == 0) { plan->trace = 1; nops++; continue; }
+    if (strcmp(op->name, "trace") == 0) plan->trace = 1;
     if (strcmp(op->name, "child") == 0 && sep < 0) sep = nops;
     nops++;
   }
@@ -63,12 +67,4 @@ int plan_read(int fd, struct plan *plan) {
   plan->child = sep < 0 ? &ops[nops] : &ops[sep + 1];
   plan->nchild = sep < 0 ? 0 : nops - sep - 1;
   return 0;
-}
-
-unsigned long parse_ulong(const char *s, int base, int *ok) {
-  char *end;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, base);
-  *ok = (*s != '\0' && *end == '\0' && errno == 0 && *s != '-');
-  return v;
 }

@@ -25,6 +25,7 @@ struct plan {
 
 // What the parent knows about the child it cloned, shared by the parent ops.
 struct launch {
+  struct plan *plan;
   pid_t child;
   int pidfd;
   int sync_fd;      // parent end of the parent<->child socketpair (release byte, pty master)
@@ -33,6 +34,7 @@ struct launch {
   int cgroup_fd;    // from open-cgroup: opened before join, while the host's paths are still visible
   int stdio_out[2]; // write ends given to the child as stdout/stderr when the parent logs them (-1 otherwise)
   int log_in[2];    // the parent's read ends of those pipes
+  int status;       // what the launcher exits with once an op returns OP_STOP
 };
 
 // What the child carries from step to step.
@@ -46,21 +48,44 @@ struct child_ctx {
 
 int plan_read(int fd, struct plan *plan);
 
+// The one op table (op_table.c): every step of a plan is dispatched through it, and `skiff-runtime ops`
+// prints it so a test can compare it with TypeScript's ARITY (src/spawn/plan.ts). Adding an op is one
+// line in the table, its function, and one line in plan.ts.
+enum op_role { ROLE_PARENT, ROLE_CHILD };
+enum { ARGS_ANY = -1 };
+// An op returns 0, an errno, or OP_STOP: "the plan ends here, exit with launch->status" (only main exits).
+enum { OP_STOP = -1 };
+typedef int parent_fn(struct launch *l, struct op *op);
+typedef int child_fn(struct child_ctx *c, struct op *op);
+struct op_def {
+  const char *name;
+  enum op_role role;
+  int nargs;        // exact count, or ARGS_ANY with at least min_args
+  int min_args;
+  parent_fn *parent;
+  child_fn *child;
+};
+extern const struct op_def op_table[];
+extern const unsigned op_table_len;
+int op_dispatch_parent(struct launch *l, struct op *op);  // 0, errno (EINVAL: unknown op, wrong role or arity) or OP_STOP
+int op_dispatch_child(struct child_ctx *c, struct op *op);
+int cmd_ops(void);
+
+// The one number parser: decimal (or octal with base 8) digits only, no sign, no spaces, no junk, <= max.
+// Returns 0 or EINVAL/ERANGE.
+int parse_u64(const char *s, int base, uint64_t max, uint64_t *out);
+
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_usec(void);
 
-int parent_op(struct launch *l, struct plan *plan, struct op *op);   // 0 or errno
-int child_op(struct child_ctx *c, struct op *op);                     // 0 or errno
-void child_main(struct plan *plan, int sync_fd, int err_fd) __attribute__((noreturn));
+// The cloned child: stdio_out are the write ends for its stdout/stderr (or -1 to keep the inherited ones).
+void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio_out[2]) __attribute__((noreturn));
 
 int open_in_root(int root_fd, const char *path, int create_kind, int mode); // O_PATH fd or -errno
 enum { CREATE_NONE = 0, CREATE_DIR = 1, CREATE_FILE = 2 };
 
-int oci_parent_op(struct launch *l, struct op *op);  // oci_ops.c: -1 when the op is not one of its own
-int oci_child_op(struct child_ctx *c, struct op *op);
 int supervise(struct launch *l, struct op *op);   // returns the exit status to exit with
 int cmd_launch(void);
 int cmd_enter(int argc, char **argv);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
-unsigned long parse_ulong(const char *s, int base, int *ok);

@@ -169,7 +169,7 @@ export function translate(t: TranslateInput): Translated {
   p.child('wait-parent', [], 'wait for the id maps and the hooks');
   p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');
   const root = resolve(t.bundle, c.root?.path ?? 'rootfs');
-  p.child('rootfs', [root], 'the bundle\'s root, bound on itself so pivot_root sees a mount point');
+  p.child('bind-root', [root], 'the bundle\'s root, bound on itself so pivot_root sees a mount point');
   const prop = c.linux?.rootfsPropagation;
   if (prop) {
     const pf = parseMountOptions([prop]).propagation[0];

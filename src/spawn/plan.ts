@@ -13,34 +13,68 @@ export interface Step {
   why: string;
 }
 
-export type ParentOp =
-  | 'trace' | 'stdio-pipes' | 'open-cgroup' | 'join' | 'clone' | 'write-file' | 'helper' | 'report-pid' | 'wait-go'
-  | 'release' | 'recv-pty' | 'wait-exec' | 'detach' | 'supervise'
+// The op table, mirror of native-bindings/runtime/op_table.c (test/unit/op-table.test.ts compares the two):
+// role and exact argument count, or n = -1 with a minimum. Adding an op is one line here.
+export const OPS = {
+  trace: { role: 'parent', n: 0 },
+  'stdio-pipes': { role: 'parent', n: 0 },
+  'open-cgroup': { role: 'parent', n: 1 },
+  join: { role: 'parent', n: 2 },
+  clone: { role: 'parent', n: 2 },
+  'write-file': { role: 'parent', n: 2 },
+  helper: { role: 'parent', n: -1, min: 1 },
+  'report-pid': { role: 'parent', n: 0 },
+  'wait-go': { role: 'parent', n: 0 },
+  release: { role: 'parent', n: 0 },
+  'recv-pty': { role: 'parent', n: 0 },
+  'wait-exec': { role: 'parent', n: 0 },
+  detach: { role: 'parent', n: 0 },
+  supervise: { role: 'parent', n: -1, min: 0 },
   // skiff-oci (native-bindings/runtime/oci_ops.c)
-  | 'setns' | 'send-pty' | 'wait-ready' | 'mkfifo';
+  mkfifo: { role: 'parent', n: 2 },
+  setns: { role: 'parent', n: 2 },
+  'send-pty': { role: 'parent', n: 1 },
+  'wait-ready': { role: 'parent', n: 0 },
+  'wait-parent': { role: 'child', n: 0 },
+  'mount-private': { role: 'child', n: 0 },
+  overlay: { role: 'child', n: 6 },
+  mount: { role: 'child', n: 5 },
+  bind: { role: 'child', n: 4 },
+  mkdir: { role: 'child', n: 2 },
+  symlink: { role: 'child', n: 2 },
+  pivot: { role: 'child', n: 0 },
+  mask: { role: 'child', n: 1 },
+  readonly: { role: 'child', n: 1 },
+  hostname: { role: 'child', n: 1 },
+  setsid: { role: 'child', n: 0 },
+  pty: { role: 'child', n: 0 },
+  chdir: { role: 'child', n: 1 },
+  user: { role: 'child', n: 3 },
+  caps: { role: 'child', n: 1 },
+  'no-new-privs': { role: 'child', n: 0 },
+  'close-fds': { role: 'child', n: 0 },
+  env: { role: 'child', n: -1, min: 0 },
+  exec: { role: 'child', n: -1, min: 2 },
+  pause: { role: 'child', n: 0 },
+  'bind-root': { role: 'child', n: 1 },
+  'fifo-open': { role: 'child', n: 1 },
+  'fifo-wait': { role: 'child', n: 0 },
+  mknod: { role: 'child', n: 7 },
+  write: { role: 'child', n: 2 },
+  rlimit: { role: 'child', n: 3 },
+  umask: { role: 'child', n: 1 },
+  'cap-bound': { role: 'child', n: 1 },
+  'cap-sets': { role: 'child', n: 4 },
+  remount: { role: 'child', n: 2 },
+} as const satisfies Record<string, { role: Role; n: number; min?: number }>;
 
-export type ChildOp =
-  | 'wait-parent' | 'mount-private' | 'overlay' | 'rootfs' | 'mount' | 'bind' | 'mkdir' | 'symlink'
-  | 'pivot' | 'mask' | 'readonly' | 'hostname' | 'setsid' | 'pty' | 'chdir' | 'user' | 'caps'
-  | 'no-new-privs' | 'close-fds' | 'env' | 'exec' | 'pause'
-  // skiff-oci (native-bindings/runtime/oci_ops.c)
-  | 'fifo-open' | 'fifo-wait' | 'mknod' | 'write' | 'rlimit' | 'umask' | 'cap-bound' | 'cap-sets' | 'remount';
+type OpName = keyof typeof OPS;
+export type ParentOp = { [K in OpName]: (typeof OPS)[K]['role'] extends 'parent' ? K : never }[OpName];
+export type ChildOp = { [K in OpName]: (typeof OPS)[K]['role'] extends 'child' ? K : never }[OpName];
 
-// Exact argument counts the native side checks too; -1 = any number (at least `min`).
-const ARITY: Record<string, { n: number; min?: number }> = {
-  trace: { n: 0 }, 'stdio-pipes': { n: 0 }, 'open-cgroup': { n: 1 }, join: { n: 2 }, clone: { n: 2 }, 'write-file': { n: 2 },
-  helper: { n: -1, min: 1 }, 'report-pid': { n: 0 }, 'wait-go': { n: 0 }, release: { n: 0 }, 'recv-pty': { n: 0 },
-  'wait-exec': { n: 0 }, detach: { n: 0 }, supervise: { n: -1, min: 0 },
-  'wait-parent': { n: 0 }, 'mount-private': { n: 0 }, overlay: { n: 6 }, rootfs: { n: 1 }, mount: { n: 5 },
-  bind: { n: 4 }, mkdir: { n: 2 }, symlink: { n: 2 }, pivot: { n: 0 }, mask: { n: 1 }, readonly: { n: 1 },
-  hostname: { n: 1 }, setsid: { n: 0 }, pty: { n: 0 }, chdir: { n: 1 }, user: { n: 3 }, caps: { n: 1 },
-  'no-new-privs': { n: 0 }, 'close-fds': { n: 0 }, env: { n: -1, min: 0 }, exec: { n: -1, min: 2 }, pause: { n: 0 },
-  setns: { n: 2 }, 'send-pty': { n: 1 }, 'wait-ready': { n: 0 }, mkfifo: { n: 2 },
-  'fifo-open': { n: 1 }, 'fifo-wait': { n: 0 }, mknod: { n: 7 }, write: { n: 2 }, rlimit: { n: 3 }, umask: { n: 1 },
-  'cap-bound': { n: 1 }, 'cap-sets': { n: 4 }, remount: { n: 2 },
-};
-
-const PARENT_OPS = new Set<string>(['trace', 'stdio-pipes', 'open-cgroup', 'join', 'clone', 'write-file', 'helper', 'report-pid', 'wait-go', 'release', 'recv-pty', 'wait-exec', 'detach', 'supervise', 'setns', 'send-pty', 'wait-ready', 'mkfifo']);
+function opDef(op: string): { role: Role; n: number; min?: number } | undefined {
+  return Object.hasOwn(OPS, op) ? (OPS as Record<string, { role: Role; n: number; min?: number }>)[op] : undefined;
+}
 
 export class Plan {
   readonly steps: Step[] = [];
@@ -69,9 +103,9 @@ export class Plan {
 
 export function validatePlan(plan: Plan): void {
   for (const s of plan.steps) {
-    const a = ARITY[s.op];
+    const a = opDef(s.op);
     if (!a) throw new SkiffError('EINTERNAL', `launch plan: unknown step ${s.op}`);
-    if ((s.role === 'parent') !== PARENT_OPS.has(s.op)) throw new SkiffError('EINTERNAL', `launch plan: ${s.op} is not a ${s.role} step`);
+    if (s.role !== a.role) throw new SkiffError('EINTERNAL', `launch plan: ${s.op} is not a ${s.role} step`);
     if (a.n >= 0 ? s.args.length !== a.n : s.args.length < (a.min ?? 0)) {
       throw new SkiffError('EINTERNAL', `launch plan: ${s.op} takes ${a.n >= 0 ? a.n : `at least ${a.min}`} arguments, got ${s.args.length}`);
     }

@@ -1,0 +1,79 @@
+// Parent ops of the handshake: tell the engine the child's pid, wait for its "go" (network wired),
+// release the child, take its pty master, learn whether execve worked, then detach or supervise.
+// None of them exits: OP_STOP with launch->status tells cmd_launch how the launcher ends.
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "ops.h"
+
+int op_report_pid(struct launch *l, struct op *op) {
+  (void)op;
+  report("pid %d", (int)l->child);
+  return 0;
+}
+
+int op_wait_go(struct launch *l, struct op *op) {
+  (void)l; (void)op;
+  char buf[16];
+  size_t n = 0;
+  while (n < sizeof buf - 1) {
+    ssize_t r = read(FD_CONTROL, buf + n, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    if (buf[n++] == '\n') break;
+  }
+  buf[n] = '\0';
+  return strcmp(buf, "go\n") == 0 ? 0 : ECANCELED;  // cmd_launch kills the child
+}
+
+int op_release(struct launch *l, struct op *op) {
+  (void)op;
+  char b = 'G';
+  ssize_t w;
+  do w = write(l->sync_fd, &b, 1); while (w < 0 && errno == EINTR);
+  return w == 1 ? 0 : (w < 0 ? errno : EIO);
+}
+
+int op_recv_pty(struct launch *l, struct op *op) {
+  (void)op;
+  l->pty_master = recv_fd(l->sync_fd);
+  return 0;  // a child that died before sending is reported by wait-exec
+}
+
+// The error pipe is CLOEXEC in the child: EOF with no data means execve succeeded.
+int op_wait_exec(struct launch *l, struct op *op) {
+  (void)op;
+  char buf[64];
+  size_t n = 0;
+  for (;;) {
+    ssize_t r = read(l->err_fd, buf + n, sizeof buf - 1 - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    n += (size_t)r;
+    if (n >= sizeof buf - 1) break;
+  }
+  close(l->err_fd);
+  l->err_fd = -1;
+  if (n == 0) { report("exec-ok"); return 0; }
+  buf[n] = '\0';
+  int idx = -1, err = EIO;
+  if (sscanf(buf, "%d %d", &idx, &err) != 2) { idx = -1; err = EIO; }
+  while (waitpid(l->child, NULL, 0) < 0 && errno == EINTR) {}
+  l->child = -1;
+  report("error child %d %d", idx, err);
+  l->status = 125;
+  return OP_STOP;
+}
+
+int op_detach(struct launch *l, struct op *op) {
+  (void)op;
+  l->status = 0;
+  return OP_STOP;
+}
+
+int op_supervise(struct launch *l, struct op *op) {
+  l->status = supervise(l, op);
+  return OP_STOP;
+}
