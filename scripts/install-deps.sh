@@ -4,10 +4,12 @@
 #              (lab images), slirp4netns + passt (rootless networking), nftables (NAT), iproute2
 #   tests:     docker-registry, skopeo, umoci (a real registry and OCI tools to cross-check against),
 #              crun, runc, podman (peers for the benchmarks), qemu-system-x86 + linux-image-amd64 +
-#              cpio (the cgroup v2 VM), iperf3, hyperfine, strace, ruby + shellcheck (Vagrantfile checks)
+#              cpio (the cgroup v2 VM), iperf3, hyperfine, strace, ruby + shellcheck (Vagrantfile checks),
+#              containerd (drives skiff-oci in test/integration/oci-containerd), golang-go (builds
+#              runtime-tools for scripts/oci-conformance.sh)
 set -eu
 RUNTIME="gcc make libc6-dev uidmap busybox-static slirp4netns passt nftables iproute2 tar gzip zstd ca-certificates libnftables1"
-TESTS="docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 hyperfine strace apache2-utils ruby shellcheck openssl"
+TESTS="docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 hyperfine strace apache2-utils ruby shellcheck openssl containerd golang-go"
 want="$RUNTIME"
 [ "${1:-}" = "--with-tests" ] && want="$RUNTIME $TESTS"
 missing=""
