@@ -1,6 +1,6 @@
 // Ops the OCI front door (skiff-oci) needs beyond `skiff run`'s: joining namespaces by path, the
 // exec fifo that holds a created container until `start`, handing the pty master to a console
-// socket, and the parts of config.json's process that Docker's defaults never vary (rlimits, umask,
+// socket, and the parts of config.json's process that Docker's defaults never vary (umask,
 // the five capability sets, device nodes, sysctl writes). Each op does exactly what its arguments say.
 #include <errno.h>
 #include <fcntl.h>
@@ -188,15 +188,6 @@ int op_write(struct child_ctx *c, struct op *op) {
   int e = errno;
   close(fd);
   return w == (ssize_t)n ? 0 : (w < 0 ? e : EIO);
-}
-
-int op_rlimit(struct child_ctx *c, struct op *op) {
-  (void)c;
-  char **a = op->args;
-  uint64_t res, soft, hard;
-  if (num(a[0], 10, 63, &res) || num(a[1], 10, UINT64_MAX, &soft) || num(a[2], 10, UINT64_MAX, &hard)) return EINVAL;
-  struct rlimit rl = {.rlim_cur = soft, .rlim_max = hard};
-  return setrlimit((int)res, &rl) ? fail() : 0;
 }
 
 // The bounding set first (while still privileged), and keep permitted across the uid change that

@@ -12,7 +12,7 @@ parent_fn op_report_pid, op_wait_go, op_release, op_recv_pty, op_wait_exec, op_d
 
 // oci_ops.c: what skiff-oci's config.json translation needs beyond `skiff run`
 parent_fn op_mkfifo, op_setns, op_send_pty, op_wait_ready;
-child_fn op_bind_root, op_fifo_open, op_fifo_wait, op_mknod, op_write, op_rlimit, op_umask, op_cap_bound, op_cap_sets, op_remount;
+child_fn op_bind_root, op_fifo_open, op_fifo_wait, op_mknod, op_write, op_umask, op_cap_bound, op_cap_sets, op_remount;
 // child_main.c
 child_fn op_wait_parent, op_pause;
 // child_mounts.c: the container's filesystem
@@ -23,6 +23,10 @@ child_fn op_hostname, op_setsid, op_pty, op_chdir, op_close_fds;
 child_fn op_user, op_caps, op_no_new_privs;
 // child_exec.c
 child_fn op_env, op_exec;
+// child_limits.c: resource limits
+child_fn op_rlimit;
+// seccomp.c: the seccomp filter, compiled by libseccomp
+child_fn op_seccomp;
 
 #include <errno.h>
 // errno after a failed call, EIO if the call failed without setting it (never 0: 0 means success).

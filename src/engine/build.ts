@@ -44,12 +44,16 @@ async function runStep(spec: RunStepSpec): Promise<{ upperDir: string; cleanup: 
     const user = resolveUser(spec.user, dirs);
     const id = randomBytes(32).toString('hex');
     const path = pathOf(spec.env);
+    // A RUN step is confined as a default container is (Docker's build does the same).
+    const { containerConfinement } = await import('./confinement.js');
+    const confine = containerConfinement({ PidsLimit: 0 } as Parameters<typeof containerConfinement>[0], false);
     const plan = buildContainerPlan({
       id, hostname: id.slice(0, 12),
       rootfs: { layersDir: paths.layers, lowerDirs: dirs, upperDir, workDir, mountPoint, volatile: true },
       process: { args: spec.argv, env: spec.env, cwd: spec.workdir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: false, path },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
-      network: 'private', binds: [], waitForGo: false, supervise: { logPipes: false }, trace: trace.enabled,
+      network: 'private', binds: [], waitForGo: false,
+      security: confine.security, privileged: false, readonlyRootfs: false, devices: [], supervise: { logPipes: false }, trace: trace.enabled,
     });
     const r = await launch(plan, { stdio: 'inherit' });
     if (r.exitCode !== 0) {

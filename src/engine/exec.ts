@@ -20,7 +20,9 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
   const c = readConfig(id);
   const user = resolveUser(f.user ?? c.Config.User, c.Rootfs.lowerDirs);
   const env = mergeEnv(c.Config.Env, f.tty ? ['TERM=xterm'] : [], f.env ?? []);
+  const { containerConfinement } = await import('./confinement.js');
   const plan = buildExecPlan({
+    security: containerConfinement(c.HostConfig, !!state.CgroupPath).security,
     containerPid: state.Pid,
     joinNet: c.HostConfig.NetworkMode !== 'host',
     cgroupDir: state.CgroupPath,

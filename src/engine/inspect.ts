@@ -58,7 +58,12 @@ export function inspectObject(r: ContainerRecord): Record<string, unknown> {
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: { ...c.HostConfig, LogConfig: { Type: 'json-file', Config: {} } },
+    HostConfig: {
+      ...c.HostConfig, LogConfig: { Type: 'json-file', Config: {} },
+      SecurityOpt: c.HostConfig.SecurityOpt ?? null, CapAdd: c.HostConfig.CapAdd ?? null, CapDrop: c.HostConfig.CapDrop ?? null,
+      Privileged: c.HostConfig.Privileged ?? false, ReadonlyRootfs: c.HostConfig.ReadonlyRootfs ?? false, Devices: c.HostConfig.Devices ?? [],
+      PidsLimit: c.HostConfig.PidsLimit || null,
+    },
     GraphDriver: {
       Data: {
         LowerDir: c.Rootfs.lowerDirs.join(':'),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import type { RunFlags } from './run-flags.js';
-import { createFromRequest, startContainer, type RunRequest } from './run.js';
+import { createFromRequest, startContainer, type RunRequest, type RunSecurity } from './run.js';
 
 export async function requestFromFlags(image: string, command: string[], f: RunFlags): Promise<RunRequest> {
   const network = f.network ?? 'bridge';
@@ -19,10 +19,21 @@ export async function requestFromFlags(image: string, command: string[], f: RunF
   const env = [...(f.envFile ?? []).flatMap(readEnvFile), ...(f.env ?? [])];
   const { parseLimits } = await import('../cgroups/index.js');
   const limits = parseLimits({ memory: f.memory, memorySwap: f.memorySwap, cpus: f.cpus, cpuShares: f.cpuShares, pidsLimit: f.pidsLimit, cpusetCpus: f.cpusetCpus });
+  // Docker: 0 and -1 both mean unlimited; unset means the default cap (see security/index.ts).
+  if (limits.pidsLimit !== undefined && limits.pidsLimit <= 0) limits.pidsLimit = -1;
+  const sec = await import('../security/index.js');
+  const security: RunSecurity = {
+    SecurityOpt: sec.parseSecurityOpts(f.securityOpt ?? []),
+    CapAdd: (f.capAdd ?? []).map(sec.normalizeCapability), CapDrop: (f.capDrop ?? []).map(sec.normalizeCapability),
+    Privileged: !!f.privileged, ReadonlyRootfs: !!f.readOnly, Devices: (f.device ?? []).map(sec.parseDevice),
+  };
+  // The set must be computable now (an unknown name fails here, before anything exists).
+  sec.effectiveCapabilities(security.CapAdd, security.CapDrop, security.Privileged);
   return {
     image, command, name: f.name, rm: !!f.rm, detach: !!f.detach, tty: !!f.tty, interactive: !!f.interactive, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: f.volume ?? [],
     publish: f.publish ?? [], publishAll: !!f.publishAll, network: netName, limits, pull, platform: f.platform, init: !!f.init, restart,
+    security,
   };
 }
 

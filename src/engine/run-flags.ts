@@ -7,4 +7,5 @@ export interface RunFlags {
   workdir?: string; user?: string; entrypoint?: string; hostname?: string; network?: string;
   memory?: string; memorySwap?: string; cpus?: string; cpuShares?: string; pidsLimit?: string; cpusetCpus?: string;
   init?: boolean; restart?: string; platform?: string; pull?: string; detachKeys?: string;
+  securityOpt?: string[]; capAdd?: string[]; capDrop?: string[]; privileged?: boolean; readOnly?: boolean; device?: string[];
 }

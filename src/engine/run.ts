@@ -47,6 +47,13 @@ export interface RunRequest {
   /** --init: skiff-init as pid 1, reaping zombies and forwarding signals to the command. */
   init: boolean;
   restart: { Name: string; MaximumRetryCount: number };
+  /** --security-opt, --cap-add/--cap-drop, --privileged, --read-only, --device: validated, as stored in HostConfig. */
+  security?: RunSecurity;
+}
+
+export interface RunSecurity {
+  SecurityOpt: string[]; CapAdd: string[]; CapDrop: string[]; Privileged: boolean; ReadonlyRootfs: boolean;
+  Devices: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
 }
 
 export interface ImageForRun {
@@ -78,6 +85,9 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       Memory: req.limits.memory ?? 0, MemorySwap: req.limits.memorySwap ?? 0, NanoCpus: req.limits.nanoCpus ?? 0,
       CpuShares: req.limits.cpuShares ?? 0, PidsLimit: req.limits.pidsLimit ?? 0, CpusetCpus: req.limits.cpusetCpus ?? '',
       RestartPolicy: req.restart, Init: req.init,
+      SecurityOpt: req.security?.SecurityOpt.length ? req.security.SecurityOpt : null,
+      CapAdd: req.security?.CapAdd.length ? req.security.CapAdd : null, CapDrop: req.security?.CapDrop.length ? req.security.CapDrop : null,
+      Privileged: !!req.security?.Privileged, ReadonlyRootfs: !!req.security?.ReadonlyRootfs, Devices: req.security?.Devices ?? [],
     },
     Rootfs: { lowerDirs: image.layerDirs, upperDir: '', workDir: '' },
   });
@@ -129,9 +139,11 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
   const undo: Array<() => Promise<void>> = [];
   try {
     const { createContainerCgroup, removeContainerCgroup } = await import('../cgroups/index.js');
+    const { containerConfinement } = await import('./confinement.js');
+    const confine = containerConfinement(c.HostConfig);
     const limits: Limits = {
       memory: c.HostConfig.Memory || undefined, memorySwap: c.HostConfig.MemorySwap || undefined, nanoCpus: c.HostConfig.NanoCpus || undefined,
-      cpuShares: c.HostConfig.CpuShares || undefined, pidsLimit: c.HostConfig.PidsLimit || undefined, cpusetCpus: c.HostConfig.CpusetCpus || undefined,
+      cpuShares: c.HostConfig.CpuShares || undefined, pidsLimit: confine.cgroupPidsLimit, cpusetCpus: c.HostConfig.CpusetCpus || undefined,
     };
     const cgroupDir = await createContainerCgroup(id, limits);
     if (cgroupDir) undo.push(() => removeContainerCgroup(id));
@@ -155,6 +167,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       process: { args, env: c.Config.Env, cwd: c.Config.WorkingDir || '/', uid: user.uid, gid: user.gid, groups: setgroupsAllowed() ? user.groups : null, tty: c.Config.Tty, path: pathOf(c.Config.Env) },
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
+      security: confine.security, privileged: confine.privileged, readonlyRootfs: confine.readonlyRootfs, devices: confine.devices,
       waitForGo: mode === 'bridge',
       supervise: detached
         ? { logPipes: !c.Config.Tty, logPath: logPath(id), exitFile: exitFilePath(id), exitCmd: cleanupCmd, attachSocket: attachSocketPath(id) }

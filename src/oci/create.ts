@@ -51,7 +51,6 @@ function unsupported(c: OciConfig): void {
     throw new SkiffError('ECGROUP', `linux.resources.${limits.join(', ')}: cgroup limits need cgroup v2 with its controllers, which this host does not offer`,
       'boot with systemd.unified_cgroup_hierarchy=1 (see `skiff doctor`), or drop the limits from config.json');
   }
-  if (c.linux?.seccomp) throw new SkiffError('EUSAGE', 'linux.seccomp is not supported by this skiff-oci yet', 'remove linux.seccomp from config.json');
 }
 
 export async function create(o: CreateOptions): Promise<number> {

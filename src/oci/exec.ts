@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { Plan } from '../spawn/plan.js';
+import { seccompStepArgs, type LinuxSeccomp } from '../spawn/seccomp.js';
 import { capList } from './capabilities.js';
 import { readConfig, writePidFile } from './create.js';
 import { launchPlan } from './launcher.js';
@@ -99,6 +100,9 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
     if (res >= 0) p.child('rlimit', [String(res), BigInt(rl.soft).toString(), BigInt(rl.hard).toString()], rl.type);
   }
   if (proc.user.umask !== undefined) p.child('umask', [proc.user.umask.toString(8)], 'process.user.umask');
+  const seccomp = readConfig(r.bundle).linux?.seccomp;
+  const filter = seccomp ? seccompStepArgs(seccomp as LinuxSeccomp) : null;
+  if (filter && !proc.noNewPrivileges) p.child('seccomp', filter, 'the container\'s linux.seccomp, before the capabilities drop');
   const caps = proc.capabilities;
   if (caps) p.child('cap-bound', [capList(caps.bounding)], 'capabilities.bounding');
   p.child('user', [String(proc.user.uid), String(proc.user.gid), setgroups ? (proc.user.additionalGids ?? []).join(',') : '-'], `run as uid ${proc.user.uid}`);
@@ -108,6 +112,7 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   const env = proc.env ?? [];
   p.child('env', env, 'process.env');
+  if (filter && proc.noNewPrivileges) p.child('seccomp', filter, 'the container\'s linux.seccomp, loaded last');
   p.child('exec', [pathOf(env), ...proc.args], `run ${JSON.stringify(proc.args)}`);
   const res = await launchPlan(p, { onPid: (pid) => writePidFile(o.pidFile, pid) });
   return o.detach ? 0 : res.exitCode ?? 0;

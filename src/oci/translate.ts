@@ -6,7 +6,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { Plan } from '../spawn/plan.js';
 import { CLONE } from '../spawn/namespaces.js';
-import { MS, flags } from '../spawn/mount-flags.js';
+import { MS } from '../spawn/mount-flags.js';
+import { seccompStepArgs, type LinuxSeccomp } from '../spawn/seccomp.js';
 import { SkiffError } from '../errors.js';
 import { capList } from './capabilities.js';
 import { parseMountOptions } from './mount-options.js';
@@ -208,6 +209,10 @@ export function translate(t: TranslateInput): Translated {
     p.child('rlimit', [String(res), BigInt(r.soft).toString(), BigInt(r.hard).toString()], `${r.type} ${r.soft}/${r.hard}`);
   }
   if (proc.user.umask !== undefined) p.child('umask', [proc.user.umask.toString(8)], 'process.user.umask');
+  // runc's order: without no_new_privs the filter is loaded while the process may still do so
+  // (CAP_SYS_ADMIN), before capabilities drop; with it, as late as possible.
+  const filter = c.linux?.seccomp ? seccompStepArgs(c.linux.seccomp as LinuxSeccomp) : null;
+  if (filter && !proc.noNewPrivileges) p.child('seccomp', filter, 'linux.seccomp, loaded before the capabilities drop (no no_new_privs)');
   const caps = proc.capabilities;
   if (caps) p.child('cap-bound', [capList(caps.bounding)], 'capabilities.bounding; keep the rest across the uid change');
   const groups = setgroups ? (proc.user.additionalGids ?? []).join(',') : '-';
@@ -221,6 +226,7 @@ export function translate(t: TranslateInput): Translated {
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   const env = proc.env ?? [];
   p.child('env', env, 'process.env');
+  if (filter && proc.noNewPrivileges) p.child('seccomp', filter, 'linux.seccomp, loaded last (no_new_privs is set)');
   if (t.mode === 'create') p.child('fifo-wait', [], 'block on the exec fifo until `skiff-oci start`');
   p.child('exec', [pathOf(env), ...proc.args!], `run ${JSON.stringify(proc.args)}`);
   return { plan: p, newNamespaces: fresh, userns };

@@ -4,7 +4,8 @@ import { relative } from 'node:path';
 import { Plan } from './plan.js';
 import { cloneFlags, type Namespace } from './namespaces.js';
 import { MS, flags } from './mount-flags.js';
-import { DEFAULT_CAPS, DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from './defaults.js';
+import { DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from './defaults.js';
+import { appendProcessSteps, type ProcessSecurity } from './process-steps.js';
 
 export interface BindSpec { source: string; target: string; readonly: boolean; kind: 'dir' | 'file' }
 
@@ -26,6 +27,13 @@ export interface ContainerSpec {
   binds: BindSpec[];
   /** Pause after the pid is known so the engine can wire the network namespace. */
   waitForGo: boolean;
+  security: ProcessSecurity;
+  /** --privileged: no masked or read-only /proc paths, a writable /sys (caps and seccomp come in `security`). */
+  privileged: boolean;
+  /** --read-only: the container's root filesystem is mounted read-only (mounts on it stay as they are). */
+  readonlyRootfs: boolean;
+  /** Host device nodes bound into the container (--device, --privileged). */
+  devices: Array<{ source: string; target: string }>;
   supervise: { logPath?: string; exitFile?: string; exitCmd?: string[]; logPipes: boolean; attachSocket?: string };
   trace: boolean;
 }
@@ -63,14 +71,20 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   p.child('mount', ['proc', '/proc', 'proc', nosuidNodevNoexec, ''], 'a /proc that shows only the container\'s own processes');
   p.child('mount', ['tmpfs', '/dev', 'tmpfs', flags(MS.NOSUID, MS.STRICTATIME), 'mode=755,size=65536k'], 'a private /dev');
   for (const d of DEVICES) p.child('bind', [`/dev/${d}`, `/dev/${d}`, '', 'file'], `the host's /dev/${d} (bound: creating device nodes is not allowed in a user namespace)`);
+  const defaults = new Set(DEVICES.map((d) => `/dev/${d}`));
+  for (const d of s.devices) {
+    if (d.source === d.target && defaults.has(d.target)) continue;
+    p.child('bind', [d.source, d.target, '', 'file'], `device ${d.source} at ${d.target}`);
+  }
   p.child('mount', ['devpts', '/dev/pts', 'devpts', flags(MS.NOSUID, MS.NOEXEC),
     `newinstance,ptmxmode=0666,mode=0620${s.ttyGroupMapped ? ',gid=5' : ''}`], 'its own pseudo-terminals, invisible to the host\'s');
   p.child('mount', ['shm', '/dev/shm', 'tmpfs', nosuidNodevNoexec, 'mode=1777,size=65536k'], 'private shared memory');
   p.child('mount', ['mqueue', '/dev/mqueue', 'mqueue', nosuidNodevNoexec, ''], 'private POSIX message queues');
   if (s.network === 'private') {
-    p.child('mount', ['sysfs', '/sys', 'sysfs', flags(MS.RDONLY, MS.NOSUID, MS.NODEV, MS.NOEXEC), ''], 'a read-only /sys of its own network namespace');
+    p.child('mount', ['sysfs', '/sys', 'sysfs', s.privileged ? flags(MS.NOSUID, MS.NODEV, MS.NOEXEC) : flags(MS.RDONLY, MS.NOSUID, MS.NODEV, MS.NOEXEC), ''],
+      s.privileged ? 'a /sys of its own network namespace, writable (--privileged)' : 'a read-only /sys of its own network namespace');
   } else {
-    p.child('bind', ['/sys', '/sys', 'rec,ro', 'dir'], 'the host\'s /sys, read-only (it shares the host network)');
+    p.child('bind', ['/sys', '/sys', s.privileged ? 'rec' : 'rec,ro', 'dir'], `the host's /sys${s.privileged ? '' : ', read-only'} (it shares the host network)`);
   }
   if (s.cgroupDir) {
     p.child('mount', ['cgroup2', '/sys/fs/cgroup', 'cgroup2', flags(MS.RDONLY, MS.NOSUID, MS.NODEV, MS.NOEXEC), ''], 'its own cgroup, seen as / through the cgroup namespace');
@@ -80,19 +94,19 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   }
   for (const [target, link] of DEV_SYMLINKS) p.child('symlink', [target, link], `${link} -> ${target}, as every Linux /dev has`);
   if (s.process.cwd !== '/') p.child('mkdir', [s.process.cwd, '755'], 'the working directory exists, as Docker makes it');
+  if (s.readonlyRootfs) {
+    // The overlay is this namespace's own mount, so no flag is locked on it: a plain read-only remount.
+    p.child('mount', ['none', '/', '', flags(MS.REMOUNT, MS.BIND, MS.RDONLY), ''], '--read-only: the root filesystem cannot be written (its mounts keep their own flags)');
+  }
   p.child('pivot', [], 'make the overlay the root and detach the host\'s filesystem from view');
-  for (const m of MASKED_PATHS) p.child('mask', [m], 'hide kernel details a container must not read');
-  for (const r of READONLY_PATHS) p.child('readonly', [r], 'readable, never writable from inside');
+  if (!s.privileged) {
+    for (const m of MASKED_PATHS) p.child('mask', [m], 'hide kernel details a container must not read');
+    for (const r of READONLY_PATHS) p.child('readonly', [r], 'readable, never writable from inside');
+  }
   p.child('hostname', [s.hostname], 'the container\'s own hostname (its short id)');
   if (s.process.tty) p.child('pty', [], 'open a pty in the container\'s devpts, make it the controlling terminal');
   else p.child('setsid', [], 'a session of its own: terminal signals reach it only through skiff');
-  const keep = Object.values(DEFAULT_CAPS).sort((a, b) => a - b).join(',');
-  p.child('caps', [keep], 'keep only Docker\'s default capabilities, drop the rest from the bounding set');
-  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups === null ? '-' : s.process.groups.join(',')], `run as uid ${s.process.uid}, gid ${s.process.gid}`);
-  p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
-  p.child('chdir', [s.process.cwd], 'the working directory');
-  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
-  p.child('env', s.process.env, 'the container\'s environment');
-  p.child('exec', [s.process.path, ...s.process.args], `run ${JSON.stringify(s.process.args)}`);
+  const { args, env, cwd, uid, gid, groups, path } = s.process;
+  appendProcessSteps(p, s.security, { args, env, cwd, uid, gid, groups, path }, true);
   return p;
 }

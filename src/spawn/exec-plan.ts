@@ -3,13 +3,15 @@
 // really inside the pid namespace, and only then sets user, capabilities and environment.
 import { Plan } from './plan.js';
 import { CLONE } from './namespaces.js';
-import { DEFAULT_CAPS } from './defaults.js';
+import { appendProcessSteps, type ProcessSecurity } from './process-steps.js';
 
 export interface ExecSpec {
   containerPid: number;
   joinNet: boolean;
   cgroupDir?: string;
   process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; /** null: leave supplementary groups alone (setgroups denied) */ groups: number[] | null; tty: boolean; path: string };
+  /** The container's own confinement (capabilities, seccomp, no_new_privs, process cap). */
+  security: ProcessSecurity;
   trace: boolean;
 }
 
@@ -28,13 +30,7 @@ export function buildExecPlan(s: ExecSpec): Plan {
   p.child('wait-parent', [], 'wait for the parent');
   if (s.process.tty) p.child('pty', [], 'a pty of the container\'s own, as controlling terminal');
   else p.child('setsid', [], 'a session of its own');
-  const keep = Object.values(DEFAULT_CAPS).sort((a, b) => a - b).join(',');
-  p.child('caps', [keep], 'the same capabilities as the container\'s first process');
-  p.child('user', [String(s.process.uid), String(s.process.gid), s.process.groups === null ? '-' : s.process.groups.join(',')], `run as uid ${s.process.uid}`);
-  p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
-  p.child('chdir', [s.process.cwd], 'the working directory');
-  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
-  p.child('env', s.process.env, 'the environment');
-  p.child('exec', [s.process.path, ...s.process.args], `run ${JSON.stringify(s.process.args)}`);
+  const { args, env, cwd, uid, gid, groups, path } = s.process;
+  appendProcessSteps(p, s.security, { args, env, cwd, uid, gid, groups, path }, false);
   return p;
 }

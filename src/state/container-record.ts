@@ -45,6 +45,13 @@ export interface ContainerConfig {
     CpusetCpus: string;
     RestartPolicy: { Name: string; MaximumRetryCount: number };
     Init: boolean;
+    /** Docker's security fields; optional: records written before these flags existed lack them. */
+    SecurityOpt?: string[] | null;
+    CapAdd?: string[] | null;
+    CapDrop?: string[] | null;
+    Privileged?: boolean;
+    ReadonlyRootfs?: boolean;
+    Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
   };
   Rootfs: { lowerDirs: string[]; upperDir: string; workDir: string };
 }

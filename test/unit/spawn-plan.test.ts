@@ -3,6 +3,7 @@ import { encodePlan, Plan, stepAt, validatePlan } from '../../src/spawn/plan.js'
 import { buildContainerPlan, type ContainerSpec } from '../../src/spawn/container-plan.js';
 import { buildExecPlan } from '../../src/spawn/exec-plan.js';
 import { CLONE } from '../../src/spawn/namespaces.js';
+import { DEFAULT_CAPS } from '../../src/spawn/defaults.js';
 import { processSpec, mergeEnv } from '../../src/engine/process-spec.js';
 
 function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
@@ -11,7 +12,8 @@ function spec(over: Partial<ContainerSpec> = {}): ContainerSpec {
     rootfs: { layersDir: '/s/layers', lowerDirs: ['/s/layers/base', '/s/layers/mid', '/s/layers/top'], upperDir: '/s/c/upper', workDir: '/s/c/work', mountPoint: '/s/c/rootfs', volatile: false },
     process: { args: ['/bin/sh', '-c', './cmd.sh'], env: ['PATH=/bin'], cwd: '/diamol', uid: 0, gid: 0, groups: [], tty: false, path: '/bin' },
     idMap: { uid: '0 0 4294967295\n', gid: '0 0 4294967295\n' }, ttyGroupMapped: true, network: 'private', binds: [],
-    waitForGo: true, supervise: { logPipes: false }, trace: false, ...over,
+    waitForGo: true, supervise: { logPipes: false }, trace: false,
+    security: { caps: Object.values(DEFAULT_CAPS), seccomp: null, noNewPrivileges: true }, privileged: false, readonlyRootfs: false, devices: [], ...over,
   };
 }
 
@@ -94,7 +96,7 @@ describe('container plan', () => {
   });
 
   it('exec plans join the namespaces before forking and never mount anything', () => {
-    const p = buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false });
+    const p = buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false, security: spec().security });
     const o = ops(p);
     expect(o.indexOf('parent:join')).toBeLessThan(o.indexOf('parent:clone'));
     expect(p.steps.find((s) => s.op === 'clone')!.args[0]).toBe('0');
@@ -123,5 +125,38 @@ describe('process spec (Docker rules)', () => {
     expect(() => processSpec({}, base)).toThrow(/no command/);
     expect(() => processSpec(img, { ...base, workdir: 'rel' })).toThrow(/absolute/);
     expect(mergeEnv(['A=1'], ['A=2'])).toEqual(['A=2']);
+  });
+});
+
+describe('confinement steps (seccomp last, caps, no_new_privs, rlimit)', () => {
+  const ops = (p: Plan) => p.ordered().map((s) => `${s.role}:${s.op}`);
+  const filter = { defaultAction: 'SCMP_ACT_ERRNO' as const, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' as const }] };
+  it('loads the filter last before execve when no_new_privs is set, run and exec alike', () => {
+    for (const p of [
+      buildContainerPlan(spec({ security: { caps: [0], seccomp: filter, noNewPrivileges: true } })),
+      buildExecPlan({ containerPid: 42, joinNet: true, process: spec().process, trace: false, security: { caps: [0], seccomp: filter, noNewPrivileges: true } }),
+    ]) {
+      const o = ops(p);
+      expect(o.slice(-5)).toEqual(['child:chdir', 'child:close-fds', 'child:env', 'child:seccomp', 'child:exec']);
+      expect(o.indexOf('child:no-new-privs')).toBeLessThan(o.indexOf('child:seccomp'));
+      expect(p.steps.find((s) => s.op === 'seccomp')!.args).toEqual(['SCMP_ACT_ERRNO', '1', '', 'SCMP_ACT_ALLOW - read']);
+    }
+  });
+  it('without no_new_privs loads it while CAP_SYS_ADMIN is still held, before caps', () => {
+    const o = ops(buildContainerPlan(spec({ security: { caps: [0], seccomp: filter, noNewPrivileges: false } })));
+    expect(o).not.toContain('child:no-new-privs');
+    expect(o.indexOf('child:seccomp')).toBeLessThan(o.indexOf('child:caps'));
+  });
+  it('no filter when unconfined; RLIMIT_NPROC when asked; --read-only remounts the root before pivot; privileged masks nothing', () => {
+    const p = buildContainerPlan(spec({ security: { caps: [0], seccomp: null, noNewPrivileges: true, nproc: 10 }, readonlyRootfs: true, privileged: true,
+      devices: [{ source: '/dev/full', target: '/dev/xfull' }] }));
+    const o = ops(p);
+    expect(o).not.toContain('child:seccomp');
+    expect(o).not.toContain('child:mask');
+    expect(p.steps.find((s) => s.op === 'rlimit')!.args).toEqual(['6', '10', '10']);
+    const ro = p.steps.findIndex((s) => s.op === 'mount' && s.args[1] === '/');
+    expect(p.steps[ro]!.args[3]).toBe(String(1 | 32 | 4096));
+    expect(ro).toBeLessThan(p.steps.findIndex((s) => s.op === 'pivot'));
+    expect(p.steps.some((s) => s.op === 'bind' && s.args[0] === '/dev/full' && s.args[1] === '/dev/xfull')).toBe(true);
   });
 });
