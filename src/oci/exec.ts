@@ -102,6 +102,8 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   if (proc.user.umask !== undefined) p.child('umask', [proc.user.umask.toString(8)], 'process.user.umask');
   const seccomp = readConfig(r.bundle).linux?.seccomp;
   const filter = seccomp ? seccompStepArgs(seccomp as LinuxSeccomp) : null;
+  // Before the filter: a profile may lack close_range (runtime-tools' default does).
+  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   if (filter && !proc.noNewPrivileges) p.child('seccomp', filter, 'the container\'s linux.seccomp, before the capabilities drop');
   const caps = proc.capabilities;
   if (caps) p.child('cap-bound', [capList(caps.bounding)], 'capabilities.bounding');
@@ -109,7 +111,6 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   if (caps) p.child('cap-sets', [capList(caps.effective), capList(caps.permitted), capList(caps.inheritable), capList(caps.ambient)], 'the process\'s capability sets');
   if (proc.noNewPrivileges) p.child('no-new-privs', [], 'process.noNewPrivileges');
   p.child('chdir', [proc.cwd || '/'], 'process.cwd');
-  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   const env = proc.env ?? [];
   p.child('env', env, 'process.env');
   if (filter && proc.noNewPrivileges) p.child('seccomp', filter, 'the container\'s linux.seccomp, loaded last');

@@ -96,7 +96,8 @@ export function remove(store: OciStore, id: string, force: boolean): void {
     throw e;
   }
   const status = store.status(r);
-  if (status === 'running' && !force) throw new SkiffError('ESTATE', `cannot delete container "${id}": it is running`, 'stop it first, or use delete --force');
+  // runtime-spec: deleting a container that is not stopped is an error (created included); --force kills it.
+  if (status !== 'stopped' && !force) throw new SkiffError('ESTATE', `cannot delete container "${id}": it is ${status}`, 'stop it first (kill), or use delete --force');
   if (status !== 'stopped') {
     for (const p of containerPids(r)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
     if (!waitGone(r, 5000)) throw new SkiffError('ESTATE', `container "${id}" did not die after SIGKILL`, 'it may be stuck in the kernel (D state); try again');

@@ -212,6 +212,8 @@ export function translate(t: TranslateInput): Translated {
   // runc's order: without no_new_privs the filter is loaded while the process may still do so
   // (CAP_SYS_ADMIN), before capabilities drop; with it, as late as possible.
   const filter = c.linux?.seccomp ? seccompStepArgs(c.linux.seccomp as LinuxSeccomp) : null;
+  // Before the filter: a profile may lack close_range (runtime-tools' default does).
+  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   if (filter && !proc.noNewPrivileges) p.child('seccomp', filter, 'linux.seccomp, loaded before the capabilities drop (no no_new_privs)');
   const caps = proc.capabilities;
   if (caps) p.child('cap-bound', [capList(caps.bounding)], 'capabilities.bounding; keep the rest across the uid change');
@@ -223,7 +225,6 @@ export function translate(t: TranslateInput): Translated {
   }
   if (proc.noNewPrivileges) p.child('no-new-privs', [], 'process.noNewPrivileges');
   p.child('chdir', [proc.cwd], 'process.cwd');
-  p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   const env = proc.env ?? [];
   p.child('env', env, 'process.env');
   if (filter && proc.noNewPrivileges) p.child('seccomp', filter, 'linux.seccomp, loaded last (no_new_privs is set)');
