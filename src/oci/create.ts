@@ -44,9 +44,22 @@ export function writePidFile(path: string | undefined, pid: number): void {
   renameSync(`${p}.tmp`, p);
 }
 
+/** True when a resources entry asks for something: a non-zero number, a non-empty list or string. */
+function asks(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === '' || (typeof v === 'number' && v <= 0)) return false;
+  if (Array.isArray(v)) return v.some(asks);
+  if (typeof v === 'object') return Object.values(v as object).some(asks);
+  return true;
+}
+
 function unsupported(c: OciConfig): void {
-  const r = c.linux?.resources as Record<string, unknown> | undefined;
-  const limits = r ? Object.keys(r).filter((k) => k !== 'devices' && r[k] !== null && r[k] !== undefined && !(typeof r[k] === 'object' && Object.keys(r[k] as object).length === 0)) : [];
+  // The device list containerd and podman always send is enforced by the device nodes the container
+  // gets (only the configured ones), not by a cgroup; every other entry would need a cgroup v2 controller.
+  const r = { ...(c.linux?.resources ?? {}) } as Record<string, unknown>;
+  // cpu.shares 1024 is the kernel's default weight: containerd sends it for "no limit".
+  const cpu = r.cpu as Record<string, unknown> | undefined;
+  if (cpu && cpu.shares === 1024) r.cpu = { ...cpu, shares: 0 };
+  const limits = Object.keys(r).filter((k) => k !== 'devices' && asks(r[k]));
   if (limits.length) {
     throw new SkiffError('ECGROUP', `linux.resources.${limits.join(', ')}: cgroup limits need cgroup v2 with its controllers, which this host does not offer`,
       'boot with systemd.unified_cgroup_hierarchy=1 (see `skiff doctor`), or drop the limits from config.json');
