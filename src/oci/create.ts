@@ -90,7 +90,8 @@ export async function create(o: CreateOptions): Promise<number> {
         pid = p;
         store.write(record(p, !!o.foreground));
         if (o.foreground) writePidFile(o.pidFile, p);
-        const st = { ociVersion: OCI_VERSION, id: o.id, status: 'creating' as const, pid: p, bundle, annotations: config.annotations };
+        // runtime-tools checks "created" in these hooks' state, as runc reports it.
+        const st = { ociVersion: OCI_VERSION, id: o.id, status: 'created' as const, pid: p, bundle, annotations: config.annotations };
         runHooks('prestart', hooks.prestart, st);
         runHooks('createRuntime', hooks.createRuntime, st);
         runHooks('createContainer', hooks.createContainer, st);

@@ -35,7 +35,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!daemon) return;
-  for (const id of ctr(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['task', 'kill', '-s', 'KILL', id]);
+  // A test that failed halfway leaves its task: end it, so its shim leaves too.
+  for (const id of ctr(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) {
+    ctr(['task', 'kill', '-s', 'KILL', id]);
+    spawnSync('sleep', ['0.3']);
+    ctr(['task', 'delete', '--force', id]);
+  }
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon!.on('exit', r));
   // containerd leaves its shims' sockets; the shims end with their containers.

@@ -119,7 +119,7 @@ describe('skiff-oci lifecycle (root)', () => {
       b.write();
       expect(skiffOci(root.root, ['create', '--bundle', b.dir, 'hooked']).status).toBe(0);
       const pre = JSON.parse(readFileSync(join(b.dir, 'prestart.json'), 'utf8'));
-      expect(pre).toMatchObject({ id: 'hooked', status: 'creating', bundle: b.dir });
+      expect(pre).toMatchObject({ id: 'hooked', status: 'created', bundle: b.dir });
       expect(pre.pid).toBe(state('hooked').pid);
       expect(skiffOci(root.root, ['start', 'hooked']).status).toBe(0);
       expect(JSON.parse(readFileSync(join(b.dir, 'poststart.json'), 'utf8'))).toMatchObject({ id: 'hooked', status: 'running' });
