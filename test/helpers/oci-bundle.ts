@@ -1,7 +1,7 @@
 // OCI bundles for the skiff-oci tests: a busybox-static rootfs (a few ms to make) and the config
 // `skiff-oci spec` writes, adjusted per test. Also the entry to run skiff-oci with a private --root.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, openSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { OciConfig } from '../../src/oci/spec.js';
 
@@ -40,6 +40,20 @@ export function ociRoot(): { root: string; dispose(): void } {
   return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-export function skiffOci(root: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): SpawnSyncReturns<string> {
-  return spawnSync(SKIFF_OCI, ['--root', root, ...args], { encoding: 'utf8', input: opts.input ?? '', env: opts.env ?? process.env, timeout: opts.timeout ?? 30_000 });
+/**
+ * skiff-oci with a private --root. Output goes through files, not pipes: a created container's init
+ * inherits skiff-oci's stdout/stderr (as with runc), and a pipe would keep spawnSync waiting for it.
+ */
+export function skiffOci(root: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): SpawnSyncReturns<string> {
+  const dir = mkdtempSync('/tmp/skiff-oci-io-');
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  try {
+    const r = spawnSync(SKIFF_OCI, ['--root', root, ...args], { stdio: ['ignore', out, err], env: opts.env ?? process.env, timeout: opts.timeout ?? 30_000 });
+    return { ...r, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8'), output: [] } as unknown as SpawnSyncReturns<string>;
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
