@@ -138,7 +138,7 @@ export function translate(t: TranslateInput): Translated {
   const userns = has('user');
   if (t.euid !== 0 && !userns) throw new SkiffError('EUSAGE', 'rootless containers need a user namespace', 'add {"type":"user"} to linux.namespaces with your uid and gid mapped (skiff-oci spec --rootless)');
   if (!has('mount')) throw new SkiffError('EUSAGE', 'config.json: skiff-oci needs a mount namespace', 'add {"type":"mount"} to linux.namespaces');
-  if (c.hostname && !fresh.includes('uts')) throw new SkiffError('EUSAGE', 'config.json sets a hostname without a new uts namespace', 'add {"type":"uts"} to linux.namespaces');
+  if (c.hostname && !has('uts')) throw new SkiffError('EUSAGE', 'config.json sets a hostname without a uts namespace', 'add {"type":"uts"} (new, or joined by path) to linux.namespaces');
 
   if (t.fifoPath) p.parent('mkfifo', [t.fifoPath, '622'], 'the exec fifo that holds the container until `start` (runc\'s exec.fifo)');
   // Joined namespaces first, the user namespace before the ones it owns, as nsenter orders them.
