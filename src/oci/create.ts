@@ -30,11 +30,17 @@ export function readConfig(bundle: string): OciConfig {
   } catch (e) {
     throw new SkiffError('EUSAGE', `cannot read ${resolve(bundle, 'config.json')}: ${(e as Error).message}`, 'give the bundle directory with --bundle');
   }
+  let c: OciConfig;
   try {
-    return JSON.parse(text) as OciConfig;
+    c = JSON.parse(text) as OciConfig;
   } catch (e) {
     throw new SkiffError('EUSAGE', `config.json is not valid JSON: ${(e as Error).message}`, 'fix the bundle\'s config.json');
   }
+  // runtime-spec: an invalid or unsupported value is an error; the version is the first one read.
+  if (typeof c.ociVersion !== 'string' || !/^1\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(c.ociVersion)) {
+    throw new SkiffError('EUSAGE', `config.json: unsupported ociVersion ${JSON.stringify(c.ociVersion)}`, 'skiff-oci reads runtime-spec 1.x configs');
+  }
+  return c;
 }
 
 export function writePidFile(path: string | undefined, pid: number): void {
