@@ -4,10 +4,11 @@
 #              (lab images), slirp4netns + passt (rootless networking), nftables (NAT), iproute2
 #   tests:     docker-registry, skopeo, umoci (a real registry and OCI tools to cross-check against),
 #              crun, runc, podman (peers for the benchmarks), qemu-system-x86 + linux-image-amd64 +
-#              cpio (the cgroup v2 VM), iperf3, hyperfine, strace, ruby + shellcheck (Vagrantfile checks)
+#              cpio (the cgroup v2 VM), debootstrap + dpkg-repack + qemu-utils + openssh-client + e2fsprogs
+#              (the lab VM of `npm run test:lab`), iperf3, hyperfine, strace, ruby + shellcheck (Vagrantfile checks)
 set -eu
 RUNTIME="gcc make libc6-dev uidmap busybox-static slirp4netns passt nftables iproute2 tar gzip zstd ca-certificates libnftables1"
-TESTS="docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 hyperfine strace apache2-utils ruby shellcheck openssl"
+TESTS="debootstrap dpkg-repack qemu-utils openssh-client e2fsprogs docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 hyperfine strace apache2-utils ruby shellcheck openssl"
 want="$RUNTIME"
 [ "${1:-}" = "--with-tests" ] && want="$RUNTIME $TESTS"
 missing=""
