@@ -19,8 +19,8 @@ runtime=$(sed -n 's/^RUNTIME="\(.*\)"$/\1/p' scripts/install-deps.sh)
 base="ca-certificates curl gnupg rsync git"
 box="systemd-sysv dbus dbus-user-session libpam-systemd udev sudo openssh-server linux-image-amd64 initramfs-tools procps less iputils-ping xz-utils file"
 packages=$(echo "$runtime $base $box" | tr ' ' '\n' | sort -u | tr '\n' ',' | sed 's/,$//')
-node_deb_version=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null || true)
-key=$(printf '%s\n' "$(cat "$0")" "$packages" "$node_deb_version" | sha256sum | cut -c1-16)
+base_key=$(printf '%s\n' "$packages" | sha256sum | cut -c1-16)
+key=$(printf '%s\n' "$(cat "$0")" "$packages" "$(node --version)" "$(npm --version)" | sha256sum | cut -c1-16)
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$key" ]; then
   echo "lab image: cached ($out, key $key)"
   exit 0
@@ -36,14 +36,27 @@ case "$(node -p 'process.versions.node.split(".")[0]')" in 2[0-9]|[3-9][0-9]) ;;
 work=$(mktemp -d /var/tmp/skiff-lab-image.XXXXXX)
 trap 'umount -R "$work/root/proc" "$work/root/sys" "$work/root/dev" 2>/dev/null || true; rm -rf "$work"' EXIT
 root=$work/root
-echo "lab image: debootstrap bookworm from the host's mirror ($(echo "$packages" | tr ',' ' ' | wc -w) packages)"
-debootstrap --include="$packages" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || { tail -30 "$work/debootstrap.log"; exit 1; }
+# The debootstrap stage is the slow part (and depends only on the package list): kept as a tarball.
+base=$out/base-$base_key.tar
+if [ -f "$base" ]; then
+  echo "lab image: debootstrap stage cached ($base)"
+  mkdir "$root" && tar -xpf "$base" -C "$root" --numeric-owner
+else
+  echo "lab image: debootstrap bookworm from the host's mirror ($(echo "$packages" | tr ',' ' ' | wc -w) packages)"
+  debootstrap --include="$packages" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || { tail -30 "$work/debootstrap.log"; exit 1; }
+  rm -f "$out"/base-*.tar
+  tar -cpf "$base.tmp" -C "$root" --numeric-owner . && mv "$base.tmp" "$base"
+fi
 
 # Node.js 20: Debian 12 ships 18 and the provision script installs 20 from NodeSource when it is missing.
-# The VM has no network, so it gets the host's own Node.js 20 package (repacked from the host's dpkg database).
-(cd "$work" && dpkg-repack nodejs >/dev/null)
-cp "$work"/nodejs_*.deb "$root/tmp/"
-chroot "$root" sh -c 'dpkg -i /tmp/nodejs_*.deb >/dev/null && rm /tmp/nodejs_*.deb'
+# The VM has no network, so it gets the host's own Node.js and npm (the same files, at the same paths).
+node_bin=$(command -v node)
+npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+install -D -m 0755 "$node_bin" "$root/usr/bin/node"
+mkdir -p "$root/usr/lib/node_modules"
+cp -a "$npm_dir" "$root/usr/lib/node_modules/npm"
+ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
+ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 
 # The host's package lists: apt in the VM then knows the same versions the host does (as after `apt-get
 # update`), which the lab image builder's package resolution reads.
