@@ -11,10 +11,10 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 runtime=${1:-$top/bin/skiff-oci}
-src=${RUNTIME_TOOLS_GIT:-/work/.mirror/opencontainers+runtime-tools/repo}
+src=${RUNTIME_TOOLS_GIT:-${HOME}/runtime-tools.git}
 work=${WORK:-/tmp/skiff-runtime-tools}
 commit=260e151
-command -v go >/dev/null || { echo "needs Go (apt-get install golang-go)" >&2; exit 1; }
+command -v go >/dev/null || { echo "installing Go (golang-go), which only this script needs"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null; }
 [ -d "$src" ] || { echo "no runtime-tools snapshot at $src (set RUNTIME_TOOLS_GIT)" >&2; exit 1; }
 if [ ! -x "$work/tree/runtimetest" ]; then
   rm -rf "$work/tree"
