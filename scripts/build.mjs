@@ -32,3 +32,5 @@ await build({ ...common, entryPoints: { cli: join(root, 'src/cli/main.ts') }, sp
 // The front door's pre-started worker (src/warm/) imports nearly everything ahead of time: one file
 // with no chunks spares Node's ESM loader a resolve/load/link per chunk at every worker start.
 await build({ ...common, entryPoints: { 'warm-worker': join(root, 'src/warm/worker.ts') }, splitting: false });
+// skiff-oci (runc's command line, src/oci/): its own entry, one file, so each call from containerd loads little.
+await build({ ...common, entryPoints: { oci: join(root, 'src/oci/cli.ts') }, splitting: false });

@@ -5,14 +5,24 @@
 #   2. skiff itself: sudo ./scripts/install.sh as the vagrant user
 #   3. cgroup v2: unified hierarchy (Debian 12's default; set on the kernel cmdline only if missing)
 #      and cpu/cpuset/io/memory/pids delegated to users' systemd sessions, for rootless limits
+#   4. containers with a restart policy come back after a reboot: a systemd user unit runs
+#      `skiff start --all --filter restart-policy=…` at boot (the user's manager starts at boot: linger)
+# Nothing is downloaded that is already there, so a box with the packages pre-installed provisions offline.
 set -eu
 LAB_USER=${LAB_USER:-vagrant}
 SKIFF_DIR=${SKIFF_DIR:-/home/$LAB_USER/skiff}
 export DEBIAN_FRONTEND=noninteractive
 
 echo "==> base packages"
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends ca-certificates curl gnupg rsync git
+missing=""
+for p in ca-certificates curl gnupg rsync git; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  apt-get update -qq
+  # shellcheck disable=SC2086 # a list of package names, split on purpose
+  apt-get install -y -qq --no-install-recommends $missing
+fi
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$(node_major)" -lt 20 ]; then
@@ -48,6 +58,25 @@ cat >/etc/systemd/system/user@.service.d/delegate.conf <<'CONF'
 Delegate=cpu cpuset io memory pids
 CONF
 systemctl daemon-reload
+
+echo "==> restart policies across reboots"
+# dockerd brings back --restart always/unless-stopped containers when it starts; skiff has no daemon, so
+# each user's systemd manager does it at boot (as podman-restart.service does for podman).
+cat >/etc/systemd/user/skiff-restart.service <<'UNIT'
+[Unit]
+Description=Start skiff containers whose restart policy is always or unless-stopped
+After=default.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/skiff start --all --filter restart-policy=always --filter restart-policy=unless-stopped
+
+[Install]
+WantedBy=default.target
+UNIT
+systemctl --global enable skiff-restart.service
+# The user's manager (and so the unit above) starts at boot, not only at the first login.
+loginctl enable-linger "$LAB_USER"
 
 cat <<MSG
 

@@ -28,6 +28,10 @@ const struct op_def op_table[] = {
   P("wait-exec",     0, 0, op_wait_exec),
   P("detach",        0, 0, op_detach),
   P("supervise",     ARGS_ANY, 0, op_supervise),
+  P("mkfifo",        2, 2, op_mkfifo),
+  P("setns",         2, 2, op_setns),
+  P("send-pty",      1, 1, op_send_pty),
+  P("wait-ready",    0, 0, op_wait_ready),
   // child: the process that becomes the container (or enters it)
   C("wait-parent",   0, 0, op_wait_parent),
   C("mount-private", 0, 0, op_mount_private),
@@ -52,6 +56,15 @@ const struct op_def op_table[] = {
   C("seccomp",       1, 1, op_seccomp),
   C("exec",          ARGS_ANY, 2, op_exec),
   C("pause",         0, 0, op_pause),
+  C("bind-root",     1, 1, op_bind_root),
+  C("fifo-open",     1, 1, op_fifo_open),
+  C("fifo-wait",     0, 0, op_fifo_wait),
+  C("mknod",         7, 7, op_mknod),
+  C("write",         2, 2, op_write),
+  C("umask",         1, 1, op_umask),
+  C("cap-bound",     1, 1, op_cap_bound),
+  C("cap-sets",      4, 4, op_cap_sets),
+  C("remount",       2, 2, op_remount),
 };
 const unsigned op_table_len = sizeof op_table / sizeof op_table[0];
 

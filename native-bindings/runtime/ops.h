@@ -10,6 +10,9 @@ parent_fn op_write_file, op_helper;
 // parent_sync.c: the handshake with the child and the engine
 parent_fn op_report_pid, op_wait_go, op_release, op_recv_pty, op_wait_exec, op_detach, op_supervise;
 
+// oci_ops.c: what skiff-oci's config.json translation needs beyond `skiff run`
+parent_fn op_mkfifo, op_setns, op_send_pty, op_wait_ready;
+child_fn op_bind_root, op_fifo_open, op_fifo_wait, op_mknod, op_write, op_umask, op_cap_bound, op_cap_sets, op_remount;
 // child_main.c
 child_fn op_wait_parent, op_pause;
 // child_mounts.c: the container's filesystem

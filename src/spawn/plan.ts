@@ -31,6 +31,11 @@ export const OPS = {
   'wait-exec': { role: 'parent', n: 0 },
   detach: { role: 'parent', n: 0 },
   supervise: { role: 'parent', n: -1, min: 0 },
+  // skiff-oci (native-bindings/runtime/oci_ops.c)
+  mkfifo: { role: 'parent', n: 2 },
+  setns: { role: 'parent', n: 2 },
+  'send-pty': { role: 'parent', n: 1 },
+  'wait-ready': { role: 'parent', n: 0 },
   'wait-parent': { role: 'child', n: 0 },
   'mount-private': { role: 'child', n: 0 },
   overlay: { role: 'child', n: 6 },
@@ -54,6 +59,15 @@ export const OPS = {
   seccomp: { role: 'child', n: 1 },
   exec: { role: 'child', n: -1, min: 2 },
   pause: { role: 'child', n: 0 },
+  'bind-root': { role: 'child', n: 1 },
+  'fifo-open': { role: 'child', n: 1 },
+  'fifo-wait': { role: 'child', n: 0 },
+  mknod: { role: 'child', n: 7 },
+  write: { role: 'child', n: 2 },
+  umask: { role: 'child', n: 1 },
+  'cap-bound': { role: 'child', n: 1 },
+  'cap-sets': { role: 'child', n: 4 },
+  remount: { role: 'child', n: 2 },
 } as const satisfies Record<string, { role: Role; n: number; min?: number }>;
 
 type OpName = keyof typeof OPS;

@@ -8,8 +8,21 @@ async function each(refs: string[], fn: (ref: string) => Promise<unknown>): Prom
 
 export function registerStart(parent: Command): void {
   parent.command('start').description('start one or more stopped containers')
-    .argument('<container...>').option('-a, --attach', 'attach STDOUT/STDERR and forward signals').option('-i, --interactive', 'attach STDIN')
-    .action(async (refs: string[], f: { attach?: boolean; interactive?: boolean }) => {
+    .argument('[container...]').option('-a, --attach', 'attach STDOUT/STDERR and forward signals').option('-i, --interactive', 'attach STDIN')
+    .option('--all', 'start all stopped containers (with --filter, those that match)')
+    .option('--filter <filter>', 'with --all: restart-policy=no|always|unless-stopped|on-failure (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .action(async (refs: string[], f: { attach?: boolean; interactive?: boolean; all?: boolean; filter?: string[] }) => {
+      const { SkiffError } = await import('../../errors.js');
+      if (f.all) {
+        if (refs.length) throw new SkiffError('EUSAGE', '--all and container names cannot be combined', 'give either --all or the containers to start');
+        const { restartPolicyFilter, startAll } = await import('../../engine/start-all.js');
+        const r = await startAll(restartPolicyFilter(f.filter ?? []));
+        for (const id of r.started) process.stdout.write(id + '\n');
+        for (const { id, error } of r.failed) process.stderr.write(`Error response from daemon: ${id.slice(0, 12)}: ${(error as Error).message}\n`);
+        if (r.failed.length) process.exitCode = 1;
+        return;
+      }
+      if (refs.length === 0) throw new SkiffError('EUSAGE', '"skiff start" requires at least 1 argument', 'usage: skiff start [OPTIONS] CONTAINER [CONTAINER...]', { exitCode: 1 });
       const { startExisting } = await import('../../engine/lifecycle.js');
       if (f.attach || f.interactive) {
         const r = await startExisting(refs[0]!, true);

@@ -118,6 +118,17 @@ describe('newuidmap/newgidmap', () => {
     m.commands.newgidmap = { mode: 0o100755, uid: 0, caps: true };
     expect(idMapHelpersCheck.run(fakeProbe(m)).status).toBe('ok');
   });
+  it('inside the rootless engine namespace, root-owned shows as the overflow uid and still counts', () => {
+    const m = healthy();
+    m.commands.newuidmap = { mode: 0o104755, uid: 65534 };
+    m.commands.newgidmap = { mode: 0o104755, uid: 65534 };
+    m.files['/proc/sys/kernel/overflowuid'] = '65534\n';
+    m.files['/proc/self/uid_map'] = '         0       1000          1\n         1     100000      65536\n';
+    expect(idMapHelpersCheck.run(fakeProbe(m)).status).toBe('ok');
+    // Where host root is mapped, an overflow owner is somebody else's file.
+    m.files['/proc/self/uid_map'] = '         0          0 4294967295\n';
+    expect(idMapHelpersCheck.run(fakeProbe(m)).status).toBe('fail');
+  });
   it('setuid but not owned by root does not count', () => {
     const m = healthy();
     m.commands.newuidmap = { mode: 0o104755, uid: 1000 };

@@ -1,0 +1,151 @@
+// skiff-oci: skiff as an OCI runtime, with runc's command line, so containerd, podman and
+// runtime-tools can drive it unchanged. Entry of `bin/skiff-oci` (and of `skiff oci …`). Each verb's
+// code is imported only when it runs: this process starts once per container step.
+import { Command, CommanderError, Option } from 'commander';
+import { appendFileSync } from 'node:fs';
+import { SkiffError, asSkiffError } from '../errors.js';
+import { trace } from '../trace.js';
+
+interface Globals { root?: string; log?: string; logFormat?: string; debug?: boolean; systemdCgroup?: boolean }
+
+let globals: Globals = {};
+
+async function store() {
+  const { OciStore, defaultRoot } = await import('./state.js');
+  return new OciStore(globals.root ?? defaultRoot());
+}
+
+function collect(v: string, prev: string[]): string[] { return [...prev, v]; }
+
+function refuse(verb: string, why: string, hint: string): never {
+  throw new SkiffError('EUSAGE', `${verb}: ${why}`, hint);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('skiff-oci');
+  program
+    .description('skiff as an OCI runtime (runc\'s command line)')
+    .option('--root <dir>', 'where container state lives')
+    .option('--log <file>', 'also write errors to this file')
+    .addOption(new Option('--log-format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .option('--debug', 'print every launch step')
+    .option('--systemd-cgroup', 'use systemd for cgroups (not supported)')
+    .option('--rootless <value>', 'ignored: skiff-oci detects rootless by the effective uid')
+    .option('--criu <path>', 'ignored: checkpoint/restore is not supported')
+    .version('skiff-oci 0.1.0\nspec: 1.0.2', '-v, --version')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`skiff-oci: ${str.replace(/^error: /, '')}`) });
+  program.hook('preAction', () => {
+    globals = program.opts<Globals>();
+    if (globals.debug) trace.enable();
+    if (globals.systemdCgroup) refuse('--systemd-cgroup', 'skiff-oci manages no cgroups through systemd', 'drop --systemd-cgroup (containerd: SystemdCgroup = false)');
+  });
+
+  program.command('create').description('create a container: set up, hooks run, waiting for start')
+    .option('-b, --bundle <dir>', 'bundle directory', '.').option('--pid-file <file>').option('--console-socket <path>')
+    .option('--no-pivot').option('--no-new-keyring').option('--preserve-fds <n>')
+    .argument('<id>')
+    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string }) => {
+      const { create } = await import('./create.js');
+      const s = await store();
+      await create({ root: s.root, id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket });
+    });
+
+  program.command('run').description('create and start a container; wait for it unless --detach')
+    .option('-b, --bundle <dir>', 'bundle directory', '.').option('--pid-file <file>').option('--console-socket <path>')
+    .option('-d, --detach').option('--no-pivot').option('--no-new-keyring').option('--preserve-fds <n>')
+    .argument('<id>')
+    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; detach?: boolean }) => {
+      const { create } = await import('./create.js');
+      const s = await store();
+      if (o.detach) {
+        await create({ root: s.root, id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket });
+        (await import('./lifecycle.js')).start(s, id);
+      } else {
+        process.exitCode = await create({ root: s.root, id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, foreground: true });
+      }
+    });
+
+  program.command('start').argument('<id>').description('let a created container run its process')
+    .action(async (id: string) => (await import('./lifecycle.js')).start(await store(), id));
+
+  program.command('state').argument('<id>').description('print the container\'s OCI state as JSON')
+    .action(async (id: string) => {
+      const s = await store();
+      process.stdout.write(JSON.stringify(s.state(s.read(id)), null, 2) + '\n');
+    });
+
+  program.command('kill').argument('<id>').argument('[signal]', 'signal name or number', 'TERM').option('-a, --all', 'signal every process of the container')
+    .description('send a signal to the container\'s init (or all its processes)')
+    .action(async (id: string, sig: string, o: { all?: boolean }) => (await import('./lifecycle.js')).kill(await store(), id, sig, !!o.all));
+
+  program.command('delete').argument('<id>').option('-f, --force', 'kill it first if it runs').description('remove a stopped (or created) container')
+    .action(async (id: string, o: { force?: boolean }) => (await import('./lifecycle.js')).remove(await store(), id, !!o.force));
+
+  program.command('exec').argument('<id>').argument('[command...]')
+    .option('-p, --process <file>').option('--console-socket <path>').option('--cwd <dir>').option('-e, --env <var>', 'add an environment variable', collect, [])
+    .option('-t, --tty').option('-u, --user <uid[:gid]>').option('-g, --additional-gids <gid>', 'extra group', collect, [])
+    .option('-c, --cap <cap>', 'add a capability', collect, []).option('--no-new-privs').option('-d, --detach').option('--pid-file <file>')
+    .option('--process-label <label>').option('--apparmor <profile>').option('--preserve-fds <n>').option('--cgroup <path>').option('--ignore-paused')
+    .passThroughOptions()
+    .description('run another process in the container')
+    .action(async (id: string, args: string[], o: { process?: string; consoleSocket?: string; cwd?: string; env: string[]; tty?: boolean; user?: string; additionalGids: string[]; cap: string[]; newPrivs?: boolean; detach?: boolean; pidFile?: string }) => {
+      const { exec } = await import('./exec.js');
+      process.exitCode = await exec(await store(), id, {
+        processFile: o.process, args, cwd: o.cwd, env: o.env, tty: o.tty, user: o.user, additionalGids: o.additionalGids, caps: o.cap,
+        noNewPrivs: o.newPrivs === false, detach: o.detach, pidFile: o.pidFile, consoleSocket: o.consoleSocket,
+      });
+    });
+
+  program.command('ps').argument('<id>').argument('[ps-args...]').addOption(new Option('-f, --format <format>').choices(['table', 'json']).default('table'))
+    .description('list the container\'s processes')
+    .action(async (id: string, psArgs: string[], o: { format: string }) => { process.stdout.write((await import('./info.js')).ps(await store(), id, o.format, psArgs)); });
+
+  program.command('list').alias('ls').addOption(new Option('-f, --format <format>').choices(['table', 'json']).default('table')).option('-q, --quiet')
+    .description('list containers')
+    .action(async (o: { format: string; quiet?: boolean }) => { process.stdout.write((await import('./info.js')).list(await store(), o.format, !!o.quiet)); });
+
+  program.command('features').description('what this runtime supports, as JSON')
+    .action(async () => { process.stdout.write((await import('./info.js')).features()); });
+
+  program.command('spec').option('-b, --bundle <dir>', 'where to write config.json', '.').option('--rootless', 'a config for an unprivileged user')
+    .description('write a starting config.json')
+    .action(async (o: { bundle: string; rootless?: boolean }) => (await import('./info.js')).spec(o.bundle, !!o.rootless));
+
+  const noFreezer = 'this host has no cgroup v2 freezer (hybrid cgroups)';
+  program.command('pause').argument('<id>').action(() => refuse('pause', noFreezer, 'boot with systemd.unified_cgroup_hierarchy=1'));
+  program.command('resume').argument('<id>').action(() => refuse('resume', noFreezer, 'boot with systemd.unified_cgroup_hierarchy=1'));
+  program.command('update').argument('<id>').allowUnknownOption().option('-r, --resources <file>')
+    .action(() => refuse('update', 'cgroup limits need cgroup v2 with its controllers, which this host does not offer', 'boot with systemd.unified_cgroup_hierarchy=1'));
+  program.command('checkpoint').argument('<id>').allowUnknownOption().action(() => refuse('checkpoint', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));
+  program.command('restore').argument('<id>').allowUnknownOption().action(() => refuse('restore', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));
+  return program;
+}
+
+function reportError(e: unknown): number {
+  const err = asSkiffError(e);
+  const msg = err.oneLine();
+  process.stderr.write(`skiff-oci: ${msg}\n`);
+  if (globals.log) {
+    const line = globals.logFormat === 'json' ? JSON.stringify({ level: 'error', msg, time: new Date().toISOString() }) : `time="${new Date().toISOString()}" level=error msg="${msg}"`;
+    try { appendFileSync(globals.log, line + '\n'); } catch { /* the log is best effort */ }
+  }
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    return reportError(e);
+  }
+}
+
+const isEntry = process.argv[1] && /(\/oci\.js|\/oci\/cli\.ts)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => process.exit(reportError(e)));
+}
