@@ -192,11 +192,12 @@ static void record_exit(const char *path, int code) {
   char tmp[4200], t[48];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); // records are private (docs/security.md)
-  if (fd < 0) return;
+  if (fd < 0) { report("warn record-exit %d", errno); return; }
   rfc3339(t, sizeof t);
-  dprintf(fd, "%d\n%s\n", code, t);
-  close(fd);
-  rename(tmp, path);
+  int ok = dprintf(fd, "%d\n%s\n", code, t) > 0;
+  ok = close(fd) == 0 && ok;
+  // A half-written record never takes the real one's place: the engine then reads "no exit file".
+  if (!ok || rename(tmp, path) != 0) { report("warn record-exit %d", errno); unlink(tmp); }
 }
 
 // Where input for the container goes: the pty, or the write end of its stdin pipe.
@@ -265,12 +266,19 @@ int supervise(struct launch *l, struct op *op) {
   }
   framed = l->pty_master < 0;
   sigset_t set;
-  sigprocmask(SIG_BLOCK, NULL, &set);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+  int sfd = sigprocmask(SIG_BLOCK, NULL, &set) == 0 ? signalfd(-1, &set, SFD_CLOEXEC) : -1;
+  if (sfd < 0) {
+    // Without the signal fd nothing could be forwarded or reaped in order: end the container, say why.
+    int err = errno;
+    kill(l->child, SIGKILL);
+    client_restore_tty();
+    return err;
+  }
   struct logbuf out = {.n = 0, .stream = "stdout"}, err = {.n = 0, .stream = "stderr"};
   if (l->pty_master >= 0) {
     if (relay && isatty(0)) copy_winsize(0, l->pty_master);
-    fcntl(l->pty_master, F_SETFL, O_NONBLOCK);
+    int fl = fcntl(l->pty_master, F_GETFL);
+    if (fl < 0 || fcntl(l->pty_master, F_SETFL, fl | O_NONBLOCK) != 0) report("warn pty-nonblock %d", errno);
   }
   int lfd = attach_path ? listen_at(attach_path) : -1;
   int status = 0, done = 0;
@@ -353,7 +361,9 @@ int supervise(struct launch *l, struct op *op) {
   int *to[3] = {&client.out, &client.out, &client.err};
   for (int i = 0; i < 3; i++) {
     if (drain[i] < 0) continue;
-    fcntl(drain[i], F_SETFL, O_NONBLOCK);
+    // Draining reads until EAGAIN: only a non-blocking fd may be drained, or the last read would hang.
+    int fl = fcntl(drain[i], F_GETFL);
+    if (fl < 0 || fcntl(drain[i], F_SETFL, fl | O_NONBLOCK) != 0) continue;
     while (pump(drain[i], streams[i], to[i], bufs[i]) > 0) {}
   }
   log_time[0] = '\0';
@@ -373,7 +383,7 @@ int supervise(struct launch *l, struct op *op) {
     if (pid == 0) {
       sigset_t none;
       sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, NULL);
+      if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) _exit(127);
       execvp(exit_cmd[0], exit_cmd);
       _exit(127);
     }

@@ -107,6 +107,10 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
       trace.step('plan', `${a} ${s?.op ?? '?'} ok (${c} µs)`);
     } else if (kind === 'error') {
       failure ??= stepError(plan, a as 'parent' | 'child', Number(b), Number(c));
+    } else if (kind === 'warn') {
+      // The supervisor could not do something it does after the container started (e.g. write the exit
+      // record): the container is not affected, but the user should know why a record may be missing.
+      process.stderr.write(`skiff: warning: the supervisor's ${a} failed (errno ${b})\n`);
     } else if (kind === 'helper-failed') {
       const s = stepAt(plan, Number(a));
       failure ??= new SkiffError('EUSERNS', `${s?.args[0] ?? 'helper'} failed with exit status ${b}`, 'check /etc/subuid and /etc/subgid for your user (skiff doctor)');
