@@ -80,23 +80,7 @@ int op_wait_ready(struct launch *l, struct op *op) {
   ssize_t r;
   do r = read(l->sync_fd, &b, 1); while (r < 0 && errno == EINTR);
   if (r == 1 && b == 'R') { report("ready"); return 0; }
-  char buf[64];
-  size_t n = 0;
-  for (;;) {
-    ssize_t k = read(l->err_fd, buf + n, sizeof buf - 1 - n);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) break;
-    n += (size_t)k;
-    if (n >= sizeof buf - 1) break;
-  }
-  buf[n] = '\0';
-  int idx = -1, err = EIO;
-  if (sscanf(buf, "%d %d", &idx, &err) != 2) { idx = -1; err = EIO; }
-  while (waitpid(l->child, NULL, 0) < 0 && errno == EINTR) {}
-  l->child = -1;
-  report("error child %d %d", idx, err);
-  l->status = 125;
-  return OP_STOP;
+  return child_failure_from_pipe(l);
 }
 
 // The fifo is made by the launcher on the host side, before any namespace: the container's root may

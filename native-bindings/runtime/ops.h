@@ -9,6 +9,8 @@ parent_fn op_trace, op_non_dumpable, op_stdio, op_open_cgroup, op_join, op_clone
 parent_fn op_write_file, op_helper;
 // parent_sync.c: the handshake with the child and the engine
 parent_fn op_report_pid, op_wait_go, op_release, op_recv_pty, op_wait_exec, op_detach, op_supervise;
+// parent_sync.c: a child that failed before execve, as its error pipe tells (for ops that wait on it)
+int child_failure_from_pipe(struct launch *l);
 
 // oci_ops.c: what skiff-oci's config.json translation needs beyond `skiff run`
 parent_fn op_mkfifo, op_setns, op_send_pty, op_wait_ready;

@@ -42,22 +42,23 @@ int op_recv_pty(struct launch *l, struct op *op) {
   return 0;  // a child that died before sending is reported by wait-exec
 }
 
-// The error pipe is CLOEXEC in the child: EOF with no data means execve succeeded.
-int op_wait_exec(struct launch *l, struct op *op) {
-  (void)op;
-  char buf[64];
+// Everything the child wrote on its error pipe (CLOEXEC there: EOF with no data means execve succeeded),
+// up to EOF. Returns the number of bytes read into buf (NUL-terminated).
+static size_t read_err_pipe(struct launch *l, char *buf, size_t size) {
   size_t n = 0;
   for (;;) {
-    ssize_t r = read(l->err_fd, buf + n, sizeof buf - 1 - n);
+    ssize_t r = read(l->err_fd, buf + n, size - 1 - n);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     n += (size_t)r;
-    if (n >= sizeof buf - 1) break;
+    if (n >= size - 1) break;
   }
-  close(l->err_fd);
-  l->err_fd = -1;
-  if (n == 0) { report("exec-ok"); return 0; }
   buf[n] = '\0';
+  return n;
+}
+
+// The child failed before execve: report the step and errno it wrote, reap it, stop the plan.
+static int child_failed(struct launch *l, const char *buf) {
   int idx = -1, err = EIO;
   if (sscanf(buf, "%d %d", &idx, &err) != 2) { idx = -1; err = EIO; }
   while (waitpid(l->child, NULL, 0) < 0 && errno == EINTR) {}
@@ -65,6 +66,23 @@ int op_wait_exec(struct launch *l, struct op *op) {
   report("error child %d %d", idx, err);
   l->status = 125;
   return OP_STOP;
+}
+
+int op_wait_exec(struct launch *l, struct op *op) {
+  (void)op;
+  char buf[64];
+  size_t n = read_err_pipe(l, buf, sizeof buf);
+  close(l->err_fd);
+  l->err_fd = -1;
+  if (n == 0) { report("exec-ok"); return 0; }
+  return child_failed(l, buf);
+}
+
+// For ops in other files that wait on the child (oci_ops.c's wait-ready).
+int child_failure_from_pipe(struct launch *l) {
+  char buf[64];
+  read_err_pipe(l, buf, sizeof buf);
+  return child_failed(l, buf);
 }
 
 int op_detach(struct launch *l, struct op *op) {
