@@ -1,7 +1,7 @@
 // bench/oci-latency: one container's life as containerd drives a runtime — create, start, wait for
 // its process to end, delete — through skiff-oci, crun and runc, interleaved round by round, on the
 // same busybox bundle (`true`, no network namespace traffic, no cgroup limits). Also each verb of
-// skiff-oci alone and Node's bare start, to show where skiff-oci's time goes (FACTS.md: a Node start
+// skiff-oci alone and Node's bare start, to show where skiff-oci's time goes (docs/facts.md: a Node start
 // is several crun runs).
 import { copyFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

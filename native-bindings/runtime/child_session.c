@@ -69,10 +69,11 @@ static int keep_cloexec(int fd) {
 // is gone before anything in the container could reach it.
 int op_close_fds(struct child_ctx *c, struct op *op) {
   (void)op;
-  int keep[3], n = 0;
+  int keep[4], n = 0;
   if (c->sync_fd > 2) keep[n++] = c->sync_fd;
   if (c->err_fd > 2) keep[n++] = c->err_fd;
   if (c->trace) keep[n++] = FD_REPORT;
+  if (c->fifo_fd > 2) keep[n++] = c->fifo_fd;
   // ascending, without duplicates
   for (int i = 0; i < n; i++)
     for (int j = i + 1; j < n; j++)

@@ -22,7 +22,6 @@
 #include <unistd.h>
 #include "ops.h"
 
-static int fifo_fd = -1;  // child: O_PATH fd of the exec fifo, opened before pivot_root
 
 static int fail(void) { return last_errno(); }
 
@@ -97,15 +96,16 @@ int op_mkfifo(struct launch *l, struct op *op) {
 
 // ---- child ops ----
 
+// Opened before pivot_root, while the fifo's host path is still visible; kept in the child's context so
+// close-fds leaves it open until fifo-wait.
 int op_fifo_open(struct child_ctx *c, struct op *op) {
-  (void)c;
-  fifo_fd = open(op->args[0], O_PATH | O_CLOEXEC);
-  return fifo_fd < 0 ? fail() : 0;
+  c->fifo_fd = open(op->args[0], O_PATH | O_CLOEXEC);
+  return c->fifo_fd < 0 ? fail() : 0;
 }
 
 int op_fifo_wait(struct child_ctx *c, struct op *op) {
   (void)op;
-  if (fifo_fd < 0) return EBADF;
+  if (c->fifo_fd < 0) return EBADF;
   char b = 'R';
   if (write(c->sync_fd, &b, 1) != 1) return fail();
   // The launcher's channels mean nothing to the container, and holding them would keep its
@@ -113,14 +113,14 @@ int op_fifo_wait(struct child_ctx *c, struct op *op) {
   close(FD_REPORT);
   close(FD_CONTROL);
   char p[64];
-  snprintf(p, sizeof p, "/proc/self/fd/%d", fifo_fd);
+  snprintf(p, sizeof p, "/proc/self/fd/%d", c->fifo_fd);
   int fd = open(p, O_WRONLY | O_CLOEXEC);  // blocks until `start` opens the fifo for reading
   if (fd < 0) return fail();
   char z = '0';
   if (write(fd, &z, 1) != 1) return fail();
   close(fd);
-  close(fifo_fd);
-  fifo_fd = -1;
+  close(c->fifo_fd);
+  c->fifo_fd = -1;
   return 0;
 }
 

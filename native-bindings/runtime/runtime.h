@@ -50,6 +50,7 @@ struct child_ctx {
   char **env;
   int nenv;
   int trace;        // keep the report pipe (CLOEXEC) for step timings until execve
+  int fifo_fd;      // OCI create: O_PATH fd of the exec fifo (fifo-open .. fifo-wait), -1 otherwise; close-fds keeps it
 };
 
 int plan_read(int fd, struct plan *plan);

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { Plan } from '../spawn/plan.js';
+import { beforeEntryClone } from '../spawn/entry.js';
 import { seccompStepArgs, type LinuxSeccomp } from '../spawn/seccomp.js';
 import { capList } from './capabilities.js';
 import { readConfig, writePidFile } from './create.js';
@@ -81,6 +82,7 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   const p = new Plan();
   if (trace.enabled) p.parent('trace', [], 'report how long every step takes');
   p.parent('join', [String(r.pid), String(flags >>> 0)], 'enter the container\'s namespaces at once (setns on its pidfd)');
+  beforeEntryClone(p);
   p.parent('clone', ['0', ''], 'fork: only a child of the joiner is inside the pid namespace');
   p.parent('report-pid', [], 'tell skiff-oci the pid, for --pid-file');
   p.parent('release', [], 'let it go on');

@@ -5,6 +5,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { Plan } from '../spawn/plan.js';
+import { beforeEntryClone } from '../spawn/entry.js';
 import { CLONE } from '../spawn/namespaces.js';
 import { MS } from '../spawn/mount-flags.js';
 import { seccompStepArgs, type LinuxSeccomp } from '../spawn/seccomp.js';
@@ -146,6 +147,7 @@ export function translate(t: TranslateInput): Translated {
     p.parent('setns', [n.path!, String(NS_FLAGS[n.type]! >>> 0)], `join the ${n.type} namespace at ${n.path}`);
   }
   const cloneFlags = fresh.reduce((f, n) => f | NS_FLAGS[n]!, 0) >>> 0;
+  beforeEntryClone(p);
   p.parent('clone', [String(cloneFlags), ''], `new ${fresh.join('+') || 'no'} namespaces`);
   let setgroups = true;
   if (fresh.includes('user')) ({ setgroups } = planIdMaps(p, c, t.euid));
