@@ -104,7 +104,9 @@ static int holder_alive(void) {
 // runs directly, and src/state/private-store.ts refuses that dir with its clear error.
 static int run_dir_private(void) {
   struct stat st;
-  if (lstat(run_dir, &st) != 0) return 0;
+  // Not there yet: made here, 0700 and ours (only the last component: a missing parent is the CLI's to
+  // explain). Someone else's dir at that path makes mkdir fail, and the checks below refuse it.
+  if (lstat(run_dir, &st) != 0 && (errno != ENOENT || mkdir(run_dir, 0700) != 0 || lstat(run_dir, &st) != 0)) return 0;
   return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) == 0;
 }
 

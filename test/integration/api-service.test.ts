@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { itWhen, needRoot, needCommand, needUserns } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
-import { skiff, tempStore, type Store } from '../helpers/skiff.js';
+import { skiff, skiffAs, tempStore, type Store } from '../helpers/skiff.js';
 import { userStore } from '../helpers/engine.js';
 import { ensureTestUser } from '../helpers/users.js';
 import { api, startService, type Service } from '../helpers/api-service.js';
@@ -188,12 +188,9 @@ describe('Engine API service (rootless)', () => {
     assertSuiteNetns();
     const user = ensureTestUser(true);
     ustore = userStore(user, 'skiff-api-rl-');
-    const lab = skiff(['lab', 'load'], { env: ustore.env, timeout: 280_000 });
-    expect(lab.status).toBe(0);
-    // lab load ran as root: hand the store to the user
-    skiff(['ps'], { env: ustore.env });
-    const { execFileSync } = await import('node:child_process');
-    execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, ustore.root]);
+    // The user's own store, loaded by the user (skiff refuses a store that is not the caller's own).
+    const lab = skiffAs(user, ['lab', 'load'], ustore.env);
+    expect(lab.status, lab.stderr).toBe(0);
     usvc = await startService(ustore.root, { user });
     const st = statSync(usvc.socket);
     expect(st.uid).toBe(user.uid);

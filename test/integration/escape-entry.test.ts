@@ -138,24 +138,24 @@ for (const mode of modes) {
 
     itWhen(conds, '/proc/<pid>/exe of the runtime started in the container is not the host binary', async () => {
       // `skiff exec ID /proc/self/exe …` makes the container's process the launcher itself (the
-      // CVE-2019-5736 path). `enter` blocks opening a FIFO, which holds it there while we look at it.
-      expect(ctx.sk('exec', id, 'mkfifo', '/tmp/hold').status).toBe(0);
+      // CVE-2019-5736 path). `seccomp-bpf` blocks reading its stdin, which holds it there while we look.
       const env = { ...process.env, ...ctx.env };
+      const args = ['exec', '-i', id, '/proc/self/exe', 'seccomp-bpf'];
       const held = ctx.user
-        ? spawn('setpriv', [`--reuid=${ctx.user.uid}`, `--regid=${ctx.user.gid}`, '--init-groups', '--', SKIFF, 'exec', id, '/proc/self/exe', 'enter', '/tmp/hold', 'true'], { env: { ...env, HOME: ctx.user.home, USER: ctx.user.name }, stdio: 'ignore' })
-        : spawn(SKIFF, ['exec', id, '/proc/self/exe', 'enter', '/tmp/hold', 'true'], { env, stdio: 'ignore' });
+        ? spawn('setpriv', [`--reuid=${ctx.user.uid}`, `--regid=${ctx.user.gid}`, '--init-groups', '--', SKIFF, ...args], { env: { ...env, HOME: ctx.user.home, USER: ctx.user.name }, stdio: ['pipe', 'ignore', 'ignore'] })
+        : spawn(SKIFF, args, { env, stdio: ['pipe', 'ignore', 'ignore'] });
       try {
         let look = '';
         for (let i = 0; i < 50 && !look.includes('exe'); i++) {
           await new Promise((r) => setTimeout(r, 200));
-          look = ctx.sk('exec', id, 'sh', '-c', 'for p in /proc/[0-9]*; do [ "$(cat $p/cmdline | tr "\\0" " ")" = "/proc/self/exe enter /tmp/hold true " ] && { echo "exe $(readlink $p/exe)"; (echo pwn >> $p/exe) 2>&1; }; done; true').stdout;
+          look = ctx.sk('exec', id, 'sh', '-c', 'for p in /proc/[0-9]*; do [ "$(cat $p/cmdline | tr "\\0" " ")" = "/proc/self/exe seccomp-bpf " ] && { echo "exe $(readlink $p/exe)"; (echo pwn >> $p/exe) 2>&1; }; done; true').stdout;
         }
         expect(look).toMatch(/^exe /);
         expect(look).not.toContain('native-bindings');
         expect(look).toMatch(/memfd/);
         expect(look).not.toMatch(/^pwn/m);
       } finally {
-        ctx.sk('exec', id, 'sh', '-c', 'echo > /tmp/hold');
+        held.stdin?.end();
         held.kill('SIGKILL');
       }
     }, 60_000);
