@@ -8,7 +8,7 @@ import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { Plan } from '../spawn/plan.js';
 import { beforeEntryClone } from '../spawn/entry.js';
-import { seccompStepArgs, type LinuxSeccomp } from '../spawn/seccomp.js';
+import { compileSeccomp, type LinuxSeccomp } from '../spawn/seccomp.js';
 import { capList } from './capabilities.js';
 import { readConfig, writePidFile } from './create.js';
 import { launchPlan } from './launcher.js';
@@ -103,7 +103,7 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   }
   if (proc.user.umask !== undefined) p.child('umask', [proc.user.umask.toString(8)], 'process.user.umask');
   const seccomp = readConfig(r.bundle).linux?.seccomp;
-  const filter = seccomp ? seccompStepArgs(seccomp as LinuxSeccomp) : null;
+  const filter = seccomp ? [compileSeccomp(seccomp as LinuxSeccomp, undefined)] : null;
   // Before the filter: a profile may lack close_range (runtime-tools' default does).
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   if (filter && !proc.noNewPrivileges) p.child('seccomp', filter, 'the container\'s linux.seccomp, before the capabilities drop');

@@ -8,7 +8,7 @@ import { Plan } from '../spawn/plan.js';
 import { beforeEntryClone } from '../spawn/entry.js';
 import { CLONE } from '../spawn/namespaces.js';
 import { MS } from '../spawn/mount-flags.js';
-import { seccompStepArgs, type LinuxSeccomp } from '../spawn/seccomp.js';
+import { compileSeccomp, type LinuxSeccomp } from '../spawn/seccomp.js';
 import { SkiffError } from '../errors.js';
 import { capList } from './capabilities.js';
 import { parseMountOptions } from './mount-options.js';
@@ -147,7 +147,10 @@ export function translate(t: TranslateInput): Translated {
     p.parent('setns', [n.path!, String(NS_FLAGS[n.type]! >>> 0)], `join the ${n.type} namespace at ${n.path}`);
   }
   const cloneFlags = fresh.reduce((f, n) => f | NS_FLAGS[n]!, 0) >>> 0;
-  beforeEntryClone(p);
+  // Non-dumpable from the clone on, except with a new user namespace: then the parent must still write the
+  // child's id maps (a non-dumpable child's /proc files belong to root, which an unprivileged caller is not),
+  // and nothing else lives in its namespaces to reach it before it execs.
+  if (!fresh.includes('user')) beforeEntryClone(p);
   p.parent('clone', [String(cloneFlags), ''], `new ${fresh.join('+') || 'no'} namespaces`);
   let setgroups = true;
   if (fresh.includes('user')) ({ setgroups } = planIdMaps(p, c, t.euid));
@@ -213,7 +216,7 @@ export function translate(t: TranslateInput): Translated {
   if (proc.user.umask !== undefined) p.child('umask', [proc.user.umask.toString(8)], 'process.user.umask');
   // runc's order: without no_new_privs the filter is loaded while the process may still do so
   // (CAP_SYS_ADMIN), before capabilities drop; with it, as late as possible.
-  const filter = c.linux?.seccomp ? seccompStepArgs(c.linux.seccomp as LinuxSeccomp) : null;
+  const filter = c.linux?.seccomp ? [compileSeccomp(c.linux.seccomp as LinuxSeccomp, undefined)] : null;
   // Before the filter: a profile may lack close_range (runtime-tools' default does).
   p.child('close-fds', [], 'no descriptor of skiff\'s leaks into the container');
   if (filter && !proc.noNewPrivileges) p.child('seccomp', filter, 'linux.seccomp, loaded before the capabilities drop (no no_new_privs)');

@@ -81,25 +81,27 @@ export function seccompStepArgs(s: LinuxSeccomp): string[] {
  * The compiled program (classic BPF, hex) for a filter: compiled by `skiff-runtime seccomp-bpf` with
  * libseccomp once, then read from `cacheDir` (keyed by the rules and the runtime binary). Compiling
  * Docker's profile for x86-64 + x86 + x32 costs 10–20 ms of CPU; loading a compiled program, microseconds.
+ * Without `cacheDir` (skiff-oci, which has no private store to keep it in) it is compiled every time.
  */
-export function compileSeccomp(s: LinuxSeccomp, cacheDir: string): string {
+export function compileSeccomp(s: LinuxSeccomp, cacheDir: string | undefined): string {
   const rules = seccompStepArgs(s);
   const runtime = nativeBinary('skiff-runtime');
   const st = statSync(runtime);
   const key = createHash('sha256').update(`${st.size}:${st.mtimeMs}:${st.ino}\0`).update(rules.join('\0')).digest('hex');
-  const file = join(cacheDir, `${key}.bpf`);
+  const file = cacheDir ? join(cacheDir, `${key}.bpf`) : undefined;
   try {
-    const cached = readFileSync(file);
-    if (cached.length > 0 && cached.length % 8 === 0) return cached.toString('hex');
+    const cached = file ? readFileSync(file) : undefined;
+    if (cached && cached.length > 0 && cached.length % 8 === 0) return cached.toString('hex');
   } catch {
     // not compiled yet
   }
-  trace.step('helper', `skiff-runtime seccomp-bpf → ${file}`, 'compile the filter once with libseccomp; later launches load the cached program');
+  trace.step('helper', `skiff-runtime seccomp-bpf${file ? ` → ${file}` : ''}`, 'compile the filter once with libseccomp; later launches load the cached program');
   const r = spawnSync(runtime, ['seccomp-bpf'], { input: Buffer.from(rules.join('\0') + '\0'), maxBuffer: 1 << 22 });
   if (r.status !== 0 || !r.stdout?.length) {
     throw new SkiffError('EUSAGE', `the seccomp profile could not be compiled: ${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`}`,
       'check the profile\'s syscall names and arguments, or use --security-opt seccomp=unconfined');
   }
+  if (!cacheDir || !file) return r.stdout.toString('hex');
   mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, r.stdout, { mode: 0o600 });
