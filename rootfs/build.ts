@@ -8,7 +8,7 @@
 // A second run with unchanged inputs (recipes, builder code, apt lists, SOURCE_DATE_EPOCH) only
 // compares a stamp and exits: apt-cache alone costs seconds on a machine without apt's pkgcache.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closure, describe, download, extract, loadGraph, upstreamVersion, type DebPackage } from './lib/apt.js';
@@ -108,6 +108,10 @@ export async function buildLab(opts: BuildOptions = {}): Promise<BuildResult> {
     throw new SkiffError('EUSAGE', `unknown lab image in ${opts.only.join(', ')}`, `known: ${IMAGES.map((i) => i.repository).join(', ')}`);
   }
 
+  // The lab mirror is read by every user's rootless skiff: its folder is made world-readable here,
+  // before the lock (whose helper makes missing parents private, as a store's must be) could make it 0700.
+  mkdirSync(dirname(out), { recursive: true, mode: 0o755 });
+  if (opts.out === undefined) chmodSync(dirname(out), 0o755); // a tree an earlier build left private
   return withLock(`${out}.lock`, async () => {
     const key = inputsKey(epoch);
     const stampPath = join(out, '.build-stamp.json');
