@@ -29,7 +29,10 @@ import termios
 attrs = termios.tcgetattr(slave)
 attrs[3] &= ~termios.ECHO
 termios.tcsetattr(slave, termios.TCSANOW, attrs)
-rdev = os.fstat(slave).st_rdev
+# A terminal is known by its file, (st_dev, st_ino): a container's own devpts instance numbers its
+# ptys from 0 too, so a container's /dev/pts/0 has the same st_rdev as the host's /dev/pts/0.
+slave_st = os.fstat(slave)
+slave_id = (slave_st.st_dev, slave_st.st_ino)
 my_ns = os.readlink('/proc/self/ns/pid')
 
 
@@ -44,7 +47,7 @@ def holders():
                     st = os.stat(f'/proc/{pid}/fd/{fd}')
                 except OSError:
                     continue
-                if st.st_rdev == rdev and (st.st_mode & 0o170000) == 0o020000:
+                if (st.st_dev, st.st_ino) == slave_id:
                     comm = open(f'/proc/{pid}/comm').read().strip()
                     found.append({'pid': int(pid), 'fd': int(fd), 'comm': comm})
         except OSError:

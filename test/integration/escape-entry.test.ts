@@ -99,12 +99,17 @@ for (const mode of modes) {
         // builtins inside the loop, so the attacker itself creates no process that would take the pid.
         const attack = [
           'rm -f /tmp/caught /tmp/loot /tmp/fds /tmp/stop',
+          // Returns once the kernel has really stopped process $1 (state T). A STOP sent while it is
+          // inside a system call takes effect when the call returns: without this wait the attacker
+          // could read the comm before an execve and list the descriptors after it, those of the
+          // program the process has become (its own stdio, as any process in the container has).
+          'stopped() { j=0; while [ $j -lt 2000 ]; do read -r _ _ st _ < /proc/$1/stat || return 1; [ "$st" = T ] && return 0; j=$((j + 1)); done; return 1; }',
           'while [ ! -e /tmp/stop ]; do',
           // the next pid of this namespace: one past that of a process just made
           "  n=$(sh -c 'echo $$'); n=$((n + 1))",
           '  until kill -STOP $n 2>/dev/null; do [ -e /tmp/stop ] && exit; done',
           '  i=0',
-          '  while read comm < /proc/$n/comm 2>/dev/null && [ "$comm" = skiff-runtime ] && [ $i -lt 3000 ]; do',
+          '  while stopped $n && read comm < /proc/$n/comm 2>/dev/null && [ "$comm" = skiff-runtime ] && [ $i -lt 3000 ]; do',
           '    [ $i = 0 ] && echo "$n" >> /tmp/caught',
           '    for f in /proc/$n/fd/*; do [ -e "$f" ] && echo "$f" >> /tmp/fds; done',
           `    for f in /proc/$n/fd/* /proc/$n/cwd /proc/$n/root; do read -r s < "$f/${UP}${secret.path.slice(1)}" && echo "$s" >> /tmp/loot; done 2>/dev/null`,
