@@ -134,6 +134,35 @@ export interface StartOptions {
   detachKeys?: string;
 }
 
+/**
+ * Catch these signals for a while; after `release` the first one caught (then or later) ends the process
+ * the default way, as if it had just arrived; `drop` forgets them (the command is failing anyway). The
+ * handlers stay until then: a signal already taken by Node but not yet dispatched is never lost.
+ */
+function holdSignals(signals: NodeJS.Signals[]): { release(): void; drop(): void } {
+  let caught: NodeJS.Signals | undefined;
+  let released = false;
+  const drop = () => {
+    for (const sig of signals) process.off(sig, hold);
+  };
+  const die = (sig: NodeJS.Signals) => {
+    drop();
+    process.kill(process.pid, sig);
+  };
+  function hold(sig: NodeJS.Signals) {
+    if (released) die(sig);
+    else caught ??= sig;
+  }
+  for (const sig of signals) process.on(sig, hold);
+  return {
+    drop,
+    release() {
+      released = true;
+      if (caught) die(caught);
+    },
+  };
+}
+
 /** Signals a foreground CLI passes on to the container's supervisor (SIGWINCH: the terminal's size). */
 const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -212,11 +241,15 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       return undefined;
     }
     let running: Promise<unknown> | undefined;
+    // With --sig-proxy=false a SIGTERM ends this CLI, not the container; it must not end it before the
+    // container's running state is on record, or `inspect` would say a running container is not.
+    const held = opts.sigProxy === false ? holdSignals(PROXIED) : undefined;
+    undo.push(async () => held?.drop());
     const result = await launch(plan, {
       stdio: 'inherit',
       relay: { signals: opts.sigProxy === false ? ['SIGWINCH'] : [...PROXIED, 'SIGWINCH'] },
       onPid,
-      onExec: (pid, runtimePid) => void (running = markRunning(pid, runtimePid).catch(() => {})),
+      onExec: (pid, runtimePid) => void (running = markRunning(pid, runtimePid).catch(() => {}).finally(() => held?.release())),
     });
     await running;
     if (result.detached) {

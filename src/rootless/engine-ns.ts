@@ -2,6 +2,7 @@
 // bin/skiff enters it directly when engine.pid names a live holder; otherwise the CLI lands here
 // outside it, makes the holder, and runs itself again inside through `skiff-runtime enter`.
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { processStartTime } from '../kernel/process-identity.js';
 import { SkiffError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
@@ -77,7 +78,17 @@ export async function reexecInEngine(argv: string[]): Promise<number> {
   });
   // The child owns the terminal now; signals typed there (INT, QUIT, HUP) reach it directly. Those a
   // terminal never sends (`kill PID` of this process) are passed on, so they reach the container too.
-  for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, () => {});
-  for (const s of ['SIGTERM', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, () => void (child.pid && process.kill(child.pid, s)));
-  return new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 15 : 0))));
+  const ignore = () => {};
+  const pass = (s: NodeJS.Signals) => void (child.pid && process.kill(child.pid, s));
+  for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
+  for (const s of ['SIGTERM', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, pass);
+  return new Promise((resolve) => child.on('exit', (code, sig) => {
+    if (code !== null || !sig) return resolve(code ?? 125);
+    // The command inside ended by a signal (a CLI killed with --sig-proxy=false): end the same way,
+    // so whoever started this process sees what it would have seen of the command itself.
+    for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) process.off(s, ignore);
+    for (const s of ['SIGTERM', 'SIGUSR1', 'SIGUSR2'] as const) process.off(s, pass);
+    process.kill(process.pid, sig);
+    resolve(128 + (osConstants.signals[sig] ?? 0));
+  }));
 }

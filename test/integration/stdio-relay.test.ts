@@ -185,7 +185,7 @@ describe.each(modes)('foreground stdio as Docker relays it (%s)', (mode) => {
 
   itWhen(conds(mode), 'SIGTERM to the CLI reaches the container; --rm is honoured', async () => {
     const c = caller(mode)!;
-    const [cmd, ...rest] = [...c.prefix, SKIFF, 'run', '--rm', '--name', `sig-${mode}`, 'diamol/base', 'sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done'];
+    const [cmd, ...rest] = [...c.prefix, SKIFF, 'run', '--rm', '--name', `term-${mode}`, 'diamol/base', 'sh', '-c', 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done'];
     const p = spawn(cmd!, rest, { env: { ...process.env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const ended = new Promise<number | null>((res) => p.on('close', (code) => res(code)));
@@ -198,7 +198,7 @@ describe.each(modes)('foreground stdio as Docker relays it (%s)', (mode) => {
     const code = await ended;
     expect(out).toContain('got-term');
     expect(code).toBe(7);
-    expect(sk(c, ['ps', '-aq', '--filter', `name=sig-${mode}`]).stdout.trim()).toBe('');
+    expect(sk(c, ['ps', '-aq', '--filter', `name=term-${mode}`]).stdout.trim()).toBe('');
   }, 60_000);
 });
 
@@ -226,6 +226,24 @@ describe.each(modes)('terminal flags (%s)', (mode) => {
       expect(t.stdout).toBe('hi\r\n');
     } finally {
       sk(c, ['rm', '-f', id]);
+    }
+  }, 60_000);
+});
+
+describe('a rootless user\'s first command (it makes the engine namespace and runs inside it)', () => {
+  itWhen([needRoot, needUserns], 'ends by the signal that ended the command inside, as a CLI started directly would', async () => {
+    const u = ensureTestUser(true);
+    const fresh = userStore(u, 'skiff-stdio-first-');
+    try {
+      const [cmd, ...rest] = ['setpriv', `--reuid=${u.uid}`, `--regid=${u.gid}`, '--init-groups', '--', 'env', '-i', `PATH=${process.env.PATH}`, `HOME=${u.home}`, `USER=${u.name}`,
+        `SKIFF_ROOT=${fresh.root}`, SKIFF, 'run', '--sig-proxy=false', '--name', 'first', 'diamol/base', 'sh', '-c', 'echo ready; sleep 2'];
+      const p = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const ended = new Promise<NodeJS.Signals | null>((res) => p.on('close', (_code, sig) => res(sig)));
+      await new Promise<void>((res) => p.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && res()));
+      p.kill('SIGTERM');
+      expect(await ended).toBe('SIGTERM');
+    } finally {
+      fresh.dispose();
     }
   }, 60_000);
 });
