@@ -1,9 +1,9 @@
 // `skiff logs`: read the shim's json-file log (`{"log","stream","time"}` per line) and replay it —
 // stdout entries to stdout, stderr entries to stderr — with Docker's --tail, -t, --since, --until,
 // and -f, which keeps reading until the container is no longer running.
-import { closeSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { logPath } from '../state/containers.js';
+import { watchChanges } from '../state/change-watch.js';
 import { refreshState } from '../state/liveness.js';
 import { expectsProcess, parseIsoMs } from '../state/container-record.js';
 import { parseTimeArg } from '../format/duration.js';
@@ -124,16 +124,7 @@ export async function streamLogs(id: string, opts: LogsOptions, sink: LogSink): 
 }
 
 async function follow(id: string, file: LogFile, emit: (e: LogEntry[]) => void, until: number | undefined, pollMs: number, signal?: AbortSignal): Promise<void> {
-  let wake: (() => void) | undefined;
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(logPath(id), () => wake?.());
-    watcher.on('error', () => {});
-  } catch {
-    // No log file yet: the poll below still notices it.
-  }
-  const onAbort = () => wake?.();
-  signal?.addEventListener('abort', onAbort);
+  const changes = watchChanges(logPath(id), signal);
   try {
     for (;;) {
       // Check "still running" before reading, so lines written just before the end are not lost.
@@ -146,11 +137,9 @@ async function follow(id: string, file: LogFile, emit: (e: LogEntry[]) => void, 
       }
       emit(file.readNew());
       if (!running || (until !== undefined && Date.now() > until) || signal?.aborted) return;
-      await Promise.race([new Promise<void>((r) => (wake = r)), sleep(pollMs)]);
-      wake = undefined;
+      await changes.next(pollMs);
     }
   } finally {
-    watcher?.close();
-    signal?.removeEventListener('abort', onAbort);
+    changes.close();
   }
 }

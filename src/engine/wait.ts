@@ -3,8 +3,9 @@
 // e.g. after --rm). The exit is known from the supervisor's exit file, which appears after the last
 // log line is written and before the --rm cleanup runs, so a watcher on the container's directory sees
 // it even when the container is removed right after.
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { containerDir, containerExists } from '../state/containers.js';
+import { watchChanges } from '../state/change-watch.js';
 import { readExitFile, refreshState } from '../state/liveness.js';
 import { expectsProcess } from '../state/container-record.js';
 import { SkiffError } from '../errors.js';
@@ -35,17 +36,8 @@ export async function waitContainer(id: string, condition: WaitCondition, signal
   const begin = exitMark(id);
   let lastCode = (await refreshState(id)).ExitCode;
   let sawExit = false;
-  let wake: (() => void) | undefined;
-  let watcher: FSWatcher | undefined;
   const dir = containerDir(id);
-  try {
-    watcher = watch(dir, () => wake?.());
-    watcher.on('error', () => {});
-  } catch {
-    // Already gone: the first check below sees it.
-  }
-  const onAbort = () => wake?.();
-  signal?.addEventListener('abort', onAbort);
+  const changes = watchChanges(dir, signal);
   try {
     for (;;) {
       if (signal?.aborted) return undefined;
@@ -73,15 +65,10 @@ export async function waitContainer(id: string, condition: WaitCondition, signal
       }
       if (condition === 'not-running' && !running) return { StatusCode: lastCode, Error: null };
       if (condition === 'next-exit' && sawExit) return { StatusCode: lastCode, Error: null };
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, pollMs);
-      });
-      wake = undefined;
+      await changes.next(pollMs);
     }
   } finally {
-    watcher?.close();
-    signal?.removeEventListener('abort', onAbort);
+    changes.close();
   }
 }
 

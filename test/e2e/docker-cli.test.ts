@@ -2,16 +2,16 @@
 // docker 28 (on the machine) and Debian's docker.io 20.10 (API 1.41), as root and as an ordinary
 // user whose service runs in its rootless engine namespace. Outputs are compared with what skiff's
 // own CLI prints for the same store where Docker's formatting is the same.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { itWhen, needCommand, needFile, needRoot, needUserns } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
-import { skiff, tempStore, type Store } from '../helpers/skiff.js';
+import { skiff, type Store } from '../helpers/skiff.js';
 import { userStore } from '../helpers/engine.js';
 import { ensureTestUser, type TestUser } from '../helpers/users.js';
-import { startService, type Service } from '../helpers/api-service.js';
+import { labService, startService, type Service } from '../helpers/api-service.js';
 
 const DOCKER28 = '/usr/local/bin/docker';
 const DOCKER20 = '/usr/bin/docker';
@@ -128,31 +128,18 @@ async function chapter(docker: Docker, port: number, skiffEnv: Record<string, st
 }
 
 describe('the chapter through the docker CLI (root)', () => {
-  let store: Store | undefined;
-  let svc: Service | undefined;
-  beforeAll(async () => {
-    if (base.some((c) => c())) return;
-    assertSuiteNetns();
-    store = tempStore('skiff-e2e-docker-');
-    const lab = skiff(['lab', 'load'], { env: store.env, timeout: 280_000 });
-    if (lab.status !== 0) throw new Error(`lab load failed: ${lab.stderr}`);
-    svc = await startService(store.root);
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    store?.dispose();
-  });
-  const cli = (args: string[]) => skiff(args, { env: store!.env }).stdout;
+  const lab = labService('skiff-e2e-docker-', base);
+  const cli = (args: string[]) => skiff(args, { env: lab.store.env }).stdout;
 
   itWhen([...base, needFile(DOCKER28)], 'docker 28 (API 1.50)', async () => {
-    await chapter(dockerClient(DOCKER28, svc!.socket), 8091, store!.env, cli);
+    await chapter(dockerClient(DOCKER28, lab.svc.socket), 8091, lab.store.env, cli);
   });
   itWhen([...base, needFile(DOCKER20)], 'Debian\'s docker 20.10 (API 1.41)', async () => {
-    skiff(['pull', 'nginx:1.22.1'], { env: store!.env });
-    await chapter(dockerClient(DOCKER20, svc!.socket), 8092, store!.env, cli);
+    skiff(['pull', 'nginx:1.22.1'], { env: lab.store.env });
+    await chapter(dockerClient(DOCKER20, lab.svc.socket), 8092, lab.store.env, cli);
   });
   itWhen([...base, needFile(DOCKER28)], 'bad requests get moby\'s messages through the CLI', async () => {
-    const docker = dockerClient(DOCKER28, svc!.socket);
+    const docker = dockerClient(DOCKER28, lab.svc.socket);
     const gone = docker(['logs', 'nope']);
     expect(gone.status).toBe(1);
     expect(gone.stderr.trim()).toBe('Error response from daemon: No such container: nope');

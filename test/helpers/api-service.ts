@@ -1,9 +1,12 @@
 // Starting `skiff system service` for a test: on a socket in the test's store, as root or as a test
 // user, and waiting until it answers /_ping. stop() ends it with SIGTERM and checks it left.
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { SKIFF } from './skiff.js';
+import { SKIFF, skiff, tempStore, type Store } from './skiff.js';
+import type { Condition } from './conditions.js';
+import { assertSuiteNetns } from './netns.js';
 import type { TestUser } from './users.js';
 
 export interface Service { socket: string; child: ChildProcess; log(): string; stop(): Promise<void> }
@@ -51,4 +54,25 @@ export async function startService(root: string, opts: { user?: TestUser; args?:
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * For a describe block: a root store with the lab images and a service on it, made in beforeAll (unless
+ * one of the block's conditions is unmet: its tests then say why) and gone in afterAll.
+ */
+export function labService(prefix: string, conds: Condition[]): { readonly store: Store; readonly svc: Service } {
+  const made: { store?: Store; svc?: Service } = {};
+  beforeAll(async () => {
+    if (conds.some((c) => c())) return;
+    assertSuiteNetns();
+    made.store = tempStore(prefix);
+    const lab = skiff(['lab', 'load'], { env: made.store.env, timeout: 280_000 });
+    if (lab.status !== 0) throw new Error(`lab load failed: ${lab.stderr}`);
+    made.svc = await startService(made.store.root);
+  });
+  afterAll(async () => {
+    await made.svc?.stop();
+    made.store?.dispose();
+  });
+  return { get store() { return made.store!; }, get svc() { return made.svc!; } };
 }

@@ -1,34 +1,19 @@
 // SDK clients against `skiff system service`: dockerode (attach and exec start without Upgrade: a 200
 // and the raw stream on the same connection) and testcontainers@11 starting the lab web image,
 // waiting for HTTP on its random mapped port, and stopping it.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { itWhen, needCommand, needRoot } from '../helpers/conditions.js';
-import { assertSuiteNetns } from '../helpers/netns.js';
-import { skiff, tempStore, type Store } from '../helpers/skiff.js';
-import { startService, type Service } from '../helpers/api-service.js';
+import { labService } from '../helpers/api-service.js';
 
 const conds = [needRoot, needCommand('umoci')];
-let store: Store | undefined;
-let svc: Service | undefined;
 
 describe('SDK clients', () => {
-  beforeAll(async () => {
-    if (conds.some((c) => c())) return;
-    assertSuiteNetns();
-    store = tempStore('skiff-api-clients-');
-    const lab = skiff(['lab', 'load'], { env: store.env, timeout: 280_000 });
-    if (lab.status !== 0) throw new Error(`lab load failed: ${lab.stderr}`);
-    svc = await startService(store.root);
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    store?.dispose();
-  });
+  const lab = labService('skiff-api-clients-', conds);
 
   itWhen(conds, 'dockerode: attach before start (200, raw multiplexed stream), wait, then exec with its exit code', async () => {
     const { default: Docker } = await import('dockerode');
-    const docker = new Docker({ socketPath: svc!.socket });
+    const docker = new Docker({ socketPath: lab.svc.socket });
     const c = await docker.createContainer({ Image: 'diamol/base', Cmd: ['sh', '-c', 'echo to-out; echo to-err >&2; exit 2'], HostConfig: { NetworkMode: 'none' } });
     const stream = await c.attach({ stream: true, stdout: true, stderr: true });
     const out = new PassThrough(), err = new PassThrough();
@@ -64,7 +49,7 @@ describe('SDK clients', () => {
   });
 
   itWhen(conds, 'testcontainers@11: the lab web image, HTTP on its mapped port, stopped and gone', async () => {
-    process.env.DOCKER_HOST = `unix://${svc!.socket}`;
+    process.env.DOCKER_HOST = `unix://${lab.svc.socket}`;
     process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
     const { GenericContainer, Wait } = await import('testcontainers');
     const started = await new GenericContainer('diamol/ch02-hello-diamol-web')
@@ -82,6 +67,6 @@ describe('SDK clients', () => {
       await started.stop();
     }
     const { default: Docker } = await import('dockerode');
-    expect((await new Docker({ socketPath: svc!.socket }).listContainers({ all: true })).length).toBe(0);
+    expect((await new Docker({ socketPath: lab.svc.socket }).listContainers({ all: true })).length).toBe(0);
   }, 120_000);
 });

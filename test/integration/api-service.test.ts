@@ -2,19 +2,17 @@
 // statuses, the hijacked attach (101 + stdcopy frames) against wait/start as the docker CLI orders
 // them, a socket only its owner can use, idle exit, and a client that disconnects from `logs -f`
 // leaving nothing open behind. Root and rootless.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { request } from 'node:http';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { itWhen, needRoot, needCommand, needUserns } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
-import { skiff, skiffAs, tempStore, type Store } from '../helpers/skiff.js';
+import { skiffAs, tempStore, type Store } from '../helpers/skiff.js';
 import { userStore } from '../helpers/engine.js';
 import { ensureTestUser } from '../helpers/users.js';
-import { api, startService, type Service } from '../helpers/api-service.js';
+import { api, labService, startService, type Service } from '../helpers/api-service.js';
 
 const conds = [needRoot, needCommand('umoci')];
-let store: Store | undefined;
-let svc: Service | undefined;
 
 /** stdcopy frames → [stream, text] pairs. */
 function unframe(buf: Buffer): Array<[number, string]> {
@@ -64,21 +62,10 @@ function fdCount(pid: number): number {
 }
 
 describe('Engine API service (root)', () => {
-  beforeAll(async () => {
-    if (conds.some((c) => c())) return;
-    assertSuiteNetns();
-    store = tempStore('skiff-api-');
-    const lab = skiff(['lab', 'load'], { env: store.env, timeout: 280_000 });
-    if (lab.status !== 0) throw new Error(`lab load failed: ${lab.stderr}`);
-    svc = await startService(store.root);
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    store?.dispose();
-  });
+  const lab = labService('skiff-api-', conds);
 
   itWhen(conds, 'ping answers GET and HEAD with Api-Version, Server and Ostype; paths are versioned 1.24–1.50', async () => {
-    const s = svc!.socket;
+    const s = lab.svc.socket;
     expect(statSync(s).mode & 0o777).toBe(0o600);
     for (const method of ['GET', 'HEAD']) {
       const r = await api(s, method, '/_ping');
@@ -97,7 +84,7 @@ describe('Engine API service (root)', () => {
   });
 
   itWhen(conds, 'errors carry moby\'s status and message', async () => {
-    const s = svc!.socket;
+    const s = lab.svc.socket;
     const none = await api(s, 'GET', '/v1.50/containers/nope/json');
     expect(none.status).toBe(404);
     expect(JSON.parse(none.body)).toEqual({ message: 'No such container: nope' });
@@ -123,18 +110,18 @@ describe('Engine API service (root)', () => {
   });
 
   itWhen(conds, 'run --rm as the docker CLI orders it: create, attach (101, stdcopy frames), wait=removed, start', async () => {
-    const r = await runThroughApi(svc!.socket, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+    const r = await runThroughApi(lab.svc.socket, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect(r.code).toBe(3);
     expect(r.frames).toContainEqual([1, 'out\n']);
     expect(r.frames).toContainEqual([2, 'err\n']);
   });
 
   itWhen(conds, 'a client that leaves logs -f leaves nothing open in the service; many clients at once', async () => {
-    const s = svc!.socket;
+    const s = lab.svc.socket;
     const c = await api(s, 'POST', '/containers/create?name=talker', { Image: 'diamol/base', Cmd: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'], HostConfig: { NetworkMode: 'none' } });
     expect(c.status).toBe(201);
     await api(s, 'POST', '/containers/talker/start');
-    const pid = svc!.child.pid!;
+    const pid = lab.svc.child.pid!;
     await api(s, 'GET', '/_ping');
     const before = fdCount(pid);
     const followers = Array.from({ length: 5 }, () => new Promise<string>((resolve) => {

@@ -74,18 +74,13 @@ export function networkRoutes(r: Router, events: Events): void {
   // choice for a container that is not running (compose does this before it starts each one).
   r.on('POST', '/networks/{id}/connect', async (ctx) => {
     const body = (await readJson<{ Container?: string; EndpointConfig?: { Aliases?: string[] | null; IPAMConfig?: unknown } | null }>(ctx)) ?? {};
-    const { requireNetwork } = await import('../../network/networks.js');
-    const { readConfig, resolveContainer, setContainerNetwork } = await import('../../state/containers.js');
-    const { refreshState } = await import('../../state/liveness.js');
-    const net = requireNetwork(ctx.params[0]!);
-    const id = resolveContainer(body.Container ?? '');
-    const c = readConfig(id);
+    const { net, id, c, current, running } = await endpoint(ctx.params[0]!, body.Container);
     const aliases = body.EndpointConfig?.Aliases ?? [];
-    const current = c.HostConfig.NetworkMode === 'default' ? 'bridge' : c.HostConfig.NetworkMode;
-    if ((await refreshState(id)).Running) {
+    if (running) {
       if (current === net.Name) return sendEmpty(ctx.response(), 200);
       throw new ApiError(400, `skiff cannot connect a running container to a second network (${c.Name} is on ${current})`);
     }
+    const { setContainerNetwork } = await import('../../state/containers.js');
     await setContainerNetwork(id, net.Name, aliases);
     events.emit('network', 'connect', net.Id, { container: id, name: net.Name });
     sendEmpty(ctx.response(), 200);
@@ -93,15 +88,10 @@ export function networkRoutes(r: Router, events: Events): void {
 
   r.on('POST', '/networks/{id}/disconnect', async (ctx) => {
     const body = (await readJson<{ Container?: string; Force?: boolean }>(ctx)) ?? {};
-    const { requireNetwork } = await import('../../network/networks.js');
-    const { readConfig, resolveContainer, setContainerNetwork } = await import('../../state/containers.js');
-    const { refreshState } = await import('../../state/liveness.js');
-    const net = requireNetwork(ctx.params[0]!);
-    const id = resolveContainer(body.Container ?? '');
-    const c = readConfig(id);
-    const current = c.HostConfig.NetworkMode === 'default' ? 'bridge' : c.HostConfig.NetworkMode;
+    const { net, id, c, current, running } = await endpoint(ctx.params[0]!, body.Container);
     if (current !== net.Name) throw new ApiError(400, `container ${c.Name} is not connected to network ${net.Name}`);
-    if ((await refreshState(id)).Running) throw new ApiError(400, `skiff cannot disconnect a running container from its network (stop ${c.Name} first)`);
+    if (running) throw new ApiError(400, `skiff cannot disconnect a running container from its network (stop ${c.Name} first)`);
+    const { setContainerNetwork } = await import('../../state/containers.js');
     await setContainerNetwork(id, 'none', []);
     events.emit('network', 'disconnect', net.Id, { container: id, name: net.Name });
     sendEmpty(ctx.response(), 200);
@@ -149,4 +139,16 @@ export function networkRoutes(r: Router, events: Events): void {
     await removeVolumeInUse(ctx.params[0]!);
     sendEmpty(ctx.response(), 204);
   });
+}
+
+/** The network and container a connect/disconnect names, the container's network now, and whether it runs. */
+async function endpoint(network: string, container: string | undefined) {
+  const { requireNetwork } = await import('../../network/networks.js');
+  const { readConfig, resolveContainer } = await import('../../state/containers.js');
+  const { refreshState } = await import('../../state/liveness.js');
+  const net = requireNetwork(network);
+  const id = resolveContainer(container ?? '');
+  const c = readConfig(id);
+  const current = c.HostConfig.NetworkMode === 'default' ? 'bridge' : c.HostConfig.NetworkMode;
+  return { net, id, c, current, running: (await refreshState(id)).Running };
 }
