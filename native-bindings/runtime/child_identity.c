@@ -61,40 +61,6 @@ int op_user(struct child_ctx *c, struct op *op) {
   return 0;
 }
 
-static int add_cap(uint64_t v, void *arg) {
-  *(uint64_t *)arg |= 1ULL << v;
-  return 0;
-}
-
-static int last_cap(int *out) {
-  FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-  if (!f) return last_errno();
-  int ok = fscanf(f, "%d", out) == 1 && *out >= 0 && *out <= 63;
-  fclose(f);
-  return ok ? 0 : EIO;
-}
-
-// Keep exactly the listed capabilities: drop the rest from the bounding set (so no later execve of a
-// setuid or file-capability binary can regain them) and set effective = permitted = kept, inheritable
-// empty, ambient cleared.
-int op_caps(struct child_ctx *c, struct op *op) {
-  (void)c;
-  uint64_t keep = 0;
-  int last;
-  int e = op->args[0][0] ? each_number(op->args[0], 63, add_cap, &keep) : 0;
-  if (!e) e = last_cap(&last);
-  if (e) return e;
-  for (int cap = 0; cap <= last; cap++)
-    if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) return last_errno();
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return last_errno();
-  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct data[2];
-  memset(data, 0, sizeof data);
-  data[0].effective = data[0].permitted = (uint32_t)keep;
-  data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
-  return syscall(SYS_capset, &hdr, data) ? last_errno() : 0;
-}
-
 int op_no_new_privs(struct child_ctx *c, struct op *op) {
   (void)c; (void)op;
   return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? last_errno() : 0;

@@ -48,7 +48,6 @@ const struct op_def op_table[] = {
   C("pty",           0, 0, op_pty),
   C("chdir",         1, 1, op_chdir),
   C("user",          3, 3, op_user),
-  C("caps",          1, 1, op_caps),
   C("no-new-privs",  0, 0, op_no_new_privs),
   C("close-fds",     0, 0, op_close_fds),
   C("env",           ARGS_ANY, 0, op_env),

@@ -22,7 +22,7 @@ child_fn op_mount_private, op_overlay, op_mount, op_bind, op_mkdir, op_symlink, 
 // child_session.c: hostname, session, terminal, working directory, descriptors
 child_fn op_hostname, op_setsid, op_pty, op_chdir, op_close_fds;
 // child_identity.c: who the process is and what it may do
-child_fn op_user, op_caps, op_no_new_privs;
+child_fn op_user, op_no_new_privs;
 // child_exec.c
 child_fn op_env, op_exec;
 // child_limits.c: resource limits

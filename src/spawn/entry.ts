@@ -59,11 +59,13 @@ export function entryTail(p: Plan, proc: EntryProcess, sec: ProcessSecurity, fir
   // process still has every capability in its user namespace; the later steps' calls are all in the profile.
   if (filter && !sec.noNewPrivileges) p.child('seccomp', filter, `the seccomp filter (${rules}), loaded before dropping capabilities: no_new_privs is off`);
   const keep = [...sec.caps].sort((a, b) => a - b).join(',');
-  const caps = () => p.child('caps', [keep], first ? 'keep only the container\'s capabilities, drop the rest from the bounding set' : 'the same capabilities as the container\'s first process');
-  const user = () => p.child('user', [String(proc.uid), String(proc.gid), proc.groups === null ? '-' : proc.groups.join(',')], `run as uid ${proc.uid}, gid ${proc.gid}`);
-  // setgroups/setresgid need CAP_SETGID: root sets its ids first, then drops to its set (which may lack it,
-  // e.g. --cap-drop ALL). Another uid must drop first: after setresuid it could no longer shrink the bounding set.
-  if (proc.uid === 0) { user(); caps(); } else { caps(); user(); }
+  // As runc does: the bounding set shrinks while the process still has every capability (and keeps its
+  // permitted set across the uid change), the ids change (setgroups/setresgid/setresuid need CAP_SETGID and
+  // CAP_SETUID, which the container may not keep: `-u 1000 --cap-drop SETUID`), then the sets become exactly
+  // the container's (a non-root uid loses them at execve, as under Docker; root keeps them).
+  p.child('cap-bound', [keep], first ? 'drop every capability but the container\'s from the bounding set' : 'the same bounding set as the container\'s first process');
+  p.child('user', [String(proc.uid), String(proc.gid), proc.groups === null ? '-' : proc.groups.join(',')], `run as uid ${proc.uid}, gid ${proc.gid}`);
+  p.child('cap-sets', [keep, keep, '', ''], 'effective and permitted: the container\'s capabilities; none inheritable or ambient');
   if (sec.noNewPrivileges) p.child('no-new-privs', [], 'setuid binaries cannot gain privileges');
   p.child('chdir', [proc.cwd], 'the working directory, resolved beneath the container\'s root (no symlink or /proc/self/fd leads out)');
   p.child('close-fds', [], 'nothing opened since (a pty, a root) is carried into the container');

@@ -51,7 +51,6 @@ export const OPS = {
   pty: { role: 'child', n: 0 },
   chdir: { role: 'child', n: 1 },
   user: { role: 'child', n: 3 },
-  caps: { role: 'child', n: 1 },
   'no-new-privs': { role: 'child', n: 0 },
   'close-fds': { role: 'child', n: 0 },
   env: { role: 'child', n: -1, min: 0 },

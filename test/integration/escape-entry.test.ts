@@ -103,7 +103,7 @@ for (const mode of modes) {
           // inside a system call takes effect when the call returns: without this wait the attacker
           // could read the comm before an execve and list the descriptors after it, those of the
           // program the process has become (its own stdio, as any process in the container has).
-          'stopped() { j=0; while [ $j -lt 2000 ]; do read -r _ _ st _ < /proc/$1/stat || return 1; [ "$st" = T ] && return 0; j=$((j + 1)); done; return 1; }',
+          'stopped() { j=0; while [ $j -lt 100000 ]; do read -r _ _ st _ < /proc/$1/stat || return 1; [ "$st" = T ] && return 0; j=$((j + 1)); done; return 1; }',
           'while [ ! -e /tmp/stop ]; do',
           // the next pid of this namespace: one past that of a process just made
           "  n=$(sh -c 'echo $$'); n=$((n + 1))",

@@ -81,7 +81,7 @@ describe('skiff run as root', () => {
   itWhen([needRoot], '--trace shows the plan steps with their reasons', () => {
     const r = skiff(['--trace', 'run', '--rm', 'diamol/base', 'true'], { env: store.env });
     expect(r.status).toBe(0);
-    for (const step of ['clone', 'overlay', 'pivot', 'hostname', 'caps', 'no-new-privs', 'exec']) expect(r.stderr).toContain(step);
+    for (const step of ['clone', 'overlay', 'pivot', 'hostname', 'cap-bound', 'cap-sets', 'no-new-privs', 'exec']) expect(r.stderr).toContain(step);
     expect(r.stderr).toMatch(/pivot.*detach the host's filesystem/);
   }, 30_000);
 

@@ -113,6 +113,14 @@ describe('seccomp as root', () => {
     expect(c.stdout).toBe('CapBnd:\t00000000a80405fb\n');
   }, 60_000);
 
+  itWhen([needRoot], '-u 1000 with --cap-drop SETUID,SETGID runs (the ids change before the sets shrink); root keeps its set, another uid none', () => {
+    const u = run(['-u', '1000:1000', '--cap-drop', 'SETUID', '--cap-drop', 'setgid', 'diamol/base', 'sh', '-c', 'id -u; grep -E "^Cap(Bnd|Eff):" /proc/self/status']);
+    expect(u.status, u.stderr).toBe(0);
+    expect(u.stdout).toBe('1000\nCapEff:\t0000000000000000\nCapBnd:\t00000000a804253b\n');
+    const r = run(['--cap-drop', 'net_raw', 'diamol/base', 'grep', '-E', '^Cap(Eff|Bnd):', '/proc/self/status']);
+    expect(r.stdout).toBe('CapEff:\t00000000a80405fb\nCapBnd:\t00000000a80405fb\n');
+  }, 60_000);
+
   itWhen([needRoot, needCommand('cc')], 'seccomp=PROFILE.json loads that profile; no-new-privileges=false still loads the default filter', () => {
     const profile = join(dir, 'profile.json');
     writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] }));

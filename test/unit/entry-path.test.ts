@@ -34,7 +34,7 @@ describe('the entry path', () => {
   }
 
   it('run and exec end with the same tail', () => {
-    const tail = ['setsid ', 'caps 0,1,3,4,5,6,7,8,10,13,18,27,29,31', 'user 1 2 3', 'no-new-privs ', 'chdir /w', 'close-fds ', 'env PATH=/bin', 'exec /bin sh'];
+    const tail = ['setsid ', 'cap-bound 0,1,3,4,5,6,7,8,10,13,18,27,29,31', 'user 1 2 3', 'cap-sets 0,1,3,4,5,6,7,8,10,13,18,27,29,31 0,1,3,4,5,6,7,8,10,13,18,27,29,31  ', 'no-new-privs ', 'chdir /w', 'close-fds ', 'env PATH=/bin', 'exec /bin sh'];
     expect(child(run).slice(-tail.length)).toEqual(tail);
     expect(child(exec).slice(-tail.length)).toEqual(tail);
   });

@@ -68,12 +68,13 @@ describe('container plan', () => {
     expect(i('child:overlay')).toBeLessThan(i('child:mount'));
     expect(o.lastIndexOf('child:mount')).toBeLessThan(i('child:pivot'));
     expect(i('child:pivot')).toBeLessThan(i('child:mask'));
-    // Root sets its ids while it still has CAP_SETGID, then drops to its set; any other uid drops first
-    // (after setresuid it could no longer shrink the bounding set).
-    expect(i('child:user')).toBeLessThan(i('child:caps'));
-    const nonRoot = ops(buildContainerPlan(spec({ process: { ...spec().process, uid: 1000 } })));
-    expect(nonRoot.indexOf('child:caps')).toBeLessThan(nonRoot.indexOf('child:user'));
-    expect(i('child:caps')).toBeLessThan(i('child:no-new-privs'));
+    // For every uid: the bounding set shrinks while every capability is held, the ids change (needing
+    // CAP_SETUID/CAP_SETGID the container may not keep), then the sets become the container's.
+    for (const plan of [o, ops(buildContainerPlan(spec({ process: { ...spec().process, uid: 1000 } })))]) {
+      expect(plan.indexOf('child:cap-bound')).toBeLessThan(plan.indexOf('child:user'));
+      expect(plan.indexOf('child:user')).toBeLessThan(plan.indexOf('child:cap-sets'));
+      expect(plan.indexOf('child:cap-sets')).toBeLessThan(plan.indexOf('child:no-new-privs'));
+    }
     expect(i('child:close-fds')).toBeLessThan(i('child:exec'));
     expect(o[o.length - 1]).toBe('child:exec');
   });
@@ -82,7 +83,7 @@ describe('container plan', () => {
     const p = buildContainerPlan(spec());
     const masked = p.steps.filter((s) => s.op === 'mask').map((s) => s.args[0]);
     expect(masked).toEqual(expect.arrayContaining(['/proc/kcore', '/proc/keys', '/sys/firmware']));
-    expect(p.steps.find((s) => s.op === 'caps')!.args[0]).toBe('0,1,3,4,5,6,7,8,10,13,18,27,29,31');
+    expect(p.steps.find((s) => s.op === 'cap-bound')!.args[0]).toBe('0,1,3,4,5,6,7,8,10,13,18,27,29,31');
     expect(p.steps.find((s) => s.op === 'hostname')!.args).toEqual(['aaaaaaaaaaaa']);
   });
 
@@ -162,10 +163,10 @@ describe('confinement steps (seccomp last, caps, no_new_privs, rlimit)', () => {
       expect(p.steps.find((s) => s.op === 'seccomp')!.args).toEqual(['0600000000000000']);
     }
   });
-  it('without no_new_privs loads it while CAP_SYS_ADMIN is still held, before caps', () => {
+  it('without no_new_privs loads it while CAP_SYS_ADMIN is still held, before the bounding set shrinks', () => {
     const o = ops(buildContainerPlan(spec({ security: { caps: [0], seccomp: filter, noNewPrivileges: false } })));
     expect(o).not.toContain('child:no-new-privs');
-    expect(o.indexOf('child:seccomp')).toBeLessThan(o.indexOf('child:caps'));
+    expect(o.indexOf('child:seccomp')).toBeLessThan(o.indexOf('child:cap-bound'));
   });
   it('no filter when unconfined; RLIMIT_NPROC when asked; --read-only remounts the root before pivot; privileged masks nothing', () => {
     const p = buildContainerPlan(spec({ security: { caps: [0], seccomp: null, noNewPrivileges: true, nproc: 10 }, readonlyRootfs: true, privileged: true,
