@@ -94,10 +94,13 @@ async function networkOf(id: string): Promise<{ net: NetworkRecord; ipam: Ipam; 
   return undefined;
 }
 
-/** Plug the container (whose netns is `netnsPath`) into the bridge and publish its ports. */
-export async function connectNetwork(id: string, netnsPath: string): Promise<void> {
+/**
+ * Plug the container (whose netns is `netnsPath`) into the bridge and publish its ports. Returns the
+ * bindings as published (rootless: the forwarder picks the host port of `-p 80`).
+ */
+export async function connectNetwork(id: string, netnsPath: string): Promise<PortBinding[]> {
   const found = await networkOf(id);
-  if (!found) return; // --network none/host: nothing to connect
+  if (!found) return []; // --network none/host: nothing to connect
   const { net, ipam, alloc } = found;
   const nat = natFor(net);
   if (!existsSync(netnsPath)) throw new SkiffError('ENETWORK', `network namespace ${netnsPath} does not exist`, 'the container exited before its network was set up');
@@ -112,6 +115,7 @@ export async function connectNetwork(id: string, netnsPath: string): Promise<voi
       await ipam.setPorts(id, ports);
     }
     await addPortRules(nat, id, alloc.ip, ports);
+    return ports;
   } catch (e) {
     await releaseKernelSide(id, nat, { rules: true, link: true });
     throw e;
