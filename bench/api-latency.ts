@@ -44,7 +44,9 @@ const cli = (sock: string) => (args: string[]) => timeOnce(docker, ['-H', `unix:
 
 try {
   sh(skiff, ['lab', 'load'], { env });
-  const svc = spawn(skiff, ['system', 'service', '--socket', skiffSock], { env, stdio: 'ignore' });
+  // Without the front door: its client would stand in for the service, and the RSS read below would be
+  // the client's (0.8 MiB), not the resident Node engine's.
+  const svc = spawn(skiff, ['system', 'service', '--socket', skiffSock], { env: { ...env, SKIFF_WARM: 'off' }, stdio: 'ignore' });
   children.push(svc);
   // dockerd keeps containerd's state under /run/containerd whatever it is told: a private tmpfs there.
   mkdirSync('/run/containerd', { recursive: true });
