@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { assertPrivateNetns, median, pause, SETTLE_MS, sh, table, timeOnce } from './lib.js';
+import { assertPrivateNetns, median, pause, SETTLE_MS, sh, summaryRow, table, timeOnce } from './lib.js';
 
 assertPrivateNetns();
 spawnSync('umount', ['/sys/fs/cgroup/unified'], { stdio: 'ignore' }); // crun under podman refuses hybrid cgroups
@@ -102,6 +102,8 @@ try {
   if (pod) {
     const r = start.get('skiff')! / pod;
     console.log(`\ntarget: ${N} × run -d ≤ 0.5× podman → ${r <= 0.5 ? 'met' : 'NOT met'} (${r.toFixed(2)}×)`);
+    summaryRow(`${N} × run -d diamol/base sleep, back to back`, `${start.get('skiff')!.toFixed(1)} s`, `podman ${pod.toFixed(1)} s`, `${r.toFixed(2)}×`, '≤ 0.5×', r <= 0.5);
+    for (const row of verbRows.slice(1)) summaryRow(`${row[0]} (${row[1]} containers)`, `${row[2]} ms`, `podman ${row[3]} ms`, `${row[4]}×`, '≤ 0.5×', Number(row[4]) <= 0.5);
     const worst = Math.max(...verbRows.slice(1).map((row) => Number(row[4])));
     console.log(`target: read-only verbs ≤ 0.5× podman → ${worst <= 0.5 ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)}×)`);
     const rss = parseFloat(rows[1]![3]!);

@@ -61,3 +61,13 @@ export function pause(ms: number): void {
  * Back-to-back throughput is what bench/density measures.
  */
 export const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1500);
+
+/**
+ * One row of the summary `npm run bench` prints at the end (bench/run-all.mjs collects these lines
+ * from every benchmark's output): the measure, skiff's figure, its peer's measured in the same run,
+ * the ratio, and the target with its verdict.
+ */
+export function summaryRow(measure: string, skiff: string, peer: string, ratio: string, target: string, met?: boolean): void {
+  const verdict = met === undefined ? '' : met ? ' ✔' : ' ✘';
+  console.log(['@@summary', measure, skiff, peer, ratio, target + verdict].join('\t'));
+}

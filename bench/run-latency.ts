@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { assertPrivateNetns, interleaved, median, p90, pause, SETTLE_MS, sh, table, timeOnce } from './lib.js';
+import { assertPrivateNetns, interleaved, median, p90, pause, SETTLE_MS, sh, summaryRow, table, timeOnce } from './lib.js';
 
 assertPrivateNetns();
 // crun 1.8 refuses this kind of hybrid host outright ("cgroups in hybrid mode not supported"); in the
@@ -71,6 +71,11 @@ try {
   const bridgeCost = med['skiff run --rm (bridge)']! - none;
   console.log(`target: bridge ≤ none + 15 ms → ${verdict(bridgeCost <= 15)} (+${bridgeCost.toFixed(1)} ms)`);
   console.log(`target: skiff engine work ≤ 1.5× crun → ${verdict(engine / crun <= 1.5)} (${(engine / crun).toFixed(2)}×)`);
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  if (podman) summaryRow('run --rm --network none diamol/base true', ms(none), `podman ${ms(podman)}`, `${(none / podman).toFixed(2)}×`, '≤ 0.5×', none / podman <= 0.5);
+  summaryRow('the same with the default bridge', ms(med['skiff run --rm (bridge)']!), `none ${ms(none)}`, `+${ms(bridgeCost)}`, '≤ +15 ms', bridgeCost <= 15);
+  summaryRow('engine work (run none − --version)', ms(engine), `crun run ${ms(crun)}`, `${(engine / crun).toFixed(2)}×`, '≤ 1.5×', engine / crun <= 1.5);
+  summaryRow('skiff --version through the front door', ms(cli), `no front door ${ms(med['no front door: skiff --version']!)}`, `${(cli / med['no front door: skiff --version']!).toFixed(2)}×`, '');
 } finally {
   rmSync(work, { recursive: true, force: true });
   spawnCleanup();

@@ -27,7 +27,7 @@ export async function finishContainer(id: string): Promise<void> {
     ExitCode: exit?.exitCode ?? s.ExitCode, FinishedAt: exit?.finishedAt ?? nowIso(),
   }));
   const net = await import('../network/index.js');
-  await net.releaseNetwork(id).catch(() => {});
+  await net.releaseNetwork(id, { processesGone: true }).catch(() => {});
   await removeContainerCgroup(id).catch(() => {});
   const config = readConfig(id);
   if (config.HostConfig.AutoRemove) return removeContainerFiles(id);

@@ -227,8 +227,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     let live = prepared.ports;
     const onPid = async (pid: number) => {
       if (mode !== 'bridge') return;
-      await net.connectNetwork(id, `/proc/${pid}/ns/net`);
-      live = await net.containerPorts(id);
+      live = await net.connectNetwork(id, `/proc/${pid}/ns/net`);
     };
     const markRunning = (pid: number, shimPid: number) => updateState(id, (s) => ({
       ...s, Status: 'running', Running: true, Pid: pid, PidStart: processStartTime(pid), ShimPid: shimPid, ShimPidStart: processStartTime(shimPid),

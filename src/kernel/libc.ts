@@ -5,12 +5,13 @@
 //  - errno is not cleared before a call, so the return value decides success, never errnoCode alone;
 //  - Buffers passed as U8Array are passed by reference (use them for out-structs);
 //  - NULL cannot be passed as U8Array: declare that parameter I64 and pass 0.
-import ffi from 'ffi-rs';
+import type { DataType } from 'ffi-rs';
+import ffi from './ffi-load.js';
 import { KernelError } from './errno.js';
 import { trace } from '../trace.js';
 
 export const T = ffi.DataType;
-export type ParamType = ffi.DataType;
+export type ParamType = DataType;
 
 let opened = false;
 function ensureOpen(): void {

@@ -35,6 +35,8 @@ export interface VethPeer {
 export interface VethOptions {
   /** Both ends' MTU (the rootless engine uses slirp4netns's 65520: per-packet cost dominates there). */
   mtu?: number;
+  /** Plug the host end into this bridge (ifindex) and bring it up, in the same request. */
+  master?: number;
 }
 
 /**
@@ -47,10 +49,14 @@ export function addVethPair(nl: NetlinkSocket, name: string, peer: VethPeer, opt
   if (peer.netnsFd !== undefined) peerAttrs.push(attr.u32(IFLA.NET_NS_FD, peer.netnsFd));
   if (peer.mac) peerAttrs.push(attr.bytes(IFLA.ADDRESS, macBytes(peer.mac)));
   // VETH_INFO_PEER's payload is a struct ifinfomsg followed by the peer's own attributes.
+  // With a master the host end is born plugged in and up (ifi_flags/ifi_change): one request instead of
+  // four. Not the peer: the kernel configures it before the pair is linked, and veth_open says ENOTCONN.
+  const up = opts.master !== undefined ? { flags: IFF_UP, change: IFF_UP } : {};
   const peerInfo: Attr = { type: VETH_INFO_PEER, data: Buffer.concat([ifinfomsg(), encodeAttrs(peerAttrs)]), rawNested: true };
-  nl.request(RTM.NEWLINK, CREATE, ifinfomsg(), [
+  nl.request(RTM.NEWLINK, CREATE, ifinfomsg(up), [
     attr.str(IFLA.IFNAME, name),
     ...(opts.mtu ? [attr.u32(IFLA.MTU, opts.mtu)] : []),
+    ...(opts.master !== undefined ? [attr.u32(IFLA.MASTER, opts.master)] : []),
     attr.nested(IFLA.LINKINFO, [attr.str(IFLA_INFO.KIND, 'veth'), attr.nested(IFLA_INFO.DATA, [peerInfo])]),
   ], `add veth pair ${name} <-> ${peer.name}`);
 }

@@ -1,7 +1,8 @@
 // nftables through libnftables' JSON API via ffi-rs: no `nft` process, no string-glued rules.
 // Each call gets a fresh context (nft_ctx_new is cheap next to the netlink work it does), with
 // output and errors captured into buffers instead of the process's stdout/stderr.
-import ffi from 'ffi-rs';
+import type { DataType } from 'ffi-rs';
+import ffi from './ffi-load.js';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 
@@ -20,7 +21,7 @@ function ensureOpen(): void {
   opened = true;
 }
 
-function lib<R>(funcName: string, retType: ffi.DataType, paramsType: ffi.DataType[], paramsValue: unknown[]): R {
+function lib<R>(funcName: string, retType: DataType, paramsType: DataType[], paramsValue: unknown[]): R {
   return ffi.load({ library: 'nftables', funcName, retType, paramsType, paramsValue } as never) as R;
 }
 

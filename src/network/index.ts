@@ -61,12 +61,12 @@ export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwo
   }
   const net = requireNetwork(req.network ?? 'bridge');
   const ipam = ipamFor(net);
-  const others = (await allBridgeAllocations()).filter(([id]) => id !== req.id).flatMap(([, a]) => a.ports);
   // In rootless mode host ports live in the host's netns; the forwarder reports clashes when it binds.
-  const ports = rootless() ? req.ports.map((p) => ({ ...p })) : await checkPorts(req.ports, others);
-  const ip = await ipam.allocate(req.id, ports);
+  // Without ports there is nothing to clash: the other networks' records are not read at all.
+  const ports = rootless() || req.ports.length === 0 ? req.ports.map((p) => ({ ...p }))
+    : await checkPorts(req.ports, (await allBridgeAllocations()).filter(([id]) => id !== req.id).flatMap(([, a]) => a.ports));
+  const ip = await ipam.allocate(req.id, ports, { name: req.name, hostname: req.hostname, ...(req.aliases?.length ? { aliases: req.aliases } : {}) });
   try {
-    await ipam.update((f) => Object.assign(f.allocations[req.id]!, { name: req.name, hostname: req.hostname, ...(req.aliases?.length ? { aliases: req.aliases } : {}) }));
     const files = writeEtcFiles({ dir, hostname: req.hostname, ip, mode: 'bridge', rootless: rootless() });
     if (!net.Builtin) peerHostsFiles(await ipam.list(), networkFilesDir);
     return { ip, gateway: ipam.gateway, prefixLen: ipam.prefixLen, mac: macForIp(ip), ports, files };
@@ -94,10 +94,13 @@ async function networkOf(id: string): Promise<{ net: NetworkRecord; ipam: Ipam; 
   return undefined;
 }
 
-/** Plug the container (whose netns is `netnsPath`) into the bridge and publish its ports. */
-export async function connectNetwork(id: string, netnsPath: string): Promise<void> {
+/**
+ * Plug the container (whose netns is `netnsPath`) into the bridge and publish its ports. Returns the
+ * bindings as published (rootless: the forwarder picks the host port of `-p 80`).
+ */
+export async function connectNetwork(id: string, netnsPath: string): Promise<PortBinding[]> {
   const found = await networkOf(id);
-  if (!found) return; // --network none/host: nothing to connect
+  if (!found) return []; // --network none/host: nothing to connect
   const { net, ipam, alloc } = found;
   const nat = natFor(net);
   if (!existsSync(netnsPath)) throw new SkiffError('ENETWORK', `network namespace ${netnsPath} does not exist`, 'the container exited before its network was set up');
@@ -112,13 +115,23 @@ export async function connectNetwork(id: string, netnsPath: string): Promise<voi
       await ipam.setPorts(id, ports);
     }
     await addPortRules(nat, id, alloc.ip, ports);
+    return ports;
   } catch (e) {
-    await releaseKernelSide(id, nat);
+    await releaseKernelSide(id, nat, { rules: true, link: true });
     throw e;
   }
 }
 
-async function releaseKernelSide(id: string, nat: NatConfig): Promise<void> {
+/**
+ * What to undo. `rules`: per-container NAT rules exist only for published ports (listing the table
+ * costs a full nftables cache fill). `link`: a container whose processes are all gone has taken its
+ * network namespace with it, and the kernel removes the veth pair itself (within ~20 ms here); a
+ * DELLINK of ours would only wait for that teardown on the caller's clock. The next start of the same
+ * container replaces a pair the kernel has not yet removed (veth.ts).
+ */
+interface KernelRelease { rules: boolean; link: boolean }
+
+async function releaseKernelSide(id: string, nat: NatConfig, what: KernelRelease): Promise<void> {
   const errors: unknown[] = [];
   const attempt = async (fn: () => unknown) => {
     try {
@@ -128,13 +141,16 @@ async function releaseKernelSide(id: string, nat: NatConfig): Promise<void> {
     }
   };
   await attempt(() => unpublishContainerPorts(id));
-  await attempt(() => removeRulesFor(nat, id));
-  await attempt(() => disconnectVeth(id));
+  if (what.rules) await attempt(() => removeRulesFor(nat, id));
+  if (what.link) await attempt(() => disconnectVeth(id));
   if (errors.length) throw errors[0];
 }
 
-/** Undo everything for `id`; safe to call twice, or for a container that never got a network. */
-export async function releaseNetwork(id: string): Promise<void> {
+/**
+ * Undo everything for `id`; safe to call twice, or for a container that never got a network.
+ * `processesGone`: the container's init has exited (its namespaces go with it), as after its exit.
+ */
+export async function releaseNetwork(id: string, opts: { processesGone?: boolean } = {}): Promise<void> {
   const found = await networkOf(id);
   // No address was ever allocated (--network none/host): no veth, rule or forward can exist either.
   if (!found) {
@@ -142,7 +158,7 @@ export async function releaseNetwork(id: string): Promise<void> {
     return;
   }
   try {
-    await releaseKernelSide(id, natFor(found.net));
+    await releaseKernelSide(id, natFor(found.net), { rules: found.alloc.ports.length > 0, link: !opts.processesGone });
   } finally {
     // The address and files go even when a kernel object was already gone or refused to go.
     await found.ipam.release(id);

@@ -3,7 +3,7 @@
 // address. Addresses are handed out round-robin (as Docker does) so a just-freed address is not
 // reused at once while a peer may still have it in its ARP cache or conntrack.
 import { join } from 'node:path';
-import { IPv4, IPv4CidrRange } from 'ip-num';
+import { cidrString, formatIPv4, parseCidr, parseIPv4, type Cidr } from './ipv4.js';
 import { SkiffError } from '../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
 import { withLock } from '../state/lock.js';
@@ -27,7 +27,7 @@ export interface IpamOptions { file?: string; lockFile?: string; subnet?: string
 export class Ipam {
   readonly file: string;
   readonly lockFile: string;
-  readonly range: IPv4CidrRange;
+  readonly range: Cidr;
   readonly gateway: string;
   readonly prefixLen: number;
 
@@ -35,14 +35,14 @@ export class Ipam {
     const p = opts.file && opts.lockFile ? undefined : storePaths();
     this.file = opts.file ?? join(p!.network, 'ipam.json');
     this.lockFile = opts.lockFile ?? join(p!.locks, 'network.lock');
-    this.range = IPv4CidrRange.fromCidr(opts.subnet ?? DEFAULT_SUBNET);
-    this.gateway = IPv4.fromNumber(this.range.getFirst().getValue() + 1n).toString();
-    this.prefixLen = Number(this.range.cidrPrefix.getValue());
+    this.range = parseCidr(opts.subnet ?? DEFAULT_SUBNET);
+    this.gateway = formatIPv4(this.range.first + 1);
+    this.prefixLen = this.range.prefixLen;
   }
 
   private read(): IpamFile {
     const f = readJsonIfExists<IpamFile>(this.file);
-    return f ?? { subnet: this.range.toCidrString(), gateway: this.gateway, allocations: {} };
+    return f ?? { subnet: cidrString(this.range), gateway: this.gateway, allocations: {} };
   }
 
   private write(f: IpamFile): void {
@@ -63,27 +63,31 @@ export class Ipam {
     return withLock(this.lockFile, () => this.read().allocations);
   }
 
-  /** The container's address (the same one again if it already has one). */
-  async allocate(id: string, ports: PortBinding[] = []): Promise<string> {
+  /** The container's address (the same one again if it already has one), with its names, in one update. */
+  async allocate(id: string, ports: PortBinding[] = [], names: Pick<Allocation, 'name' | 'hostname' | 'aliases'> = {}): Promise<string> {
     return this.update((f) => {
       const have = f.allocations[id];
-      if (have) return have.ip;
+      if (have) {
+        Object.assign(have, names);
+        return have.ip;
+      }
       const used = new Set(Object.values(f.allocations).map((a) => a.ip));
-      const first = this.range.getFirst().getValue() + 2n; // .0 network, .1 gateway
-      const last = this.range.getLast().getValue() - 1n; // broadcast
-      const size = last - first + 1n;
-      const start = f.last ? IPv4.fromDecimalDottedString(f.last).getValue() + 1n : first;
-      for (let i = 0n; i < size; i++) {
+      const first = this.range.first + 2; // .0 network, .1 gateway
+      const last = this.range.last - 1; // broadcast
+      const size = last - first + 1;
+      const prev = f.last ? parseIPv4(f.last) : undefined;
+      const start = prev !== undefined ? prev + 1 : first;
+      for (let i = 0; i < size; i++) {
         let v = start + i;
         if (v > last || v < first) v = first + ((v - first) % size + size) % size;
-        const ip = IPv4.fromNumber(v).toString();
+        const ip = formatIPv4(v);
         if (!used.has(ip)) {
-          f.allocations[id] = { ip, ports };
+          f.allocations[id] = { ip, ports, ...names };
           f.last = ip;
           return ip;
         }
       }
-      throw new SkiffError('ENETWORK', `no free address left in ${this.range.toCidrString()}`, 'remove stopped containers (skiff container prune) to free addresses');
+      throw new SkiffError('ENETWORK', `no free address left in ${cidrString(this.range)}`, 'remove stopped containers (skiff container prune) to free addresses');
     });
   }
 

@@ -72,8 +72,10 @@ function baseRules(cfg: NatConfig): NftCommand[] {
 
 /** Table, chains and the base rules, once (idempotent; one atomic batch). */
 export async function ensureNatBase(cfg: NatConfig): Promise<void> {
+  const tag = cfg.baseTag ?? DEFAULT_BASE_TAG;
+  // Every run after the first finds the rules in place: one listing, no lock (reading is atomic).
+  if (listRules().some((r) => r.comment === tag)) return;
   await withLock(natLock(cfg), () => {
-    const tag = cfg.baseTag ?? DEFAULT_BASE_TAG;
     if (tableExists() && listRules().some((r) => r.comment === tag)) return;
     if (tableExists()) {
       // The table exists (another network made it): only this network's rules are missing.

@@ -4,7 +4,7 @@
 // other by name (see hosts-peers.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { IPv4, IPv4CidrRange } from 'ip-num';
+import { cidrString, formatIPv4, parseCidr, type Cidr } from './ipv4.js';
 import { SkiffError } from '../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
 import { withLock } from '../state/lock.js';
@@ -70,19 +70,19 @@ export function natFor(n: NetworkRecord): NatConfig {
 }
 
 function overlaps(a: string, b: string): boolean {
-  const x = IPv4CidrRange.fromCidr(a), y = IPv4CidrRange.fromCidr(b);
-  return x.getFirst().getValue() <= y.getLast().getValue() && y.getFirst().getValue() <= x.getLast().getValue();
+  const x = parseCidr(a), y = parseCidr(b);
+  return x.first <= y.last && y.first <= x.last;
 }
 
 function parseSubnet(s: string): string {
-  let r: IPv4CidrRange;
+  let r: Cidr;
   try {
-    r = IPv4CidrRange.fromCidr(s);
+    r = parseCidr(s);
   } catch {
     throw new SkiffError('EUSAGE', `invalid subnet ${s}`, 'give an IPv4 CIDR such as 172.20.0.0/16');
   }
-  if (Number(r.cidrPrefix.getValue()) > 28) throw new SkiffError('EUSAGE', `subnet ${s} is too small`, 'use a /28 or larger');
-  return `${IPv4.fromNumber(r.getFirst().getValue()).toString()}/${r.cidrPrefix.getValue()}`;
+  if (r.prefixLen > 28) throw new SkiffError('EUSAGE', `subnet ${s} is too small`, 'use a /28 or larger');
+  return cidrString(r);
 }
 
 export async function createNetwork(name: string, opts: { subnet?: string; labels?: Record<string, string> } = {}): Promise<NetworkRecord> {
@@ -101,8 +101,8 @@ export async function createNetwork(name: string, opts: { subnet?: string; label
       subnet = free;
     }
     const id = randomBytes(32).toString('hex');
-    const first = IPv4CidrRange.fromCidr(subnet).getFirst().getValue();
-    const rec: NetworkRecord = { Name: name, Id: id, Driver: 'bridge', Subnet: subnet, Gateway: IPv4.fromNumber(first + 1n).toString(), Bridge: `br-${id.slice(0, 12)}`, Created: nowIso(), Builtin: false, ...(opts.labels ? { Labels: opts.labels } : {}) };
+    const first = parseCidr(subnet).first;
+    const rec: NetworkRecord = { Name: name, Id: id, Driver: 'bridge', Subnet: subnet, Gateway: formatIPv4(first + 1), Bridge: `br-${id.slice(0, 12)}`, Created: nowIso(), Builtin: false, ...(opts.labels ? { Labels: opts.labels } : {}) };
     writeJsonAtomic(file(), [...userNetworks(), rec]);
     return rec;
   });

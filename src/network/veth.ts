@@ -1,9 +1,10 @@
 // A container's link: a veth pair with the host end `veth<7hex>` on the bridge and the other end
-// born inside the container's netns as `eth0`, with its address, the default route via the bridge's
-// gateway, and `lo` up. The container-side work uses a netlink socket opened inside that netns
+// born inside the container's netns as `eth0` (the host end plugged in and up by the creating request),
+// with its address, the default route via the bridge's gateway, and `lo` up. The container-side work uses a netlink socket opened inside that netns
 // (setns → socket → setns back, docs/facts.md), so Node's threads never stay there.
 import { closeSync, openSync } from 'node:fs';
-import { addVethPair, deleteLinkIfExists, getLink, setMaster, setUp } from '../kernel/netlink-links.js';
+import { addVethPair, deleteLinkIfExists, getLink, setUp } from '../kernel/netlink-links.js';
+import { KernelError } from '../kernel/errno.js';
 import { addAddress } from '../kernel/netlink-addresses.js';
 import { addDefaultRoute } from '../kernel/netlink-routes.js';
 import { withNetlink } from '../kernel/netlink-socket.js';
@@ -29,20 +30,27 @@ export interface VethRequest {
   mtu?: number;
 }
 
+/** The loopback device is ifindex 1 in every network namespace (the kernel registers it first). */
+const LOOPBACK_INDEX = 1;
+
 export function connectVeth(r: VethRequest): void {
   const host = hostVethName(r.id);
   const nsFd = openSync(r.netnsPath, 'r');
   try {
     withNetlink((nl) => {
-      addVethPair(nl, host, { name: 'eth0', netnsFd: nsFd, mac: r.mac ?? macForIp(r.ip) }, { mtu: r.mtu });
+      const pair = () => addVethPair(nl, host, { name: 'eth0', netnsFd: nsFd, mac: r.mac ?? macForIp(r.ip) }, { mtu: r.mtu, master: r.bridgeIndex });
       try {
-        const link = getLink(nl, host);
-        if (!link) throw new SkiffError('ENETWORK', `veth ${host} vanished after creation`, 'try again');
-        setMaster(nl, link.index, r.bridgeIndex, `attach ${host} to the bridge`);
-        setUp(nl, link.index, `set ${host} up`);
+        pair();
+      } catch (e) {
+        // The link of this container's previous run: its namespace is gone, and the kernel removes such
+        // a pair by itself, but may not have got to it yet (the exit path leaves it to the kernel).
+        if (!(e instanceof KernelError && e.errnoName === 'EEXIST')) throw e;
+        deleteLinkIfExists(nl, host);
+        pair();
+      }
+      try {
         withNetlink((inner) => {
-          const lo = getLink(inner, 'lo');
-          if (lo) setUp(inner, lo.index, 'set lo up in the container');
+          setUp(inner, LOOPBACK_INDEX, 'set lo up in the container');
           const eth0 = getLink(inner, 'eth0');
           if (!eth0) throw new SkiffError('ENETWORK', 'eth0 did not appear in the container namespace', 'try again; --trace shows the netlink requests');
           addAddress(inner, eth0.index, r.ip, r.prefixLen, `add ${r.ip}/${r.prefixLen} to the container's eth0`);

@@ -79,7 +79,11 @@ function pickRandomName(id: string): string {
   return id.slice(0, 12);
 }
 
-export function listContainerIds(): string[] {
+/**
+ * Ids of complete container records. `checked: false` skips the per-record config.json check (a stat
+ * per container): for callers that read every config anyway and skip ENOCONTAINER (liveness.ts).
+ */
+export function listContainerIds(checked = true): string[] {
   let entries: string[];
   try {
     entries = readdirSync(storePaths().containers);
@@ -87,7 +91,7 @@ export function listContainerIds(): string[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return entries.filter((n) => FULL_ID.test(n) && existsSync(configPath(n)));
+  return entries.filter((n) => FULL_ID.test(n) && (!checked || existsSync(configPath(n))));
 }
 
 export function readConfig(id: string): ContainerConfig {

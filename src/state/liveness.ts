@@ -63,7 +63,8 @@ export async function loadContainer(id: string): Promise<ContainerRecord> {
 /** Every container (refreshed), newest first as `ps` lists them; ones removed meanwhile are skipped. */
 export async function listContainers(): Promise<ContainerRecord[]> {
   const out: ContainerRecord[] = [];
-  for (const id of listContainerIds()) {
+  // Unchecked: a record half-made or half-removed has no config.json, and readConfig's ENOCONTAINER skips it.
+  for (const id of listContainerIds(false)) {
     try {
       out.push(await loadContainer(id));
     } catch (e) {

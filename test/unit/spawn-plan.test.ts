@@ -45,7 +45,15 @@ describe('container plan', () => {
     expect(Number(clone.args[0])).toBe(all >>> 0);
     const o = ops(p);
     expect(o.indexOf('parent:write-file')).toBeLessThan(o.indexOf('parent:release'));
-    expect(o.indexOf('parent:wait-go')).toBeLessThan(o.indexOf('parent:release'));
+    // The child mounts while the engine wires the network, and waits again before its program's last steps.
+    expect(o.indexOf('parent:release')).toBeLessThan(o.indexOf('parent:wait-go'));
+    expect(o.lastIndexOf('parent:release')).toBeGreaterThan(o.indexOf('parent:wait-go'));
+    expect(o.filter((x) => x === 'child:wait-parent')).toHaveLength(2);
+    expect(o.lastIndexOf('child:wait-parent')).toBeGreaterThan(o.indexOf('child:pivot'));
+    expect(o.lastIndexOf('child:wait-parent')).toBeLessThan(o.indexOf('child:exec'));
+    const none = ops(buildContainerPlan(spec({ waitForGo: false })));
+    expect(none.filter((x) => x === 'child:wait-parent')).toHaveLength(1);
+    expect(none).not.toContain('parent:wait-go');
   });
 
   it('host network keeps the host netns and binds /sys instead of mounting a new one', () => {
