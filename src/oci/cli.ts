@@ -113,11 +113,24 @@ export function buildProgram(): Command {
     .description('write a starting config.json')
     .action(async (o: { bundle: string; rootless?: boolean }) => (await import('./info.js')).spec(o.bundle, !!o.rootless));
 
-  const noFreezer = 'this host has no cgroup v2 freezer (hybrid cgroups)';
-  program.command('pause').argument('<id>').action(() => refuse('pause', noFreezer, 'boot with systemd.unified_cgroup_hierarchy=1'));
-  program.command('resume').argument('<id>').action(() => refuse('resume', noFreezer, 'boot with systemd.unified_cgroup_hierarchy=1'));
-  program.command('update').argument('<id>').allowUnknownOption().option('-r, --resources <file>')
-    .action(() => refuse('update', 'cgroup limits need cgroup v2 with its controllers, which this host does not offer', 'boot with systemd.unified_cgroup_hierarchy=1'));
+  program.command('pause').argument('<id>').description('freeze every process of the container (cgroup v1 freezer)')
+    .action(async (id: string) => (await import('./lifecycle.js')).freeze(await store(), id, 'FROZEN'));
+  program.command('resume').argument('<id>').description('thaw a paused container')
+    .action(async (id: string) => (await import('./lifecycle.js')).freeze(await store(), id, 'THAWED'));
+  program.command('update').argument('<id>').allowUnknownOption().option('-r, --resources <file>', 'linux.resources as JSON ("-": stdin)')
+    .description('change the cgroup limits of a container')
+    .action(async (id: string, o: { resources?: string }) => {
+      if (!o.resources) refuse('update', 'only --resources FILE is supported', 'give the new linux.resources as a JSON file');
+      const { readFileSync } = await import('node:fs');
+      let res: Record<string, unknown>;
+      try {
+        res = JSON.parse(readFileSync(o.resources === '-' ? 0 : o.resources, 'utf8')) as Record<string, unknown>;
+      } catch (e) {
+        throw new SkiffError('EUSAGE', `update --resources: ${(e as Error).message}`, 'give linux.resources as a JSON object');
+      }
+      const s = await store();
+      (await import('./cgroup-v1.js')).updateV1(s.read(id).cgroupDirs, res);
+    });
   program.command('checkpoint').argument('<id>').allowUnknownOption().action(() => refuse('checkpoint', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));
   program.command('restore').argument('<id>').allowUnknownOption().action(() => refuse('restore', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));
   return program;
