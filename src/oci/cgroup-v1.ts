@@ -149,8 +149,13 @@ export function applyV1(rel: string, resources: Res | undefined, pid: number, mo
     dirs.push(dir);
     if (controller === 'cpuset' || mount.endsWith('/cpuset')) initCpuset(mount, rel);
   }
-  for (const w of writes) writeFile(join(mounts.get(w.controller)!, rel, w.file), w.value, w.key);
-  for (const dir of dirs) writeFile(join(dir, 'cgroup.procs'), String(pid), 'cgroupsPath');
+  try {
+    for (const w of writes) writeFile(join(mounts.get(w.controller)!, rel, w.file), w.value, w.key);
+    for (const dir of dirs) writeFile(join(dir, 'cgroup.procs'), String(pid), 'cgroupsPath');
+  } catch (e) {
+    removeV1(dirs);  // nothing half-made: the caller kills the init, which may already be in some of them
+    throw e;
+  }
   return { dirs };
 }
 

@@ -92,7 +92,7 @@ export function cgroupChoice(c: OciConfig, id: string, euid: number, mounts = v1
   if (!c.linux?.cgroupsPath && v1Writes(resources).length === 0) return undefined;
   if (Array.isArray(resources.devices) && resources.devices.length) {
     // The nodes the container is given stay usable whatever the rules deny, as runc adds them.
-    const nodes = (c.linux?.devices ?? []).map((d) => ({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' }));
+    const nodes = (c.linux?.devices ?? []).filter((d) => ['c', 'b', 'u'].includes(d.type)).map((d) => ({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' }));
     resources.devices = [...resources.devices, ...DEFAULT_ALLOW, ...nodes];
   }
   return { rel: cgroupRelPath(c.linux?.cgroupsPath, id), resources };

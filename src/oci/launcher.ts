@@ -95,12 +95,13 @@ export async function launchPlan(plan: Plan, opts: OciLaunchOptions = {}): Promi
     if (kind === 'pid') {
       pid = Number(a);
       if (plan.steps.some((s) => s.op === 'wait-go')) {
-        Promise.resolve(opts.onPid?.(pid)).then(
+        // Through then(): an error thrown by onPid (a hook, a cgroup write) must reach the abort below, not the event loop.
+        Promise.resolve().then(() => opts.onPid?.(pid)).then(
           () => control.write('go\n'),
           (e) => { failure = e instanceof SkiffError ? e : new SkiffError('EINTERNAL', String(e)); control.write('abort\n'); },
         );
       } else {
-        void opts.onPid?.(pid);
+        void Promise.resolve().then(() => opts.onPid?.(pid)).catch((e: unknown) => { failure ??= e instanceof SkiffError ? e : new SkiffError('EINTERNAL', String(e)); });
       }
     } else if (kind === 'step') {
       const s = stepAt(plan, Number(b));
