@@ -154,7 +154,9 @@ print(out.decode().replace("\\r",""), flush=True)`;
       const server = spawn('python3', ['-c', py, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
       server.stdout.on('data', (d) => (text += d));
-      for (let i = 0; i < 200 && !text.includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
+      // Up to 15 s: python's start on a loaded machine took more than the 2 s this waited before.
+      for (let i = 0; i < 1500 && !text.includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(text).toContain('ready');
       const c = skiffOci(root.root, ['create', '--bundle', b.dir, '--console-socket', sock, 'tty']);
       expect(c.status, c.stderr).toBe(0);
       expect(skiffOci(root.root, ['start', 'tty']).status).toBe(0);
