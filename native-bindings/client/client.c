@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@ static char top[PATH_MAX];       // the project: <top>/native-bindings/build/<th
 static char native_dir[PATH_MAX];  // where this binary and skiff-runtime live
 static char run_dir[PATH_MAX];
 static int rootless_outside;     // an ordinary user on the host: the engine lives in its namespace
+static int oci;                  // called as skiff-oci: see oci_setup()
+static pid_t launcher = -1;      // skiff-oci: the pre-started `skiff-runtime launch`, our child
+static int launcher_fds[3] = {-1, -1, -1};  // our ends of its plan, report and control channels
 
 static void die(const char *what) {
   fprintf(stderr, "skiff: %s: %s\n", what, strerror(errno));
@@ -160,7 +164,7 @@ static void run_directly(const char *entry, int argc, char **argv) {
   const char *prog[2] = {node_binary(), script};
   const char **args = calloc((size_t)argc + 8, sizeof *args);
   if (!args) die("out of memory");
-  int n = build_argv(args, argc + 8, prog, 2, rootless_outside && run_dir_private() && holder_alive());
+  int n = build_argv(args, argc + 8, prog, 2, !oci && rootless_outside && run_dir_private() && holder_alive());
   for (int i = 1; i < argc; i++) args[n++] = argv[i];
   args[n] = NULL;
   execvp(args[0], (char **)args);
@@ -194,7 +198,9 @@ static void start_server(void) {
     snprintf(worker, sizeof worker, "%s/dist/warm-worker.js", top);
     const char *prog[4] = {server, run_dir, node_binary(), worker};
     const char *args[8];
-    build_argv(args, 8, prog, 4, rootless_outside);
+    // skiff-oci's workers preload its code and stay for the next call; they go after 10 s idle.
+    if (oci) { setenv("SKIFF_WARM_ENTRY", "oci", 1); setenv("SKIFF_WARM_IDLE", getenv("SKIFF_WARM_OCI_IDLE") ? getenv("SKIFF_WARM_OCI_IDLE") : "10", 1); }
+    build_argv(args, 8, prog, 4, !oci && rootless_outside);
     execv(args[0], (char **)args);
     _exit(127);
   }
@@ -255,17 +261,18 @@ static int send_command(int sock, const char *entry, int argc, char **argv) {
   for (int i = 1; i < argc; i++) put(&b, argv[i]);
   for (char **e = environ; *e; e++) put(&b, *e);
   if (b.len > WARM_MAX_PAYLOAD) return -1;
-  int fds[3] = {0, 1, 2};
+  int fds[6] = {0, 1, 2, launcher_fds[0], launcher_fds[1], launcher_fds[2]};
+  int nfds = launcher >= 0 ? 6 : 3;
   struct warm_hello h = {WARM_MAGIC, (uint32_t)b.len};
   struct iovec iov = {.iov_base = &h, .iov_len = sizeof h};
   union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } u;
   memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof fds);
-  memcpy(CMSG_DATA(c), fds, sizeof fds);
+  c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+  memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
   ssize_t w;
   do w = sendmsg(sock, &msg, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
   int rc = w == (ssize_t)sizeof h ? send_all(sock, b.p, b.len) : -1;
@@ -281,6 +288,12 @@ static int sig_pipe[2];
 // the command alone. The high bit tells the server which.
 static void on_signal(int sig, siginfo_t *info, void *ctx) {
   (void)ctx;
+  // skiff-oci: the launcher supervises a foreground container (run, exec) and forwards to it, as the
+  // runtime process does under runc; the worker only translates and keeps records.
+  if (oci) {
+    if (launcher > 0) kill(launcher, sig);
+    return;
+  }
   unsigned char s = (unsigned char)(sig | (info && info->si_code == SI_KERNEL ? WARM_SIG_GROUP : 0));
   int saved = errno;
   if (write(sig_pipe[1], &s, 1) < 0) {}
@@ -343,12 +356,71 @@ static int relay_until_exit(int sock) {
   return 125;
 }
 
+// skiff-oci's own warm door. Its commands act on the caller's files, processes and mounts, so its
+// server must live in the caller's namespaces: one server per set of namespaces (containerd in a private
+// mount namespace, each runtime-tools test in its own), in a run dir named by their inode numbers. No
+// engine namespace either: skiff-oci runs as the calling user, as runc does.
+static void oci_setup(void) {
+  static const char *kinds[] = {"mnt", "pid", "net", "user", "uts", "ipc", "cgroup"};
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the namespaces' inode numbers
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[i]);
+    uint64_t ino = stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+    for (int b = 0; b < 8; b++) { h ^= (ino >> (8 * b)) & 0xff; h *= 1099511628211ull; }
+  }
+  if (mkdir(run_dir, 0700) != 0 && errno != EEXIST) return;
+  size_t len = strlen(run_dir);
+  snprintf(run_dir + len, sizeof run_dir - len, "/oci-%016llx", (unsigned long long)h);
+  rootless_outside = 0;  // never the engine namespace
+}
+
+// The container's init must be a descendant of the caller (containerd's shim reaps it as its
+// subreaper) and inherit the caller's stdio, as with runc: so `skiff-runtime launch` starts here, as
+// our child, before the command is handed over; its plan, report and control channels go to the worker
+// with the stdio. A verb that launches nothing closes them, and the launcher ends at once (empty plan).
+static void prestart_launcher(void) {
+  int sv[3][2];
+  for (int i = 0; i < 3; i++)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) != 0) {
+      for (int j = 0; j < i; j++) { close(sv[j][0]); close(sv[j][1]); }
+      return;
+    }
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Onto 3, 4, 5 (dup2 clears close-on-exec); the low numbers may be our ends, so go through 10+.
+    int tmp[3];
+    for (int i = 0; i < 3; i++) tmp[i] = fcntl(sv[i][1], F_DUPFD, 10);
+    for (int i = 0; i < 3; i++) if (tmp[i] < 0 || dup2(tmp[i], 3 + i) != 3 + i) _exit(125);
+    static char runtime[PATH_MAX + 32];
+    snprintf(runtime, sizeof runtime, "%s/skiff-runtime", native_dir);
+    execl(runtime, runtime, "launch", (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 3; i++) close(sv[i][1]);
+  if (pid < 0) {
+    for (int i = 0; i < 3; i++) close(sv[i][0]);
+    return;
+  }
+  launcher = pid;
+  for (int i = 0; i < 3; i++) launcher_fds[i] = sv[i][0];
+}
+
+// The command runs without the server after all: the pre-started launcher is not needed.
+static void drop_launcher(void) {
+  for (int i = 0; i < 3; i++) if (launcher_fds[i] >= 0) { close(launcher_fds[i]); launcher_fds[i] = -1; }
+  if (launcher > 0) { kill(launcher, SIGKILL); while (waitpid(launcher, NULL, 0) < 0 && errno == EINTR) {} }
+  launcher = -1;
+}
+
 int main(int argc, char **argv) {
   // A closed stdin/stdout/stderr is /dev/null, as a fresh process would find it — and never the
   // server connection, which would otherwise take the lowest free number and be handed on as stdio.
   for (int fd = 0; fd < 3; fd++)
     if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) die("cannot open /dev/null");
   const char *entry = entry_for(argv[0]);
+  oci = strcmp(entry, "oci") == 0;
   find_self();
   find_run_dir();
   const char *mode = env_or_empty("SKIFF_WARM");
@@ -357,12 +429,20 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(mode, "off") == 0) run_directly(entry, argc, argv);
+  if (oci) oci_setup();
   // An ordinary user's first command makes the engine namespace; the Node CLI knows how.
   if (rootless_outside && (!run_dir_private() || !holder_alive())) run_directly(entry, argc, argv);
+  if (oci) prestart_launcher();  // its start overlaps the hand-over
   int sock = connect_or_start();
   if (sock < 0 || send_command(sock, entry, argc, argv) != 0 || await_taken(sock) != 0) {
     if (sock >= 0) close(sock);
+    drop_launcher();
     run_directly(entry, argc, argv);
   }
-  return relay_until_exit(sock);
+  // The worker holds its own copies now.
+  for (int i = 0; i < 3; i++) if (launcher_fds[i] >= 0) { close(launcher_fds[i]); launcher_fds[i] = -1; }
+  int rc = relay_until_exit(sock);
+  // create returns once the container is set up: the launcher has detached (or ended) by now.
+  if (launcher > 0) while (waitpid(launcher, NULL, 0) < 0 && errno == EINTR) {}
+  return rc;
 }

@@ -79,7 +79,8 @@ int op_mount(struct child_ctx *c, struct op *op) {
   uint64_t flags;
   int e = parse_u64(a[3], 10, UINT32_MAX, &flags);
   if (e) return e;
-  int fd = open_in_root(c->root_fd, a[1], CREATE_DIR, 0755);
+  // After pivot_root (root_fd closed) a target is resolved beneath the new "/" (skiff-oci's root propagation).
+  int fd = c->root_fd >= 0 ? open_in_root(c->root_fd, a[1], CREATE_DIR, 0755) : open_in_own_root(a[1]);
   if (fd < 0) return -fd;
   char p[64];
   int r = mount(a[0], fd_path(fd, p, sizeof p), a[2], (unsigned long)flags, a[4][0] ? a[4] : NULL);

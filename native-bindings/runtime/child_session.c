@@ -45,15 +45,25 @@ int op_pty(struct child_ctx *c, struct op *op) {
 // The working directory (-w, the image's WORKDIR) is resolved beneath the container's root with
 // RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS and entered with fchdir: neither a symlink in the image nor
 // /proc/self/fd/N can put it on the host. getcwd then proves it is reachable from the root.
+// A seccomp profile loaded before this step (an OCI config without noNewPrivileges loads it early, as
+// runc does) may not allow openat2 (runtime-tools' and Docker's older profiles do not: EPERM or
+// ENOSYS). Then plain chdir: after pivot_root and close-fds no host descriptor is left to reach the host
+// through /proc/self/fd, and the getcwd check below still refuses a directory outside the root.
 int op_chdir(struct child_ctx *c, struct op *op) {
   (void)c;
   int fd = open_in_own_root(op->args[0]);
-  if (fd < 0) return -fd;
-  int e = fchdir(fd) ? last_errno() : 0;
-  close(fd);
+  int e;
+  if (fd == -EPERM || fd == -ENOSYS) {
+    e = chdir(op->args[0]) ? last_errno() : 0;
+  } else {
+    if (fd < 0) return -fd;
+    e = fchdir(fd) ? last_errno() : 0;
+    close(fd);
+  }
   if (e) return e;
   char cwd[4096];
-  if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') return errno == ERANGE ? 0 : EXDEV;
+  // getcwd refused by that same profile (EPERM/ENOSYS) proves nothing either way: the chdir stands.
+  if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') return errno == ERANGE || errno == EPERM || errno == ENOSYS ? 0 : EXDEV;
   return 0;
 }
 

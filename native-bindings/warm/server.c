@@ -42,7 +42,7 @@ struct worker {
   pid_t pid;
   int ctl;        // our end of the worker's fd 3, -1 once closed
   int client;     // the client connection of the command it runs, -1 if none
-  int fds[3];     // the caller's stdio until the worker took its copies
+  int fds[6];     // the caller's stdio (and skiff-oci's launcher channels) until the worker took its copies
   enum wstate state;
 };
 
@@ -61,7 +61,7 @@ static time_t now(void) {
 }
 
 static void close_fds(struct worker *w) {
-  for (int i = 0; i < 3; i++) if (w->fds[i] >= 0) { close(w->fds[i]); w->fds[i] = -1; }
+  for (int i = 0; i < 6; i++) if (w->fds[i] >= 0) { close(w->fds[i]); w->fds[i] = -1; }
 }
 
 static void spawn_worker(void) {
@@ -80,7 +80,7 @@ static void spawn_worker(void) {
     _exit(127);
   }
   close(sv[1]);
-  workers[nworkers++] = (struct worker){.pid = pid, .ctl = sv[0], .client = -1, .fds = {-1, -1, -1}, .state = STARTING};
+  workers[nworkers++] = (struct worker){.pid = pid, .ctl = sv[0], .client = -1, .fds = {-1, -1, -1, -1, -1, -1}, .state = STARTING};
 }
 
 static int spares(void) {
@@ -134,30 +134,33 @@ static void take_command(int listen_fd, struct worker *w) {
   setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || cred.uid != geteuid()) { close(c); return; }
   struct warm_hello h;
-  int fds[3] = {-1, -1, -1};
+  int fds[6] = {-1, -1, -1, -1, -1, -1};
   struct iovec iov = {.iov_base = &h, .iov_len = sizeof h};
   union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } u;
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   ssize_t r;
   do r = recvmsg(c, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL); while (r < 0 && errno == EINTR);
   struct cmsghdr *cm = r == (ssize_t)sizeof h ? CMSG_FIRSTHDR(&msg) : NULL;
+  size_t nfds = 0;
   if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-    size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    memcpy(fds, CMSG_DATA(cm), (n < 3 ? n : 3) * sizeof(int));
-    for (size_t i = 3; i < n; i++) { int extra; memcpy(&extra, CMSG_DATA(cm) + i * sizeof(int), sizeof extra); close(extra); }
+    nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    if (nfds > 6) nfds = 6;
+    memcpy(fds, CMSG_DATA(cm), nfds * sizeof(int));
   }
   char *payload = NULL;
-  int ok = cm && fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0 && !(msg.msg_flags & MSG_CTRUNC) &&
-           h.magic == WARM_MAGIC && h.len <= WARM_MAX_PAYLOAD && (payload = malloc(h.len + 12)) &&
-           read_full(c, payload + 12, h.len) == 0;
+  // 3 descriptors (stdio) or 6 (stdio + skiff-oci's launcher channels); -1 tells the worker "none".
+  int ok = cm && (nfds == 3 || nfds == 6) && fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0 && !(msg.msg_flags & MSG_CTRUNC) &&
+           h.magic == WARM_MAGIC && h.len <= WARM_MAX_PAYLOAD && (payload = malloc(h.len + 28)) &&
+           read_full(c, payload + 28, h.len) == 0;
   if (ok) {
-    uint32_t head[4] = {h.len + 12, (uint32_t)fds[0], (uint32_t)fds[1], (uint32_t)fds[2]};
-    ok = write_full(w->ctl, head, sizeof head) == 0 && write_full(w->ctl, payload + 12, h.len) == 0 &&
+    uint32_t head[7] = {h.len + 24};
+    for (int i = 0; i < 6; i++) head[1 + i] = (uint32_t)fds[i];
+    ok = write_full(w->ctl, head, sizeof head) == 0 && write_full(w->ctl, payload + 28, h.len) == 0 &&
          write_full(c, "A", 1) == 0;
   }
   free(payload);
   if (!ok) {
-    for (int i = 0; i < 3; i++) if (fds[i] >= 0) close(fds[i]);
+    for (int i = 0; i < 6; i++) if (fds[i] >= 0) close(fds[i]);
     close(c);
     return;
   }
@@ -200,7 +203,8 @@ static void from_worker(struct worker *w) {
     return;
   }
   for (ssize_t i = 0; i < n; i++) {
-    if (buf[i] == 'R' && w->state == STARTING) w->state = READY;
+    // 'R' again after a command: a skiff-oci worker stays for the next one.
+    if (buf[i] == 'R' && (w->state == STARTING || (w->state == BUSY && w->client < 0))) w->state = READY;
     if (buf[i] == 'G') close_fds(w);
     if (buf[i] == 'X') {
       // The command's status, sent before Node's teardown: the client need not wait for that.
@@ -294,12 +298,16 @@ int main(int argc, char **argv) {
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   time_t last = now();   // the last command (or the start), for the idle exit
   int served = 0;        // quiet (one spare) until the first command
+  // Workers that serve command after command (skiff-oci's): one is kept; another starts only when a
+  // command waits and none is ready, so a burst of calls never pays a spawn-and-retire cycle each.
+  int persistent = getenv("SKIFF_WARM_ENTRY") && strcmp(getenv("SKIFF_WARM_ENTRY"), "oci") == 0;
+  int waiting = 0;
   int open_for_commands = 1;
   for (;;) {
     if (open_for_commands) {
-      int want = served && now() - last < BUSY_WINDOW ? BUSY_SPARES : QUIET_SPARES;
+      int want = persistent ? (nworkers == 0 || waiting) : served && now() - last < BUSY_WINDOW ? BUSY_SPARES : QUIET_SPARES;
       while (spares() < want && nworkers < MAX_WORKERS && failures < MAX_FAILURES) spawn_worker();
-      if (spares() > want) retire_spare();
+      if (spares() > (persistent ? 1 : want)) retire_spare();
       int busy = 0;
       for (int i = 0; i < nworkers; i++) busy += workers[i].state == BUSY;
       int gone = !same_file(sock_path, sock_ino);
@@ -319,7 +327,7 @@ int main(int argc, char **argv) {
     int n = 0;
     p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
     p[n++] = (struct pollfd){.fd = holder, .events = POLLIN};
-    p[n++] = (struct pollfd){.fd = open_for_commands && ready_worker() ? lfd : -1, .events = POLLIN};
+    p[n++] = (struct pollfd){.fd = open_for_commands && (ready_worker() || (persistent && !waiting)) ? lfd : -1, .events = POLLIN};
     for (int i = 0; i < nworkers; i++) {
       if (workers[i].ctl >= 0) { owner[n] = &workers[i]; p[n++] = (struct pollfd){.fd = workers[i].ctl, .events = POLLIN}; }
       if (workers[i].client >= 0) { owner[n] = &workers[i]; p[n++] = (struct pollfd){.fd = workers[i].client, .events = POLLIN}; }
@@ -346,6 +354,7 @@ int main(int argc, char **argv) {
       }
       struct worker *w = ready_worker();
       if (w) take_command(lfd, w);
+      waiting = persistent && !w;  // a command waits in the backlog: start a worker for it
       last = now();
       served = 1;
     }

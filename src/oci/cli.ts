@@ -2,7 +2,7 @@
 // runtime-tools can drive it unchanged. Entry of `bin/skiff-oci` (and of `skiff oci …`). Each verb's
 // code is imported only when it runs: this process starts once per container step.
 import { Command, CommanderError, Option } from 'commander';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeSync } from 'node:fs';
 import { SkiffError, asSkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 
@@ -16,6 +16,22 @@ async function store() {
 }
 
 function collect(v: string, prev: string[]): string[] { return [...prev, v]; }
+
+/**
+ * Output straight to descriptors 1 and 2 (never process.stdout/stderr, which bind to the first caller's
+ * kind of file): a warm worker serves many callers, each with its own stdio dup'ed onto 1 and 2.
+ */
+export function writeOut(fd: 1 | 2, text: string): void {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length;) {
+    try {
+      off += writeSync(fd, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;  // the reader went away: nothing to tell
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
 
 function refuse(verb: string, why: string, hint: string): never {
   throw new SkiffError('EUSAGE', `${verb}: ${why}`, hint);
@@ -35,7 +51,10 @@ export function buildProgram(): Command {
     .version('skiff-oci 0.1.0\nspec: 1.0.2', '-v, --version')
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`skiff-oci: ${str.replace(/^error: /, '')}`) });
+    .configureOutput({
+      writeOut: (str) => writeOut(1, str), writeErr: (str) => writeOut(2, str),
+      outputError: (str, write) => write(`skiff-oci: ${str.replace(/^error: /, '')}`),
+    });
   program.hook('preAction', () => {
     globals = program.opts<Globals>();
     if (globals.debug) trace.enable();
@@ -73,7 +92,7 @@ export function buildProgram(): Command {
   program.command('state').argument('<id>').description('print the container\'s OCI state as JSON')
     .action(async (id: string) => {
       const s = await store();
-      process.stdout.write(JSON.stringify(s.state(s.read(id)), null, 2) + '\n');
+      writeOut(1, JSON.stringify(s.state(s.read(id)), null, 2) + '\n');
     });
 
   program.command('kill').argument('<id>').argument('[signal]', 'signal name or number', 'TERM').option('-a, --all', 'signal every process of the container')
@@ -100,24 +119,37 @@ export function buildProgram(): Command {
 
   program.command('ps').argument('<id>').argument('[ps-args...]').addOption(new Option('-f, --format <format>').choices(['table', 'json']).default('table'))
     .description('list the container\'s processes')
-    .action(async (id: string, psArgs: string[], o: { format: string }) => { process.stdout.write((await import('./info.js')).ps(await store(), id, o.format, psArgs)); });
+    .action(async (id: string, psArgs: string[], o: { format: string }) => { writeOut(1, (await import('./info.js')).ps(await store(), id, o.format, psArgs)); });
 
   program.command('list').alias('ls').addOption(new Option('-f, --format <format>').choices(['table', 'json']).default('table')).option('-q, --quiet')
     .description('list containers')
-    .action(async (o: { format: string; quiet?: boolean }) => { process.stdout.write((await import('./info.js')).list(await store(), o.format, !!o.quiet)); });
+    .action(async (o: { format: string; quiet?: boolean }) => { writeOut(1, (await import('./info.js')).list(await store(), o.format, !!o.quiet)); });
 
   program.command('features').description('what this runtime supports, as JSON')
-    .action(async () => { process.stdout.write((await import('./info.js')).features()); });
+    .action(async () => { writeOut(1, (await import('./info.js')).features()); });
 
   program.command('spec').option('-b, --bundle <dir>', 'where to write config.json', '.').option('--rootless', 'a config for an unprivileged user')
     .description('write a starting config.json')
     .action(async (o: { bundle: string; rootless?: boolean }) => (await import('./info.js')).spec(o.bundle, !!o.rootless));
 
-  const noFreezer = 'this host has no cgroup v2 freezer (hybrid cgroups)';
-  program.command('pause').argument('<id>').action(() => refuse('pause', noFreezer, 'boot with systemd.unified_cgroup_hierarchy=1'));
-  program.command('resume').argument('<id>').action(() => refuse('resume', noFreezer, 'boot with systemd.unified_cgroup_hierarchy=1'));
-  program.command('update').argument('<id>').allowUnknownOption().option('-r, --resources <file>')
-    .action(() => refuse('update', 'cgroup limits need cgroup v2 with its controllers, which this host does not offer', 'boot with systemd.unified_cgroup_hierarchy=1'));
+  program.command('pause').argument('<id>').description('freeze every process of the container (cgroup v1 freezer)')
+    .action(async (id: string) => (await import('./lifecycle.js')).freeze(await store(), id, 'FROZEN'));
+  program.command('resume').argument('<id>').description('thaw a paused container')
+    .action(async (id: string) => (await import('./lifecycle.js')).freeze(await store(), id, 'THAWED'));
+  program.command('update').argument('<id>').allowUnknownOption().option('-r, --resources <file>', 'linux.resources as JSON ("-": stdin)')
+    .description('change the cgroup limits of a container')
+    .action(async (id: string, o: { resources?: string }) => {
+      if (!o.resources) refuse('update', 'only --resources FILE is supported', 'give the new linux.resources as a JSON file');
+      const { readFileSync } = await import('node:fs');
+      let res: Record<string, unknown>;
+      try {
+        res = JSON.parse(readFileSync(o.resources === '-' ? 0 : o.resources, 'utf8')) as Record<string, unknown>;
+      } catch (e) {
+        throw new SkiffError('EUSAGE', `update --resources: ${(e as Error).message}`, 'give linux.resources as a JSON object');
+      }
+      const s = await store();
+      (await import('./cgroup-v1.js')).updateV1(s.read(id).cgroupDirs, res);
+    });
   program.command('checkpoint').argument('<id>').allowUnknownOption().action(() => refuse('checkpoint', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));
   program.command('restore').argument('<id>').allowUnknownOption().action(() => refuse('restore', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));
   return program;
@@ -126,12 +158,20 @@ export function buildProgram(): Command {
 function reportError(e: unknown): number {
   const err = asSkiffError(e);
   const msg = err.oneLine();
-  process.stderr.write(`skiff-oci: ${msg}\n`);
+  writeOut(2, `skiff-oci: ${msg}\n`);
   if (globals.log) {
     const line = globals.logFormat === 'json' ? JSON.stringify({ level: 'error', msg, time: new Date().toISOString() }) : `time="${new Date().toISOString()}" level=error msg="${msg}"`;
     try { appendFileSync(globals.log, line + '\n'); } catch { /* the log is best effort */ }
   }
   return 1;
+}
+
+/** One command in a warm worker (src/warm/worker.ts): the launcher the front door started, and nothing left from the last command. */
+export async function mainForWorker(argv: string[], launcherFds: number[] | undefined): Promise<number> {
+  globals = {};
+  trace.disable();
+  if (launcherFds) (await import('./launcher.js')).offerLauncherChannels(launcherFds);
+  return main(argv);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,7 +9,8 @@ import { processStartTime } from '../kernel/process-identity.js';
 import { trace } from '../trace.js';
 import { runHooks } from './hooks.js';
 import { launchPlan } from './launcher.js';
-import { OciStore, type OciRecord } from './state.js';
+import { OciStore, checkId, type OciRecord } from './state.js';
+import { applyV1, cgroupRelPath, removeV1, v1Mounts, v1Writes } from './cgroup-v1.js';
 import { OCI_VERSION, type OciConfig } from './spec.js';
 import { translate } from './translate.js';
 
@@ -58,42 +59,81 @@ function asks(v: unknown): boolean {
   return true;
 }
 
-function unsupported(c: OciConfig): void {
-  // The device list containerd and podman always send is enforced by the device nodes the container
-  // gets (only the configured ones), not by a cgroup; every other entry would need a cgroup v2 controller.
-  const r = { ...(c.linux?.resources ?? {}) } as Record<string, unknown>;
-  // cpu.shares 1024 is the kernel's default weight: containerd sends it for "no limit".
-  const cpu = r.cpu as Record<string, unknown> | undefined;
-  if (cpu && cpu.shares === 1024) r.cpu = { ...cpu, shares: 0 };
-  const limits = Object.keys(r).filter((k) => k !== 'devices' && asks(r[k]));
-  if (limits.length) {
-    throw new SkiffError('ECGROUP', `linux.resources.${limits.join(', ')}: cgroup limits need cgroup v2 with its controllers, which this host does not offer`,
-      'boot with systemd.unified_cgroup_hierarchy=1 (see `skiff doctor`), or drop the limits from config.json');
+/** runc's allow list for the nodes every container has (null, zero, full, tty, random, urandom, ptmx, pts, tun, mknod of any). */
+const DEFAULT_ALLOW = [
+  { allow: true, type: 'c', access: 'm' }, { allow: true, type: 'b', access: 'm' },
+  ...[[1, 3], [1, 5], [1, 7], [5, 0], [1, 8], [1, 9], [5, 2], [10, 200]].map(([major, minor]) => ({ allow: true, type: 'c', major, minor, access: 'rwm' })),
+  { allow: true, type: 'c', major: 136, access: 'rwm' },
+];
+
+export interface CgroupChoice { rel: string; resources: Record<string, unknown> }
+
+/**
+ * Whether the container gets cgroups and which: as root, whenever config.json names a cgroupsPath or a
+ * limit (containerd and podman always do, and find the container's processes there); rootless only
+ * when it asks for a limit (runc's rule: an unprivileged user's cgroups are best left alone). cgroup v1
+ * hierarchies (hybrid hosts) only: where there are none, a limit is refused before anything is made.
+ */
+export function cgroupChoice(c: OciConfig, id: string, euid: number, mounts = v1Mounts()): CgroupChoice | undefined {
+  const resources = { ...(c.linux?.resources ?? {}) } as Record<string, unknown>;
+  const limits = v1Writes({ ...resources, devices: undefined });
+  if (mounts.size === 0) {
+    // cpu.shares 1024 is the kernel's default weight: containerd sends it for "no limit".
+    const cpu = resources.cpu as Record<string, unknown> | undefined;
+    const r: Record<string, unknown> = { ...resources, devices: undefined, cpu: cpu && cpu.shares === 1024 ? { ...cpu, shares: 0 } : cpu };
+    const asked = Object.keys(r).filter((k) => asks(r[k]));
+    if (asked.length) {
+      throw new SkiffError('ECGROUP', `linux.resources.${asked.join(', ')}: skiff-oci applies limits through cgroup v1 hierarchies, and this host has none mounted`,
+        'drop the limits from config.json, or run on a host with cgroup v1 controllers (see docs/oci.md)');
+    }
+    return undefined;
+  }
+  if (euid !== 0 && limits.length === 0) return undefined;
+  if (!c.linux?.cgroupsPath && v1Writes(resources).length === 0) return undefined;
+  if (Array.isArray(resources.devices) && resources.devices.length) {
+    // The nodes the container is given stay usable whatever the rules deny, as runc adds them.
+    const nodes = (c.linux?.devices ?? []).filter((d) => ['c', 'b', 'u'].includes(d.type)).map((d) => ({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' }));
+    resources.devices = [...resources.devices, ...DEFAULT_ALLOW, ...nodes];
+  }
+  return { rel: cgroupRelPath(c.linux?.cgroupsPath, id), resources };
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** A killed init leaves its cgroups only once it has exited (a zombie no longer counts). */
+function waitGone(pid: number, ms: number): void {
+  for (let i = 0; i < ms; i += 5) {
+    try { if (/^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return; } catch { return; }
+    sleep(5);
   }
 }
 
 export async function create(o: CreateOptions): Promise<number> {
   const bundle = resolve(o.bundle ?? '.');
   const config = readConfig(bundle);
-  unsupported(config);
   const store = new OciStore(o.root);
+  checkId(o.id);
+  const cgroup = cgroupChoice(config, o.id, process.geteuid?.() ?? 0);
   const dir = store.claim(o.id);
   const hooks = config.hooks ?? {};
   const early = [...(hooks.prestart ?? []), ...(hooks.createRuntime ?? []), ...(hooks.createContainer ?? [])];
   let pid = 0;
+  let cgroupDirs: string[] | undefined;
   const record = (p: number, started: boolean): OciRecord => ({
     id: o.id, pid: p, startTime: processStartTime(p) ?? '', bundle, created: new Date().toISOString(), owner: process.geteuid?.() ?? 0,
     annotations: config.annotations, poststop: hooks.poststop, started,
-    namespaces: (config.linux?.namespaces ?? []).map((n) => n.type),
+    namespaces: (config.linux?.namespaces ?? []).map((n) => n.type), cgroupDirs,
   });
   try {
     const { plan } = translate({
       config, bundle, mode: o.foreground ? 'run' : 'create', fifoPath: o.foreground ? undefined : store.fifo(o.id),
-      consoleSocket: o.consoleSocket && resolve(o.consoleSocket), pauseForHooks: early.length > 0, euid: process.geteuid?.() ?? 0, trace: trace.enabled,
+      consoleSocket: o.consoleSocket && resolve(o.consoleSocket), pauseForHooks: early.length > 0 || !!cgroup, euid: process.geteuid?.() ?? 0, trace: trace.enabled,
     });
     const result = await launchPlan(plan, {
       onPid: (p) => {
         pid = p;
+        // Limits in force and the pid inside before the init goes on (the plan waits for "go").
+        if (cgroup) cgroupDirs = applyV1(cgroup.rel, cgroup.resources, p).dirs;
         store.write(record(p, !!o.foreground));
         if (o.foreground) writePidFile(o.pidFile, p);
         // runtime-tools checks "created" in these hooks' state, as runc reports it.
@@ -105,6 +145,7 @@ export async function create(o: CreateOptions): Promise<number> {
     });
     if (o.foreground) {
       store.remove(o.id);
+      removeV1(cgroupDirs);
       runHooks('poststop', hooks.poststop, { ociVersion: OCI_VERSION, id: o.id, status: 'stopped', bundle, annotations: config.annotations }, false);
       return result.exitCode ?? 0;
     }
@@ -113,6 +154,8 @@ export async function create(o: CreateOptions): Promise<number> {
   } catch (e) {
     if (pid) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
     store.remove(o.id);
+    if (pid) waitGone(pid, 2000);
+    removeV1(cgroupDirs);
     void dir;
     throw e;
   }

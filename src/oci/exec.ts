@@ -2,8 +2,8 @@
 // own config.json process with the command line's changes (or --process FILE, as containerd passes
 // it). The launcher joins the init's namespaces on a pidfd (all at once), forks so the new process
 // is inside the pid namespace, then applies user, capabilities and environment, as for the init.
-import { readFileSync, readlinkSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { Plan } from '../spawn/plan.js';
@@ -85,6 +85,8 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   beforeEntryClone(p);
   p.parent('clone', ['0', ''], 'fork: only a child of the joiner is inside the pid namespace');
   p.parent('report-pid', [], 'tell skiff-oci the pid, for --pid-file');
+  const cgroups = r.cgroupDirs ?? [];
+  if (cgroups.length) p.parent('wait-go', [], 'wait while skiff-oci puts it in the container\'s cgroups');
   p.parent('release', [], 'let it go on');
   if (proc.terminal) {
     p.parent('recv-pty', [], 'receive the pty master opened in the container\'s devpts');
@@ -117,6 +119,11 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   p.child('env', env, 'process.env');
   if (filter && proc.noNewPrivileges) p.child('seccomp', filter, 'the container\'s linux.seccomp, loaded last');
   p.child('exec', [pathOf(env), ...proc.args], `run ${JSON.stringify(proc.args)}`);
-  const res = await launchPlan(p, { onPid: (pid) => writePidFile(o.pidFile, pid) });
+  const res = await launchPlan(p, {
+    onPid: (pid) => {
+      for (const d of cgroups) { try { writeFileSync(join(d, 'cgroup.procs'), String(pid)); } catch { /* the container's cgroup went away */ } }
+      writePidFile(o.pidFile, pid);
+    },
+  });
   return o.detach ? 0 : res.exitCode ?? 0;
 }

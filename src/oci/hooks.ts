@@ -2,6 +2,7 @@
 // state as JSON on stdin, its own args (args[0] is argv[0]) and env, and an optional timeout; a
 // failing hook fails the verb, except poststart and poststop, which only warn (runtime-spec).
 import { spawnSync } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import type { OciHook, OciState } from './spec.js';
 
@@ -16,6 +17,6 @@ export function runHooks(kind: string, hooks: OciHook[] | undefined, state: OciS
     if (!why) continue;
     const err = new SkiffError('ELAUNCH', `${kind} hook ${h.path} failed: ${why}`, 'fix the hook or remove it from config.json');
     if (fatal) throw err;
-    process.stderr.write(`skiff-oci: warning: ${err.message}\n`);
+    writeSync(2, `skiff-oci: warning: ${err.message}\n`);
   }
 }

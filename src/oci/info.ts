@@ -47,7 +47,7 @@ export function features(): string {
     mountOptions: opts,
     linux: {
       namespaces: Object.keys(NS_FLAGS), capabilities: ALL_CAPS,
-      cgroup: { v1: false, v2: false, systemd: false, systemdUser: false },
+      cgroup: { v1: true, v2: false, systemd: false, systemdUser: false },
       seccomp: { enabled: false }, apparmor: { enabled: false }, selinux: { enabled: false },
     },
     annotations: { 'org.opencontainers.runtime-spec.features': 'skiff-oci' },

@@ -9,6 +9,7 @@ import { runHooks } from './hooks.js';
 import { OciStore, type OciRecord } from './state.js';
 import { readConfig } from './create.js';
 import { OCI_VERSION } from './spec.js';
+import { freezeV1, removeV1 } from './cgroup-v1.js';
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -103,5 +104,15 @@ export function remove(store: OciStore, id: string, force: boolean): void {
     if (!waitGone(r, 5000)) throw new SkiffError('ESTATE', `container "${id}" did not die after SIGKILL`, 'it may be stuck in the kernel (D state); try again');
   }
   store.remove(id);
+  removeV1(r.cgroupDirs);
   runHooks('poststop', r.poststop, { ociVersion: OCI_VERSION, id, status: 'stopped', bundle: r.bundle, annotations: r.annotations }, false);
+}
+
+/** pause/resume: the cgroup v1 freezer of the container, when it has one. */
+export function freeze(store: OciStore, id: string, state: 'FROZEN' | 'THAWED'): void {
+  const r = store.read(id);
+  if (store.status(r) === 'stopped') throw new SkiffError('ESTATE', `container "${id}" is not running`, 'nothing to pause or resume');
+  if (!freezeV1(r.cgroupDirs, state)) {
+    throw new SkiffError('ECGROUP', `container "${id}" has no freezer cgroup`, 'pause needs a cgroup v1 freezer hierarchy and a container created as root with linux.cgroupsPath');
+  }
 }

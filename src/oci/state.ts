@@ -20,6 +20,8 @@ export interface OciRecord {
   poststop?: OciHook[];
   /** Namespace types the container got afresh: exec joins exactly these, plus those it joined by path. */
   namespaces: string[];
+  /** The container's cgroup v1 directories (one per hierarchy), removed on delete. */
+  cgroupDirs?: string[];
   /** Set once `start` has let the init exec. */
   started?: boolean;
 }

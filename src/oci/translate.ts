@@ -176,12 +176,6 @@ export function translate(t: TranslateInput): Translated {
   p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');
   const root = resolve(t.bundle, c.root?.path ?? 'rootfs');
   p.child('bind-root', [root], 'the bundle\'s root, bound on itself so pivot_root sees a mount point');
-  const prop = c.linux?.rootfsPropagation;
-  if (prop) {
-    const pf = parseMountOptions([prop]).propagation[0];
-    if (pf === undefined) throw new SkiffError('EUSAGE', `config.json: unknown rootfsPropagation "${prop}"`, 'use private, rprivate, shared, rshared, slave, rslave, unbindable');
-    p.child('mount', ['none', '/', '', String((pf | MS.REC) >>> 0), ''], `linux.rootfsPropagation ${prop}`);
-  }
   if (t.fifoPath) p.child('fifo-open', [t.fifoPath], 'hold the exec fifo while its host path is still visible');
   const newNet = fresh.includes('network');
   for (const m of c.mounts ?? []) planMount(p, m, t.bundle, c, userns, newNet);
@@ -200,6 +194,13 @@ export function translate(t: TranslateInput): Translated {
   if (proc.cwd !== '/') p.child('mkdir', [proc.cwd, '755'], 'process.cwd exists, as runc makes it');
   if (c.root?.readonly) p.child('remount', [root, String(MS.RDONLY)], 'root.readonly: the root becomes read-only (its submounts keep their own flags)');
   p.child('pivot', [], 'make the bundle\'s root the root and detach the host\'s filesystem from view');
+  // After pivot_root, on the container's own "/": pivot_root refuses a shared root mount (put_old is the new root).
+  const prop = c.linux?.rootfsPropagation;
+  if (prop) {
+    const pf = parseMountOptions([prop]).propagation[0];
+    if (pf === undefined) throw new SkiffError('EUSAGE', `config.json: unknown rootfsPropagation "${prop}"`, 'use private, rprivate, shared, rshared, slave, rslave, unbindable');
+    p.child('mount', ['none', '/', '', String((pf | MS.REC) >>> 0), ''], `linux.rootfsPropagation ${prop}`);
+  }
   for (const [k, v] of Object.entries(c.linux?.sysctl ?? {})) p.child('write', [join('/proc/sys', k.replace(/\./g, '/')), v], `sysctl ${k}=${v}`);
   if (c.hostname) p.child('hostname', [c.hostname], 'the container\'s hostname');
   if (c.domainname) p.child('write', ['/proc/sys/kernel/domainname', c.domainname], 'the container\'s NIS domain name');

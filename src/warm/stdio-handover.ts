@@ -34,3 +34,17 @@ export function releaseCallerStdio(): void {
   for (const fd of [0, 1, 2]) call({ fn: 'dup2', types: [T.I32, T.I32], args: [nul, fd], what: `dup2(/dev/null, ${fd})` });
   if (nul > 2) call({ fn: 'close', types: [T.I32], args: [nul] });
 }
+
+/** Copy the server's descriptors `fds` into this process (new numbers, close-on-exec): skiff-oci's launcher channels. */
+export function claimFds(fds: readonly number[]): number[] {
+  const server = syscall(SYS.pidfd_open, [T.I64, T.I64], [process.ppid, 0], 'pidfd_open(resident server)');
+  try {
+    return fds.map((serverFd) => {
+      const mine = syscall(SYS.pidfd_getfd, [T.I64, T.I64, T.I64], [server, serverFd, 0], `pidfd_getfd(server fd ${serverFd})`);
+      closeOnExec(mine);
+      return mine;
+    });
+  } finally {
+    call({ fn: 'close', types: [T.I32], args: [server] });
+  }
+}

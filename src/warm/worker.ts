@@ -5,7 +5,7 @@
 // command and exits with its code — so each command is still its own process (exit codes, signals,
 // raw tty mode, globals), only Node's start-up has already happened.
 import { readSync, writeSync } from 'node:fs';
-import { claimCallerStdio, closeOnExec, releaseCallerStdio } from './stdio-handover.js';
+import { claimCallerStdio, claimFds, closeOnExec, releaseCallerStdio } from './stdio-handover.js';
 import { parseCommand, type WarmCommand } from './command.js';
 
 const CTL = 3;
@@ -50,13 +50,16 @@ function readExactly(n: number): Buffer | undefined {
   return buf;
 }
 
-function awaitCommand(): { fds: [number, number, number]; command: WarmCommand } | undefined {
-  const head = readExactly(16);
+type ServerFds = [number, number, number, number, number, number];
+
+function awaitCommand(): { fds: ServerFds; command: WarmCommand } | undefined {
+  const head = readExactly(28);
   if (!head) return undefined;
   const total = head.readUInt32LE(0);
-  const body = readExactly(total - 12);
+  const body = readExactly(total - 24);
   if (!body) return undefined;
-  return { fds: [head.readUInt32LE(4), head.readUInt32LE(8), head.readUInt32LE(12)], command: parseCommand(body) };
+  const fds = [0, 1, 2, 3, 4, 5].map((i) => head.readInt32LE(4 + 4 * i)) as ServerFds;
+  return { fds, command: parseCommand(body) };
 }
 
 function adopt(command: WarmCommand, engineNs: string | undefined): void {
@@ -76,6 +79,8 @@ function adopt(command: WarmCommand, engineNs: string | undefined): void {
 async function serve(): Promise<number> {
   closeOnExec(CTL);
   const engineNs = process.env.SKIFF_ENGINE_NS;
+  // A skiff-oci server (the client named it so): its workers preload only skiff-oci and stay.
+  if (process.env.SKIFF_WARM_ENTRY === 'oci') return serveOci();
   const { main: cliMain, buildProgram } = await import('../cli/main.js');
   await preload();
   // The verbs' definitions do not depend on the caller: declare them all before the caller waits.
@@ -84,7 +89,7 @@ async function serve(): Promise<number> {
   writeSync(CTL, 'R');
   const job = awaitCommand();
   if (!job) return 0;  // the server went away: nothing to run
-  claimCallerStdio(job.fds);
+  claimCallerStdio([job.fds[0], job.fds[1], job.fds[2]]);
   served = true;
   writeSync(CTL, 'G');
   // Another front end named by the client (skiff-<entry> → dist/<entry>.js) exports the same main(argv);
@@ -96,6 +101,40 @@ async function serve(): Promise<number> {
     return 127;
   }
   return entryMain(job.command.argv);
+}
+
+/**
+ * skiff-oci's worker: containerd calls the runtime five times per container in quick succession, more
+ * than spare one-shot workers could keep up with, so this worker serves command after command. What a
+ * command could leave behind is reset each time (env, cwd, umask, exit code, trace, the launcher
+ * channels); skiff-oci writes its output with writeSync on 1 and 2, never through process.stdout.
+ */
+async function serveOci(): Promise<number> {
+  const { mainForWorker } = await import('../oci/cli.js');
+  const { takeLauncherChannels } = await import('../oci/launcher.js');
+  const engineNs = process.env.SKIFF_ENGINE_NS;
+  for (;;) {
+    writeSync(CTL, 'R');
+    const job = awaitCommand();
+    if (!job) return 0;
+    claimCallerStdio([job.fds[0], job.fds[1], job.fds[2]]);
+    const launcher = job.fds[3] >= 0 ? claimFds([job.fds[3], job.fds[4], job.fds[5]]) : undefined;
+    served = true;
+    writeSync(CTL, 'G');
+    adopt(job.command, engineNs);
+    process.exitCode = undefined;
+    let code: number;
+    try {
+      code = job.command.entry === 'oci' ? await mainForWorker(job.command.argv, launcher) : 127;
+    } finally {
+      takeLauncherChannels()?.close();
+    }
+    releaseCallerStdio();
+    const status = Buffer.alloc(5);
+    status.write('X');
+    status.writeInt32LE((code & 0xff) << 8, 1);
+    writeSync(CTL, status);
+  }
 }
 
 async function importEntry(entry: string): Promise<((argv: string[]) => Promise<number>) | undefined> {

@@ -154,7 +154,9 @@ print(out.decode().replace("\\r",""), flush=True)`;
       const server = spawn('python3', ['-c', py, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
       server.stdout.on('data', (d) => (text += d));
-      for (let i = 0; i < 200 && !text.includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
+      // Up to 15 s: python's start on a loaded machine took more than the 2 s this waited before.
+      for (let i = 0; i < 1500 && !text.includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(text).toContain('ready');
       const c = skiffOci(root.root, ['create', '--bundle', b.dir, '--console-socket', sock, 'tty']);
       expect(c.status, c.stderr).toBe(0);
       expect(skiffOci(root.root, ['start', 'tty']).status).toBe(0);
@@ -171,16 +173,18 @@ print(out.decode().replace("\\r",""), flush=True)`;
     expect(r1.status).toBe(1);
     expect(r1.stderr).toContain('--systemd-cgroup');
     const r2 = skiffOci(root.root, ['pause', 'x']);
-    expect(r2.stderr).toContain('cgroup v2 freezer');
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain('does not exist');
     const r3 = skiffOci(root.root, ['checkpoint', 'x']);
     expect(r3.stderr).toContain('not supported');
     const b = makeBundle();
     try {
-      b.config.linux!.resources = { memory: { limit: 1 << 26 } };
+      // No hugetlb hierarchy on this host: the setting is named, nothing is left behind.
+      b.config.linux!.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 1 << 22 }] };
       b.write();
       const r = skiffOci(root.root, ['create', '--bundle', b.dir, 'limits']);
       expect(r.status).toBe(1);
-      expect(r.stderr).toContain('linux.resources.memory');
+      expect(r.stderr).toContain('linux.resources.hugepageLimits');
       expect(readdirSync(root.root)).not.toContain('limits');
     } finally {
       b.dispose();
