@@ -61,3 +61,18 @@ export async function networkInspect(refs: string[]): Promise<{ text: string; mi
   }
   return { text: JSON.stringify(out, null, 4) + '\n', missing };
 }
+
+/** `network prune`: every user-defined network no container uses (in-use ones are kept, as Docker does). */
+export async function networkPrune(): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const n of listNetworks().filter((x) => !x.Builtin)) {
+    if ((await users(n)).length) continue;
+    try {
+      await networkRm(n.Id);
+      deleted.push(n.Name);
+    } catch {
+      // taken meanwhile: kept
+    }
+  }
+  return deleted;
+}

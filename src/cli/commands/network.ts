@@ -28,4 +28,18 @@ export function registerNetwork(program: Command): void {
       for (const m of r.missing) process.stderr.write(`skiff: network ${m} not found\n`);
       if (r.missing.length) process.exitCode = 1;
     });
+  net.command('prune').description('remove all unused networks').option('-f, --force', 'do not prompt for confirmation')
+    .option('--filter <filter>', 'provide filter values (not supported yet)')
+    .action(async (o: { force?: boolean }) => {
+      if (!o.force) {
+        const { createInterface } = await import('node:readline/promises');
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ').catch(() => '');
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) return;
+      }
+      const { networkPrune } = await import('../../engine/network.js');
+      const gone = await networkPrune();
+      if (gone.length) process.stdout.write(`Deleted Networks:\n${gone.map((n) => `${n}\n`).join('')}`);
+    });
 }
