@@ -6,7 +6,7 @@
 import type { Router } from './router.js';
 import { filterList } from './http-util.js';
 import { ApiError } from './errors.js';
-import { recordEvent } from '../state/events.js';
+import { eventJson, recordEvent } from '../state/events.js';
 
 export class Events {
   private streams = 0;
@@ -38,7 +38,7 @@ export class Events {
       this.streams++;
       try {
         await streamEvents({ filters: filterList(ctx.query), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), signal: ctx.gone },
-          (m) => void res.write(JSON.stringify(m) + '\n'));
+          (m) => void res.write(eventJson(m) + '\n'));
       } finally {
         this.streams--;
       }

@@ -2,7 +2,7 @@
 // filters (the same key is OR, different keys AND), --since (replay from the log) and --until (stop
 // there), and the docker CLI's line format or a --format template.
 import { SkiffError } from '../errors.js';
-import { followEvents, pastEvents, type EventMessage } from '../state/events.js';
+import { eventJson, eventNanos, followEvents, pastEvents, type EventMessage } from '../state/events.js';
 import { parseTimeArg } from '../format/duration.js';
 
 const FILTER_KEYS = ['container', 'event', 'image', 'label', 'network', 'type', 'volume', 'scope', 'daemon'];
@@ -46,11 +46,12 @@ export function eventTime(name: string, text: string | undefined, now = Date.now
 
 /** The docker CLI's line: `2026-12-05T12:00:00.123456789+00:00 container start ID (image=…, name=…)`. */
 export function eventLine(m: EventMessage): string {
-  const ms = Math.floor(m.timeNano / 1e6);
+  const ns = eventNanos(m);
+  const ms = Number(ns / 1_000_000n);
   const d = new Date(ms);
   const off = -d.getTimezoneOffset();
   const local = new Date(ms + off * 60_000).toISOString().slice(0, 19);
-  const frac = String(m.timeNano % 1e9).padStart(9, '0');
+  const frac = String(ns % 1_000_000_000n).padStart(9, '0');
   const zone = `${off >= 0 ? '+' : '-'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`;
   const keys = Object.keys(m.Actor.Attributes).sort();
   const attrs = keys.length ? ` (${keys.map((k) => `${k}=${m.Actor.Attributes[k]}`).join(', ')})` : '';
@@ -74,7 +75,7 @@ export async function streamEvents(o: EventStreamOptions, on: (m: EventMessage) 
     // Start following before reading the record, so nothing appended in between is lost; a message
     // seen in both is delivered once (the follower's ones that the record already had are skipped).
     const seen = new Set<string>();
-    const key = (m: EventMessage) => `${m.timeNano} ${m.Type} ${m.Action} ${m.Actor.ID}`;
+    const key = (m: EventMessage) => `${eventNanos(m)} ${m.Type} ${m.Action} ${m.Actor.ID}`;
     let replaying = true;
     const queued: EventMessage[] = [];
     const following = followEvents((m) => {
@@ -105,7 +106,7 @@ export async function eventsCommand(o: { filters: string[]; since?: string; unti
   let render = eventLine;
   if (o.format !== undefined) {
     const { compileTemplate, parseFormat } = await import('../format/template.js');
-    if (o.format === 'json') render = (m) => JSON.stringify(m);
+    if (o.format === 'json') render = eventJson;
     else if (o.format !== '') {
       const t = compileTemplate(parseFormat(o.format).body, { missing: 'novalue' });
       render = (m) => t.render(m);

@@ -19,13 +19,34 @@ export function eventLogPath(): string {
   return join(storePaths().run, 'events.log');
 }
 
+/**
+ * One message as JSON with timeNano's exact digits: a nanosecond Unix time exceeds 2^53, so a JS number
+ * would round it; the digits are kept in `nanos` (not serialised) and written in place of the number.
+ */
+export function eventJson(m: EventMessage): string {
+  const nanos = (m as { nanos?: string }).nanos;
+  const json = JSON.stringify(m);
+  return nanos ? json.replace(/"timeNano":\d+(\.\d+)?(e\+\d+)?/, `"timeNano":${nanos}`) : json;
+}
+
+/** timeNano's exact digits (from the log line, or the message's own). */
+export function eventNanos(m: EventMessage): bigint {
+  const nanos = (m as { nanos?: string }).nanos;
+  return nanos ? BigInt(nanos) : BigInt(Math.round(m.timeNano / 1e6)) * 1_000_000n;
+}
+
+function withNanos(m: EventMessage, nanos: string): EventMessage {
+  Object.defineProperty(m, 'nanos', { value: nanos, enumerable: false });
+  return m;
+}
+
 /** Build the message Docker sends: containers also carry the legacy status/id/from fields. */
-export function eventMessage(type: string, action: string, id: string, attrs: Record<string, string> = {}, nowMs = Date.now()): EventMessage {
+export function eventMessage(type: string, action: string, id: string, attrs: Record<string, string> = {}, nowMs = performance.timeOrigin + performance.now()): EventMessage {
   const ns = BigInt(Math.round(nowMs * 1000)) * 1000n;
-  return {
+  return withNanos({
     Type: type, Action: action, ...(type === 'container' ? { status: action, id, ...(attrs.image ? { from: attrs.image } : {}) } : {}),
     Actor: { ID: id, Attributes: attrs }, scope: 'local', time: Number(ns / 1_000_000_000n), timeNano: Number(ns),
-  };
+  }, ns.toString());
 }
 
 /**
@@ -44,7 +65,7 @@ export function recordEvent(type: string, action: string, id: string, attrs: Rec
     // One write() of one line with O_APPEND: concurrent writers never interleave inside a line.
     const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     try {
-      writeSync(fd, JSON.stringify(eventMessage(type, action, id, attrs)) + '\n');
+      writeSync(fd, eventJson(eventMessage(type, action, id, attrs)) + '\n');
     } finally {
       closeSync(fd);
     }
@@ -58,7 +79,9 @@ function parseLines(text: string): EventMessage[] {
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      out.push(JSON.parse(line) as EventMessage);
+      const nanos = /"timeNano":(\d+)/.exec(line)?.[1];
+      const m = JSON.parse(line) as EventMessage;
+      out.push(nanos ? withNanos(m, nanos) : m);
     } catch {
       // a torn line from a crash: skip it
     }
