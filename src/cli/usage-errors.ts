@@ -17,7 +17,7 @@ export function dockerUsage(cmd: Command): string {
   const words = cmd.usage().split(/\s+/).filter(Boolean).map((w) => {
     // Commander counts its own --help; Docker says [OPTIONS] only for a verb with flags of its own.
     if (w === '[options]') return cmd.options.length ? '[OPTIONS]' : '';
-    const m = /^([<[])([\w-]+)(\.\.\.)?[>\]]$/.exec(w);
+    const m = /^([<[])([\w|-]+)(\.\.\.)?[>\]]$/.exec(w);
     if (!m) return w;
     const name = m[2]!.toUpperCase().replace(/-/g, '_');
     if (m[1] === '<') return m[3] ? `${name} [${name}...]` : name;

@@ -42,24 +42,30 @@ export async function networkInspect(refs: string[]): Promise<{ text: string; mi
   const out: unknown[] = [];
   const missing: string[] = [];
   for (const ref of refs) {
-    let n: NetworkRecord;
-    try {
-      n = requireNetwork(ref);
-    } catch {
-      missing.push(ref);
-      continue;
-    }
-    const allocs = n.Driver === 'bridge' ? await ipamFor(n).list() : {};
-    const containers: Record<string, unknown> = {};
-    for (const [id, a] of Object.entries(allocs)) containers[id] = { Name: a.name ?? '', MacAddress: a.mac ?? '', IPv4Address: `${a.ip}/${n.Subnet.split('/')[1]}`, IPv6Address: '' };
-    out.push({
-      Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: {}, Config: n.Subnet ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
-      Internal: false, Attachable: false, Ingress: false, Containers: containers,
-      Options: n.Bridge ? { 'com.docker.network.bridge.name': n.Bridge } : {}, Labels: {},
-    });
+    const doc = await networkInspectObject(ref);
+    if (doc) out.push(doc);
+    else missing.push(ref);
   }
   return { text: JSON.stringify(out, null, 4) + '\n', missing };
+}
+
+/** One network as `network inspect` shows it; undefined when there is no such network. */
+export async function networkInspectObject(ref: string): Promise<Record<string, unknown> | undefined> {
+  let n: NetworkRecord;
+  try {
+    n = requireNetwork(ref);
+  } catch {
+    return undefined;
+  }
+  const allocs = n.Driver === 'bridge' ? await ipamFor(n).list() : {};
+  const containers: Record<string, unknown> = {};
+  for (const [id, a] of Object.entries(allocs)) containers[id] = { Name: a.name ?? '', MacAddress: a.mac ?? '', IPv4Address: `${a.ip}/${n.Subnet.split('/')[1]}`, IPv6Address: '' };
+  return {
+    Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: {}, Config: n.Subnet ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
+    Internal: false, Attachable: false, Ingress: false, Containers: containers,
+    Options: n.Bridge ? { 'com.docker.network.bridge.name': n.Bridge } : {}, Labels: {},
+  };
 }
 
 /** `network prune`: every user-defined network no container uses (in-use ones are kept, as Docker does). */
