@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { listContainers } from '../state/liveness.js';
-import { renderTable } from '../format/table.js';
+import { formatRows } from '../format/rows.js';
 import { createNetwork, deleteNetworkRecord, ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from '../network/networks.js';
 
 export async function networkCreate(name: string, opts: { subnet?: string; driver?: string }): Promise<string> {
@@ -13,10 +13,15 @@ export async function networkCreate(name: string, opts: { subnet?: string; drive
   return n.Id;
 }
 
-export function networkLs(quiet: boolean): string {
+export function networkLs(quiet: boolean, format?: string): string {
   const nets = listNetworks();
   if (quiet) return nets.map((n) => n.Id.slice(0, 12) + '\n').join('');
-  return renderTable([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...nets.map((n) => [n.Id.slice(0, 12), n.Name, n.Driver, 'local'])]);
+  const rows = nets.map((n) => ({
+    ID: n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: 'local', IPv4: 'true', IPv6: 'false', Internal: 'false',
+    Labels: Object.entries(n.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.Created,
+  }));
+  return formatRows(format, 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', rows,
+    { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT' });
 }
 
 async function users(n: NetworkRecord): Promise<Array<{ id: string; name: string }>> {

@@ -10,9 +10,10 @@ export function registerNetwork(program: Command): void {
       process.stdout.write((await networkCreate(name, o)) + '\n');
     });
   net.command('ls').alias('list').description('list networks').option('-q, --quiet', 'only display network IDs')
-    .action(async (o: { quiet?: boolean }) => {
+    .option('--format <format>', 'format output using a Go template, "table", or "json"')
+    .action(async (o: { quiet?: boolean; format?: string }) => {
       const { networkLs } = await import('../../engine/network.js');
-      process.stdout.write(networkLs(!!o.quiet));
+      process.stdout.write(networkLs(!!o.quiet, o.format));
     });
   net.command('rm').alias('remove').argument('<network...>').description('remove one or more networks')
     .action(async (refs: string[]) => {
