@@ -127,7 +127,8 @@ export async function diskUsage(): Promise<DiskUsage> {
   const volumes = listVolumes();
   const volumeRefs = await Promise.all(volumes.map(async (v) => (await volumeUsers(v.Name)).length));
   return {
-    LayersSize: [...layerSize.values()].reduce((a, b) => a + b, 0),
+    // Every image's size once, less the layers counted more than once (what they share is on disk once).
+    LayersSize: images.reduce((n, i) => n + i.size, 0) - [...layerOwners].reduce((n, [d, owners]) => n + (owners - 1) * (layerSize.get(d) ?? 0), 0),
     Images: images.map((i) => ({
       Id: i.id, ParentId: '', RepoTags: i.repoTags.length ? i.repoTags : ['<none>:<none>'], RepoDigests: i.repoDigests,
       Created: Math.floor(Date.parse(i.created ?? i.addedAt) / 1000), Size: i.size,

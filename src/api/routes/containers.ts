@@ -122,6 +122,27 @@ export function containerRoutes(r: Router, events: Events): void {
     sendJson(ctx.response(), 200, await containerTop(s, ctx.query.get('ps_args') || '-ef'));
   });
 
+  r.on('POST', '/containers/{id}/pause', async (ctx) => {
+    const { pauseContainer } = await import('../../engine/pause.js');
+    await pauseContainer(ctx.params[0]!);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/unpause', async (ctx) => {
+    const { unpauseContainer } = await import('../../engine/pause.js');
+    await unpauseContainer(ctx.params[0]!);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/update', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const body = (await readJson<Record<string, unknown>>(ctx)) ?? {};
+    const { updateFlagsFromBody } = await import('../update-body.js');
+    const { updateContainer } = await import('../../engine/update.js');
+    await updateContainer(id, updateFlagsFromBody(body));
+    sendJson(ctx.response(), 200, { Warnings: [] });
+  });
+
   r.on('POST', '/containers/prune', async (ctx) => {
     const { pruneContainers } = await import('../../engine/remove.js');
     const r2 = await pruneContainers();
