@@ -12,8 +12,30 @@ export function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
+/**
+ * Docker's usage lines where they say more than the argument names do (`NAME[:TAG|@DIGEST]`), keyed by
+ * the verb without its `container`/`image` group. Kept here so the verbs' own files need not know.
+ */
+const DOCKER_USAGE: Record<string, string> = {
+  exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+  pull: '[OPTIONS] NAME[:TAG|@DIGEST]',
+  push: '[OPTIONS] NAME[:TAG]',
+  tag: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+  port: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
+  top: 'CONTAINER [ps OPTIONS]',
+  'network create': '[OPTIONS] NETWORK',
+  'network inspect': '[OPTIONS] NETWORK [NETWORK...]',
+  'volume rm': '[OPTIONS] VOLUME [VOLUME...]',
+  'volume remove': '[OPTIONS] VOLUME [VOLUME...]',
+  'volume inspect': '[OPTIONS] VOLUME [VOLUME...]',
+  'volume create': '[OPTIONS] [VOLUME]',
+};
+
 /** Commander's usage (`[options] <container...>`) in Docker's spelling (`[OPTIONS] CONTAINER [CONTAINER...]`). */
 export function dockerUsage(cmd: Command): string {
+  const path = commandPath(cmd);
+  const known = DOCKER_USAGE[path.replace(/^skiff (container |image )?/, '')];
+  if (known) return `${path} ${known}`;
   const words = cmd.usage().split(/\s+/).filter(Boolean).map((w) => {
     // Commander counts its own --help; Docker says [OPTIONS] only for a verb with flags of its own.
     if (w === '[options]') return cmd.options.length ? '[OPTIONS]' : '';
@@ -37,8 +59,9 @@ function argumentRule(cmd: Command): { text: string; footer: 'See' | 'Run' } {
   const variadic = args.some((a) => a.variadic);
   if (!args.length) return { text: 'accepts no arguments', footer: 'Run' };
   if (variadic) return { text: `requires at least ${plural(Math.max(required, 1), 'argument')}`, footer: 'See' };
+  if (required === 0) return { text: `requires at most ${plural(args.length, 'argument')}`, footer: 'Run' };
   if (required === args.length) return { text: `requires ${plural(required, 'argument')}`, footer: 'Run' };
-  return { text: `requires at least ${required} and at most ${plural(args.length, 'argument')}`, footer: 'See' };
+  return { text: `requires at least ${required} and at most ${plural(args.length, 'argument')}`, footer: 'Run' };
 }
 
 function suggestion(message: string): string {
