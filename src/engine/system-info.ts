@@ -107,7 +107,7 @@ export interface DiskUsage {
 /** GET /system/df: images (shared size = layers another image also has), containers' writable layers, volumes. */
 export async function diskUsage(): Promise<DiskUsage> {
   const { listContainers } = await import('../state/liveness.js');
-  const { listImages, containersUsing } = await import('../image/store.js');
+  const { listImages, containersUsing, displayTag } = await import('../image/store.js');
   const { listVolumes } = await import('../volumes/store.js');
   const { diskUsage: bytesUnder } = await import('./remove.js');
   const { statusText } = await import('../state/status-text.js');
@@ -130,7 +130,7 @@ export async function diskUsage(): Promise<DiskUsage> {
     // Every image's size once, less the layers counted more than once (what they share is on disk once).
     LayersSize: images.reduce((n, i) => n + i.size, 0) - [...layerOwners].reduce((n, [d, owners]) => n + (owners - 1) * (layerSize.get(d) ?? 0), 0),
     Images: images.map((i) => ({
-      Id: i.id, ParentId: '', RepoTags: i.repoTags.length ? i.repoTags : ['<none>:<none>'], RepoDigests: i.repoDigests,
+      Id: i.id, ParentId: '', RepoTags: i.repoTags.length ? i.repoTags.map(displayTag) : ['<none>:<none>'], RepoDigests: i.repoDigests.map(displayTag),
       Created: Math.floor(Date.parse(i.created ?? i.addedAt) / 1000), Size: i.size,
       SharedSize: i.layers.filter((l) => (layerOwners.get(l.digest) ?? 0) > 1).reduce((n, l) => n + l.size, 0),
       VirtualSize: i.size, Labels: {}, Containers: containersUsing(i.id).length,

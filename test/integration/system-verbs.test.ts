@@ -132,11 +132,11 @@ describe.each(modes)('system verbs (%s)', (mode) => {
     } finally {
       sk(c, ['rm', '-f', 'busy']);
     }
-    ok(c, ['run', '-d', '--name', 'w', 'diamol/base', 'sh', '-c', 'sleep 1; exit 7']);
-    expect(ok(c, ['wait', 'w'])).toBe('7\n');
-    const both = sk(c, ['container', 'wait', 'w', 'nope']);
+    ok(c, ['run', '-d', '--name', 'waiter', 'diamol/base', 'sh', '-c', 'sleep 1; exit 7']);
+    expect(ok(c, ['wait', 'waiter'])).toBe('7\n');
+    const both = sk(c, ['container', 'wait', 'waiter', 'nope']);
     expect([both.status, both.stdout, both.stderr]).toEqual([1, '7\n', 'skiff: No such container: nope\n']);
-    ok(c, ['rm', 'w']);
+    ok(c, ['rm', 'waiter']);
   }, 90_000);
 
   itWhen(conds(mode), 'pause freezes every process of the container (cgroup v2 freezer) or says why it cannot', async () => {
