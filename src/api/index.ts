@@ -20,7 +20,7 @@ export interface EngineApi {
 export function engineApi(onError: (e: unknown) => void = () => {}, log: (line: string) => void = () => {}): EngineApi {
   const router = new Router(log);
   const events = new Events();
-  systemRoutes(router);
+  systemRoutes(router, () => events.listeners());
   containerRoutes(router, events);
   streamRoutes(router, events);
   execRoutes(router);

@@ -8,8 +8,9 @@ import { ApiError, errorStatus } from './errors.js';
 import { hijackPlain, hijackUpgraded, type Hijacked } from './hijack.js';
 import { readBody } from './http-util.js';
 
-export const API_VERSION = '1.50';
-export const MIN_API_VERSION = '1.24';
+import { API_VERSION, MIN_API_VERSION } from '../engine/system-info.js';
+
+export { API_VERSION, MIN_API_VERSION };
 
 export interface Ctx {
   req: IncomingMessage;

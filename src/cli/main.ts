@@ -1,11 +1,29 @@
 // Entry point of the `skiff` command. Kept tiny: it parses global flags, registers every verb
 // (definitions only; each verb's engine code is imported when the verb runs) and turns any thrown
-// error into one line on stderr and Docker's exit codes (125 engine error, 126/127 exec failures).
+// error into one line on stderr and Docker 28's exit codes: 125 for run/create errors before the
+// container starts, 126/127 for exec failures, 1 for every other command's failure.
 import { Command, CommanderError } from 'commander';
 import { reportError } from './report.js';
+import { asSkiffError, type SkiffError } from '../errors.js';
 import { registerAll } from './commands/index.js';
 import { applyGlobalOptions } from './global-options.js';
 import { VERSION_LINE } from './version.js';
+import { commandPath, useDockerUsageErrors } from './usage-errors.js';
+
+/** The verb whose action is running (set before it runs): its errors' exit status depends on it. */
+let running: Command | undefined;
+
+/**
+ * Docker keeps 125 for `run`/`create` (the container never started); an exec whose process could not
+ * be started is 126 (the daemon's exec exit code); any other verb's failure is 1.
+ */
+function exitStatusFor(verb: Command | undefined, err: SkiffError): number {
+  if (err.exitCode !== 125 || !verb) return err.exitCode;
+  const path = commandPath(verb);
+  if (/^skiff (container )?(run|create)$/.test(path)) return 125;
+  if (/^skiff (container )?exec$/.test(path) && err.code === 'ELAUNCH') return 126;
+  return 1;
+}
 
 export function buildProgram(): Command {
   const program = new Command('skiff');
@@ -21,9 +39,11 @@ export function buildProgram(): Command {
     })
     .exitOverride();
   program.hook('preAction', async (_this, action) => {
+    running = action;
     await applyGlobalOptions(program.opts(), action);
   });
   registerAll(program);
+  useDockerUsageErrors(program);
   return program;
 }
 
@@ -56,16 +76,17 @@ export async function main(argv: string[], program?: Command): Promise<number> {
     }
   }
   program ??= buildProgram();
+  running = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed by commander.
-      if (e.exitCode === 0) return 0;
-      return 125;
+      // --help and --version end here with code 0; usage errors were already printed (usage-errors.ts).
+      return e.exitCode;
     }
-    return reportError(e);
+    reportError(e);
+    return exitStatusFor(running, asSkiffError(e));
   }
 }
 

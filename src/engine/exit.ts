@@ -2,6 +2,7 @@
 // remove it when it was started with --rm, and apply its restart policy. Run in-process after an
 // attached run, and by skiff-runtime (as `skiff container cleanup ID`) after a detached one.
 import { trace } from '../trace.js';
+import { recordContainerEvent } from '../state/events.js';
 import { deleteContainerRecord, readConfig, updateState } from '../state/containers.js';
 import { nowIso, type ContainerConfig } from '../state/container-record.js';
 import { startContainer } from './run.js';
@@ -22,7 +23,8 @@ export async function finishContainer(id: string): Promise<void> {
   const { removeContainerCgroup, readCgroupStats } = await import('../cgroups/index.js');
   // Docker's State.OOMKilled: the kernel's OOM killer acted inside the container's cgroup.
   const oomKills = await readCgroupStats(id).then((st) => st.oomKills ?? 0, () => 0);
-  await updateState(id, (s) => ({
+  let died = false;
+  await updateState(id, (s) => (died = s.Status !== 'exited', {
     ...s, Status: 'exited', Running: false, Pid: 0, ShimPid: 0, OOMKilled: oomKills > 0,
     ExitCode: exit?.exitCode ?? s.ExitCode, FinishedAt: exit?.finishedAt ?? nowIso(),
   }));
@@ -30,6 +32,8 @@ export async function finishContainer(id: string): Promise<void> {
   await net.releaseNetwork(id, { processesGone: true }).catch(() => {});
   await removeContainerCgroup(id).catch(() => {});
   const config = readConfig(id);
+  // Once per exit (this cleanup is idempotent and may run twice).
+  if (died) recordContainerEvent(config, 'die', { exitCode: String(exit?.exitCode ?? 0) });
   if (config.HostConfig.AutoRemove) return removeContainerFiles(id);
   await applyRestartPolicy(id, config);
 }

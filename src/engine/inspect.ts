@@ -1,9 +1,6 @@
 // `skiff inspect`: Docker's ContainerJSON shape, in Docker's field order, built from the record.
-import { loadContainer } from '../state/liveness.js';
-import { containerDir, logPath, resolveContainer } from '../state/containers.js';
+import { containerDir, logPath } from '../state/containers.js';
 import type { ContainerRecord } from '../state/container-record.js';
-import { compileTemplate, parseFormat } from '../format/template.js';
-import { alignTabs } from '../format/table.js';
 import { join } from 'node:path';
 
 /** Docker's "Mounts" entries for -v HOST:CTR[:ro] binds. */
@@ -91,25 +88,4 @@ export function inspectObject(r: ContainerRecord): Record<string, unknown> {
 /** Go's json.MarshalIndent: four spaces, and <, >, & escaped as it does. */
 export function dockerJson(value: unknown): string {
   return JSON.stringify(value, null, 4).replace(/[<>&]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`);
-}
-
-export interface InspectResult { stdout: string; missing: string[] }
-
-/** Inspect each reference; unknown ones are collected (Docker prints the rest, then fails). */
-export async function inspectText(refs: string[], format?: string): Promise<InspectResult> {
-  const found: Record<string, unknown>[] = [];
-  const missing: string[] = [];
-  for (const ref of refs) {
-    try {
-      found.push(inspectObject(await loadContainer(resolveContainer(ref))));
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'ENOCONTAINER') throw e;
-      missing.push(ref);
-    }
-  }
-  if (format === undefined || format === '') return { stdout: `${dockerJson(found)}\n`, missing };
-  const spec = parseFormat(format === 'json' ? '{{json .}}' : format);
-  const tpl = compileTemplate(spec.body, { missing: 'novalue' });
-  const lines = found.map((o) => tpl.render(o));
-  return { stdout: spec.table ? alignTabs(lines) : lines.map((l) => `${l}\n`).join(''), missing };
 }

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { listContainers } from '../state/liveness.js';
-import { renderTable } from '../format/table.js';
+import { formatRows } from '../format/rows.js';
 import { createNetwork, deleteNetworkRecord, ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from '../network/networks.js';
 
 export async function networkCreate(name: string, opts: { subnet?: string; driver?: string }): Promise<string> {
@@ -13,10 +13,15 @@ export async function networkCreate(name: string, opts: { subnet?: string; drive
   return n.Id;
 }
 
-export function networkLs(quiet: boolean): string {
+export function networkLs(quiet: boolean, format?: string): string {
   const nets = listNetworks();
   if (quiet) return nets.map((n) => n.Id.slice(0, 12) + '\n').join('');
-  return renderTable([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...nets.map((n) => [n.Id.slice(0, 12), n.Name, n.Driver, 'local'])]);
+  const rows = nets.map((n) => ({
+    ID: n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: 'local', IPv4: 'true', IPv6: 'false', Internal: 'false',
+    Labels: Object.entries(n.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.Created,
+  }));
+  return formatRows(format, 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}', rows,
+    { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT' });
 }
 
 async function users(n: NetworkRecord): Promise<Array<{ id: string; name: string }>> {
@@ -42,22 +47,43 @@ export async function networkInspect(refs: string[]): Promise<{ text: string; mi
   const out: unknown[] = [];
   const missing: string[] = [];
   for (const ref of refs) {
-    let n: NetworkRecord;
-    try {
-      n = requireNetwork(ref);
-    } catch {
-      missing.push(ref);
-      continue;
-    }
-    const allocs = n.Driver === 'bridge' ? await ipamFor(n).list() : {};
-    const containers: Record<string, unknown> = {};
-    for (const [id, a] of Object.entries(allocs)) containers[id] = { Name: a.name ?? '', MacAddress: a.mac ?? '', IPv4Address: `${a.ip}/${n.Subnet.split('/')[1]}`, IPv6Address: '' };
-    out.push({
-      Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: {}, Config: n.Subnet ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
-      Internal: false, Attachable: false, Ingress: false, Containers: containers,
-      Options: n.Bridge ? { 'com.docker.network.bridge.name': n.Bridge } : {}, Labels: {},
-    });
+    const doc = await networkInspectObject(ref);
+    if (doc) out.push(doc);
+    else missing.push(ref);
   }
   return { text: JSON.stringify(out, null, 4) + '\n', missing };
+}
+
+/** One network as `network inspect` shows it; undefined when there is no such network. */
+export async function networkInspectObject(ref: string): Promise<Record<string, unknown> | undefined> {
+  let n: NetworkRecord;
+  try {
+    n = requireNetwork(ref);
+  } catch {
+    return undefined;
+  }
+  const allocs = n.Driver === 'bridge' ? await ipamFor(n).list() : {};
+  const containers: Record<string, unknown> = {};
+  for (const [id, a] of Object.entries(allocs)) containers[id] = { Name: a.name ?? '', MacAddress: a.mac ?? '', IPv4Address: `${a.ip}/${n.Subnet.split('/')[1]}`, IPv6Address: '' };
+  return {
+    Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: {}, Config: n.Subnet ? [{ Subnet: n.Subnet, Gateway: n.Gateway }] : [] },
+    Internal: false, Attachable: false, Ingress: false, Containers: containers,
+    Options: n.Bridge ? { 'com.docker.network.bridge.name': n.Bridge } : {}, Labels: {},
+  };
+}
+
+/** `network prune`: every user-defined network no container uses (in-use ones are kept, as Docker does). */
+export async function networkPrune(): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const n of listNetworks().filter((x) => !x.Builtin)) {
+    if ((await users(n)).length) continue;
+    try {
+      await networkRm(n.Id);
+      deleted.push(n.Name);
+    } catch {
+      // taken meanwhile: kept
+    }
+  }
+  return deleted;
 }

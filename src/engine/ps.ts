@@ -17,6 +17,8 @@ export interface PsOptions {
   format?: string;
   last?: number;
   latest?: boolean;
+  /** `-s`: the writable layer's size and the image's beside it, as `0B (virtual 7.05MB)`. */
+  size?: boolean;
 }
 
 export const DEFAULT_PS_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -137,12 +139,14 @@ export async function psRecords(opts: Pick<PsOptions, 'all' | 'filters' | 'last'
 export async function psText(opts: PsOptions, now = Date.now()): Promise<string> {
   const records = await psRecords(opts);
   const trunc = !opts.noTrunc;
-  let format = opts.format || (opts.quiet ? '{{.ID}}' : DEFAULT_PS_FORMAT);
+  const table = opts.size ? `${DEFAULT_PS_FORMAT}\t{{.Size}}` : DEFAULT_PS_FORMAT;
+  let format = opts.format || (opts.quiet ? '{{.ID}}' : table);
   if (format === 'json') format = '{{json .}}';
-  if (format === 'table') format = DEFAULT_PS_FORMAT;
+  if (format === 'table') format = table;
   const spec = parseFormat(format);
   const tpl = compileTemplate(spec.body, { missing: 'error' });
-  const lines = records.map((r) => tpl.render(sortedRow(psRow(r, trunc, now))));
+  const sizes = opts.size ? await sizeColumn() : undefined;
+  const lines = records.map((r) => tpl.render(sortedRow({ ...psRow(r, trunc, now), ...(sizes ? { Size: sizes(r) } : {}) })));
   if (!spec.table) return lines.map((l) => l + '\n').join('');
   return alignTabs([tpl.render(HEADERS), ...lines]);
 }
@@ -150,4 +154,16 @@ export async function psText(opts: PsOptions, now = Date.now()): Promise<string>
 /** `{{json .}}` prints the row's keys sorted, as Go marshals a map. */
 function sortedRow(row: PsRow): PsRow {
   return Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))) as unknown as PsRow;
+}
+
+/** docker ps -s: `SizeRw (virtual SizeRw + image)` with three significant digits. */
+async function sizeColumn(): Promise<(r: ContainerRecord) => string> {
+  const { diskUsage } = await import('./remove.js');
+  const { getImage } = await import('../image/store.js');
+  const { humanSizeWithPrecision } = await import('../format/size.js');
+  return (r) => {
+    const rw = diskUsage(r.config.Rootfs.upperDir);
+    const image = getImage(r.config.Image)?.size ?? 0;
+    return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(rw + image, 3)})`;
+  };
 }

@@ -4,7 +4,8 @@
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signalIfAlive } from '../kernel/signal.js';
-import { readState, withContainerLock, writeStateLocked } from '../state/containers.js';
+import { readConfig, readState, withContainerLock, writeStateLocked } from '../state/containers.js';
+import { recordContainerEvent } from '../state/events.js';
 import { exitedState, isContainerProcessAlive } from '../state/liveness.js';
 import { expectsProcess, nowIso } from '../state/container-record.js';
 import { SkiffError } from '../errors.js';
@@ -23,6 +24,7 @@ export async function killRecordedProcesses(id: string, timeoutMs = 10_000): Pro
   // Only the very processes recorded (pid and start time, pinned by a pidfd): never a stranger that reused a pid.
   signalIfAlive(s.Pid, s.PidStart, constants.signals.SIGKILL);
   signalIfAlive(s.ShimPid, s.ShimPidStart, constants.signals.SIGKILL);
+  recordContainerEvent(readConfig(id), 'kill', { signal: '9' });
   const deadline = Date.now() + timeoutMs;
   while (isContainerProcessAlive(s)) {
     if (Date.now() > deadline) throw new SkiffError('ESTATE', `container ${id} did not die after SIGKILL`, 'check `ps` on the host for its process; it may be stuck in the kernel (D state)');
@@ -33,7 +35,9 @@ export async function killRecordedProcesses(id: string, timeoutMs = 10_000): Pro
     if (!expectsProcess(now)) return;
     // A shim killed with its container cannot write the exit file; the status is SIGKILL's.
     const exited = exitedState(id, now);
-    writeStateLocked(id, exited.Error === 'shim died' ? { ...exited, ExitCode: 137, Error: '', FinishedAt: nowIso() } : exited);
+    const final = exited.Error === 'shim died' ? { ...exited, ExitCode: 137, Error: '', FinishedAt: nowIso() } : exited;
+    writeStateLocked(id, final);
+    recordContainerEvent(readConfig(id), 'die', { exitCode: String(final.ExitCode) });
   });
 }
 

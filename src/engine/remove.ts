@@ -2,7 +2,7 @@
 // stopped one). Stopping and freeing outside resources come in through RemoveDeps.
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { deleteContainerRecord } from '../state/containers.js';
+import { deleteContainerRecord, readConfig } from '../state/containers.js';
 import { listContainers, refreshState } from '../state/liveness.js';
 import { expectsProcess } from '../state/container-record.js';
 import { defaultRemoveDeps, type RemoveDeps } from './remove-deps.js';
@@ -12,7 +12,9 @@ export async function removeContainer(id: string, opts: { force?: boolean } = {}
   const state = await refreshState(id);
   if (expectsProcess(state)) {
     if (!opts.force) {
-      throw new SkiffError('ESTATE', `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`, undefined, { exitCode: 1 });
+      // Docker 25+'s wording (the daemon's conflict error), then skiff's hint naming the two ways out.
+      const name = readConfig(id).Name;
+      throw new SkiffError('ESTATE', `cannot remove container "/${name}": container is running: stop the container before removing or force remove`, `\`skiff stop ${name}\` first, or \`skiff rm -f ${name}\``, { exitCode: 1 });
     }
     await deps.stop(id);
   }

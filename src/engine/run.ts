@@ -1,6 +1,7 @@
 // `skiff run` and `skiff create`/`start`: image → container record → rootfs dirs → cgroup → network →
 // launch plan → process → state. Whatever was made is undone in reverse order when a step fails, so a
 // bad run leaves no record, directory, cgroup, address or rule behind.
+import { recordContainerEvent } from '../state/events.js';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
@@ -233,7 +234,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       ...s, Status: 'running', Running: true, Pid: pid, PidStart: processStartTime(pid), ShimPid: shimPid, ShimPidStart: processStartTime(shimPid),
       StartedAt: nowIso(), FinishedAt: '0001-01-01T00:00:00Z', ExitCode: 0, Error: '', CgroupPath: cgroupDir,
       NetworkSettings: { IPAddress: prepared.ip ?? '', Gateway: prepared.gateway ?? '', IPPrefixLen: prepared.prefixLen ?? 0, MacAddress: prepared.mac ?? '', Ports: portsForState(c.Config.ExposedPorts, live) },
-    }));
+    })).then(() => recordContainerEvent(c, 'start'));
     if (detached) {
       const r = await launch(plan, { stdio: 'ignore', detached: true, onPid });
       await markRunning(r.pid, r.runtimePid);

@@ -26,7 +26,7 @@ export async function sample(r: ContainerRecord): Promise<CgroupStats | undefine
   return proc;
 }
 
-export interface StatsOptions { all?: boolean; noStream?: boolean; refs: string[] }
+export interface StatsOptions { all?: boolean; noStream?: boolean; refs: string[]; format?: string }
 
 async function targets(o: StatsOptions): Promise<ContainerRecord[]> {
   if (o.refs.length) return Promise.all(o.refs.map((ref) => loadContainer(resolveContainer(ref))));
@@ -43,17 +43,39 @@ async function rows(o: StatsOptions, prev: Map<string, CgroupStats | undefined>)
   return out;
 }
 
+/** docker stats' fields for --format, in its table's column order, and their headers. */
+const FIELDS = ['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs'] as const;
+const HEADERS: Record<string, string> = { Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS' };
+
+/** The table as a --format template renders it (`table …` keeps a header; `json` is one object a line). */
+async function formatter(format: string, refs: string[]): Promise<(rows: string[][]) => string> {
+  const { compileTemplate, parseFormat } = await import('../format/template.js');
+  const { alignTabs } = await import('../format/table.js');
+  const spec = parseFormat(format === 'json' ? '{{json .}}' : format === 'table' ? 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}' : format);
+  const tpl = compileTemplate(spec.body, { missing: 'error' });
+  return (rows) => {
+    const lines = rows.map((cells, i) => {
+      const row: Record<string, string> = { Container: refs[i] ?? cells[0]! };
+      FIELDS.forEach((f, c) => { row[f] = cells[c]!; });
+      // Go marshals the struct's fields in sorted order for {{json .}}.
+      return tpl.render(Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))));
+    });
+    return spec.table ? alignTabs([tpl.render(HEADERS), ...lines]) : lines.map((l) => `${l}\n`).join('');
+  };
+}
+
 export async function statsCommand(o: StatsOptions): Promise<void> {
+  const render = o.format ? await formatter(o.format, o.refs) : formatStatsTable;
   const prev = new Map<string, CgroupStats | undefined>();
   // CPU % needs two samples; Docker's --no-stream also waits for a second one.
   await rows(o, prev);
   await new Promise((r) => setTimeout(r, 500));
   if (o.noStream) {
-    process.stdout.write(formatStatsTable(await rows(o, prev)));
+    process.stdout.write(render(await rows(o, prev)));
     return;
   }
   for (;;) {
-    const table = formatStatsTable(await rows(o, prev));
+    const table = render(await rows(o, prev));
     process.stdout.write(process.stdout.isTTY ? `\x1b[2J\x1b[H${table}` : table);
     await new Promise((r) => setTimeout(r, 1000));
   }

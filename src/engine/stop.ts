@@ -3,7 +3,9 @@
 import { constants } from 'node:os';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
-import { resolveContainer, updateState } from '../state/containers.js';
+import { readConfig, resolveContainer, updateState } from '../state/containers.js';
+import { recordContainerEvent } from '../state/events.js';
+import { thawIfPaused } from './pause.js';
 import { refreshState } from '../state/liveness.js';
 import { isProcessAlive } from '../kernel/process-identity.js';
 import { sendSignal, signalIfAlive } from '../kernel/signal.js';
@@ -29,11 +31,13 @@ async function markManualStop(id: string, on: boolean): Promise<void> {
 export async function killContainer(ref: string, signal = 'KILL'): Promise<string> {
   const sig = signalNumber(signal);
   const id = resolveContainer(ref);
+  await thawIfPaused(id);
   const s = await refreshState(id);
   if (s.Running) await markManualStop(id, true);
   if (!s.Running) throw new SkiffError('ESTATE', `cannot kill container: ${ref}: container ${id.slice(0, 12)} is not running`, 'it has already stopped', { exitCode: 1 });
   trace.step('kernel', `pidfd_send_signal(${s.Pid}, ${sig})`, 'signal the container\'s first process');
   sendSignal(s.Pid, s.PidStart, sig);
+  recordContainerEvent(readConfig(id), 'kill', { signal: String(sig) });
   return id;
 }
 
@@ -56,18 +60,23 @@ async function waitStopped(id: string, shim: { pid: number; start?: string }, ms
 export async function stopContainer(ref: string, timeoutSec = 10, signal = 'TERM'): Promise<string> {
   const id = resolveContainer(ref);
   await markManualStop(id, true);
+  await thawIfPaused(id);
   const s = await refreshState(id);
   if (!s.Running) return id;
   const shim = { pid: s.ShimPid, start: s.ShimPidStart };
   trace.step('kernel', `pidfd_send_signal(${s.Pid}, SIG${signal})`, `ask it to stop; SIGKILL after ${timeoutSec}s`);
   signalIfAlive(s.Pid, s.PidStart, signalNumber(signal));
-  if (await waitStopped(id, shim, timeoutSec * 1000)) return id;
+  if (await waitStopped(id, shim, timeoutSec * 1000)) {
+    recordContainerEvent(readConfig(id), 'stop');
+    return id;
+  }
   const t = await refreshState(id);
   if (t.Running) {
     trace.step('kernel', `pidfd_send_signal(${t.Pid}, SIGKILL)`, 'it did not stop in time');
     signalIfAlive(t.Pid, t.PidStart, constants.signals.SIGKILL);
   }
   await waitStopped(id, shim, 10_000);
+  recordContainerEvent(readConfig(id), 'stop');
   return id;
 }
 

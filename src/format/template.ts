@@ -1,16 +1,19 @@
 // A subset of Go's text/template, enough for Docker's --format: fields (`{{.ID}}`, `{{.State.Status}}`),
-// `$`, literals, pipelines (`{{.Names | upper}}`), if/else if/else, range, with, and Docker's
+// `$`, variables (`{{$n := .Name}}`, `{{range $k, $v := .Labels}}`, `{{with $x := …}}`, `{{$n = …}}`),
+// literals, pipelines (`{{.Names | upper}}`), if/else if/else, range, with, and Docker's
 // functions (json, join, split, lower, upper, title, pad, truncate, println) plus Go's builtins
 // (eq ne lt le gt ge and or not len index print printf). Hand-written because no npm package
 // offers Go templates with a function map: @ctrl/golang-template has neither `json` nor custom
 // functions, and the others wrap a Go binary.
 import { SkiffError } from '../errors.js';
 
+/** `$a := …`, `$a = …` (assignment to a declared variable) or, in range, `$k, $v := …`. */
+type Decl = { names: string[]; assign: boolean };
 type Node =
   | { k: 'text'; text: string }
-  | { k: 'action'; pipe: Pipe; src: string }
-  | { k: 'if' | 'with' | 'range'; pipe: Pipe; body: Node[]; alt: Node[] };
-type Operand = { k: 'field'; base: 'dot' | 'root'; path: string[] } | { k: 'lit'; value: unknown } | { k: 'fn'; name: string } | { k: 'sub'; pipe: Pipe };
+  | { k: 'action'; pipe: Pipe; src: string; decl?: Decl }
+  | { k: 'if' | 'with' | 'range'; pipe: Pipe; body: Node[]; alt: Node[]; decl?: Decl };
+type Operand = { k: 'field'; base: 'dot' | 'root'; path: string[] } | { k: 'var'; name: string; path: string[] } | { k: 'lit'; value: unknown } | { k: 'fn'; name: string } | { k: 'sub'; pipe: Pipe };
 type Cmd = Operand[];
 type Pipe = Cmd[];
 
@@ -28,7 +31,7 @@ function fail(msg: string): never {
 // ---- lexing one action's inside ----
 function tokenize(src: string): string[] {
   const toks: string[] = [];
-  const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||:=|[$.A-Za-z0-9_][$.A-Za-z0-9_\-+]*|\.)/gy;
+  const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||:=|=|,|[$.A-Za-z0-9_][$.A-Za-z0-9_\-+]*|\.)/gy;
   let m: RegExpExecArray | null;
   let last = 0;
   while ((m = re.exec(src))) {
@@ -64,6 +67,10 @@ function operand(t: string): Operand {
   if (t.startsWith('.')) return { k: 'field', base: 'dot', path: t.slice(1).split('.') };
   if (t === '$') return { k: 'field', base: 'root', path: [] };
   if (t.startsWith('$.')) return { k: 'field', base: 'root', path: t.slice(2).split('.') };
+  if (/^\$\w+/.test(t)) {
+    const [name, ...path] = t.split('.');
+    return { k: 'var', name: name!, path };
+  }
   if (t.startsWith('"')) return { k: 'lit', value: JSON.parse(t) };
   if (t.startsWith('`')) return { k: 'lit', value: t.slice(1, -1) };
   if (/^[+-]?\d+(\.\d+)?$/.test(t)) return { k: 'lit', value: Number(t) };
@@ -71,6 +78,23 @@ function operand(t: string): Operand {
   if (t === 'nil') return { k: 'lit', value: null };
   if (t in FUNCS) return { k: 'fn', name: t };
   return fail(`function "${t}" not defined`);
+}
+
+/** A leading declaration of an action's tokens (`$x :=`, `$x =`, `$k, $v :=`), removed from `toks`. */
+function takeDecl(toks: string[], allowTwo: boolean): Decl | undefined {
+  const isVar = (t: string | undefined) => !!t && /^\$\w+$/.test(t);
+  if (isVar(toks[0]) && (toks[1] === ':=' || toks[1] === '=')) {
+    const decl = { names: [toks[0]!], assign: toks[1] === '=' };
+    toks.splice(0, 2);
+    return decl;
+  }
+  if (isVar(toks[0]) && toks[1] === ',' && isVar(toks[2]) && toks[3] === ':=') {
+    if (!allowTwo) fail('too many declarations in command');
+    const decl = { names: [toks[0]!, toks[2]!], assign: false };
+    toks.splice(0, 4);
+    return decl;
+  }
+  return undefined;
 }
 
 // ---- parsing the whole template ----
@@ -112,14 +136,20 @@ function parseList(parts: { text?: string; action?: string }[], pos: { i: number
     pos.i++;
     if (word === 'if' || word === 'with' || word === 'range') out.push(parseBlock(word, a.slice(word.length), parts, pos));
     else if (word === 'end' || word === 'else') fail(`unexpected {{${word}}}`);
-    else out.push({ k: 'action', pipe: parsePipe(tokenize(a), { i: 0 }), src: a });
+    else {
+      const toks = tokenize(a);
+      const decl = takeDecl(toks, false);
+      out.push({ k: 'action', pipe: parsePipe(toks, { i: 0 }), src: a, ...(decl ? { decl } : {}) });
+    }
   }
   if (stops.length) fail('unexpected EOF: missing {{end}}');
   return out;
 }
 
 function parseBlock(kind: 'if' | 'with' | 'range', rest: string, parts: { text?: string; action?: string }[], pos: { i: number }): Node {
-  const pipe = parsePipe(tokenize(rest), { i: 0 });
+  const toks = tokenize(rest);
+  const decl = takeDecl(toks, kind === 'range');
+  const pipe = parsePipe(toks, { i: 0 });
   const body = parseList(parts, pos, ['else', 'end']);
   let alt: Node[] = [];
   const stop = parts[pos.i++]!.action!;
@@ -131,7 +161,7 @@ function parseBlock(kind: 'if' | 'with' | 'range', rest: string, parts: { text?:
       pos.i++;
     }
   }
-  return { k: kind, pipe, body, alt };
+  return { k: kind, pipe, body, alt, ...(decl ? { decl } : {}) };
 }
 
 // ---- evaluating ----
@@ -183,7 +213,29 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
   or: () => undefined,
 };
 
-interface Scope { dot: unknown; root: unknown; missing: 'error' | 'novalue' }
+/** Variables live until the {{end}} of the block that declared them, as in Go. */
+interface Vars { map: Map<string, unknown>; parent: Vars | undefined }
+interface Scope { dot: unknown; root: unknown; missing: 'error' | 'novalue'; vars: Vars }
+
+function inner(sc: Scope, dot = sc.dot): Scope {
+  return { ...sc, dot, vars: { map: new Map(), parent: sc.vars } };
+}
+
+function lookupVar(sc: Scope, name: string, src: string): unknown {
+  for (let v: Vars | undefined = sc.vars; v; v = v.parent) if (v.map.has(name)) return v.map.get(name);
+  return fail(`undefined variable "${name}" in <${src}>`);
+}
+
+function assignVar(sc: Scope, name: string, value: unknown, src: string): void {
+  for (let v: Vars | undefined = sc.vars; v; v = v.parent) if (v.map.has(name)) return void v.map.set(name, value);
+  fail(`undefined variable "${name}" in <${src}>`);
+}
+
+function declare(sc: Scope, decl: Decl | undefined, value: unknown, src: string): void {
+  if (!decl) return;
+  if (decl.assign) assignVar(sc, decl.names[0]!, value, src);
+  else sc.vars.map.set(decl.names[0]!, value);
+}
 
 function field(base: unknown, path: string[], sc: Scope, src: string): unknown {
   let v = base;
@@ -205,6 +257,7 @@ function evalOperand(o: Operand, sc: Scope, src: string): unknown {
   if (o.k === 'lit') return o.value;
   if (o.k === 'sub') return evalPipe(o.pipe, sc, src);
   if (o.k === 'fn') return callFn(o.name, [], src);
+  if (o.k === 'var') return field(lookupVar(sc, o.name, src), o.path, sc, src);
   return field(o.base === 'dot' ? sc.dot : sc.root, o.path, sc, src);
 }
 
@@ -236,14 +289,35 @@ function run(nodes: Node[], sc: Scope): string {
   let out = '';
   for (const n of nodes) {
     if (n.k === 'text') out += n.text;
-    else if (n.k === 'action') out += goString(evalPipe(n.pipe, sc, n.src));
-    else {
+    else if (n.k === 'action') {
+      const v = evalPipe(n.pipe, sc, n.src);
+      // A declaration or assignment prints nothing.
+      if (n.decl) declare(sc, n.decl, v, n.src);
+      else out += goString(v);
+    } else {
       const v = evalPipe(n.pipe, sc, n.k);
-      if (n.k === 'if') out += run(truthy(v) ? n.body : n.alt, sc);
-      else if (n.k === 'with') out += truthy(v) ? run(n.body, { ...sc, dot: v }) : run(n.alt, sc);
-      else {
-        const items = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.keys(v).sort().map((k) => (v as Record<string, unknown>)[k]) : [];
-        out += items.length ? items.map((it) => run(n.body, { ...sc, dot: it })).join('') : run(n.alt, sc);
+      if (n.k === 'if') {
+        const body = inner(sc);
+        declare(body, n.decl, v, n.k);
+        out += run(truthy(v) ? n.body : n.alt, body);
+      } else if (n.k === 'with') {
+        if (truthy(v)) {
+          const body = inner(sc, v);
+          declare(body, n.decl, v, n.k);
+          out += run(n.body, body);
+        } else out += run(n.alt, inner(sc));
+      } else {
+        // Go ranges over a map in sorted key order; with two variables the first gets the key (or index).
+        const entries: Array<[unknown, unknown]> = Array.isArray(v) ? v.map((it, i) => [i, it])
+          : v && typeof v === 'object' ? Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]) : [];
+        out += entries.length ? entries.map(([key, it]) => {
+          const body = inner(sc, it);
+          if (n.decl?.names.length === 2) {
+            body.vars.map.set(n.decl.names[0]!, key);
+            body.vars.map.set(n.decl.names[1]!, it);
+          } else if (n.decl) body.vars.map.set(n.decl.names[0]!, it);
+          return run(n.body, body);
+        }).join('') : run(n.alt, inner(sc));
       }
     }
   }
@@ -255,7 +329,7 @@ export interface Template { render(data: unknown): string }
 export function compileTemplate(src: string, opts: TemplateOptions = {}): Template {
   const nodes = parse(src);
   const missing = opts.missing ?? 'novalue';
-  return { render: (data) => run(nodes, { dot: data, root: data, missing }) };
+  return { render: (data) => run(nodes, { dot: data, root: data, missing, vars: { map: new Map(), parent: undefined } }) };
 }
 
 /** Docker's --format handling: a `table` prefix, `\t` and `\n` escapes written literally by the user. */

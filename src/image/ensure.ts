@@ -10,6 +10,7 @@ import { findImage, type ImageRecord } from './store.js';
 import { unpackLayers } from './layers.js';
 import { labSource, labTags } from './lab.js';
 import { pullFromSource, type PullResult } from './pull.js';
+import { recordEvent } from '../state/events.js';
 
 export type { OciImageConfig } from './oci-types.js';
 
@@ -25,6 +26,13 @@ export interface PullOptions { platform?: string; insecureRegistries?: string[] 
 /** Pull a reference from the lab mirror (docker.io) or its registry. */
 export async function pullReference(ref: ImageRef, progress: Progress, opts: PullOptions = {}): Promise<PullResult> {
   const platform: Platform = parsePlatform(opts.platform);
+  const pulled = await pullFromSomewhere(ref, platform, progress, opts);
+  // moby names the pull event after the reference as given (familiar form), with the name attribute.
+  recordEvent('image', 'pull', familiarString(ref), { name: familiarString(ref) });
+  return pulled;
+}
+
+async function pullFromSomewhere(ref: ImageRef, platform: Platform, progress: Progress, opts: PullOptions): Promise<PullResult> {
   const lab = labSource(ref);
   if (lab) return pullFromSource(ref, lab, platform, progress);
   const { RegistryClient } = await import('./registry/client.js');

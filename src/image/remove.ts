@@ -6,6 +6,7 @@ import { familiarString, fullName, looksLikeImageId, parseReference } from './re
 import { containersUsing, deleteImageRecord, displayTag, findImage, listImages, saveImageRecord, withImageStore, type ImageRecord } from './store.js';
 import { layerChainIds } from './layers.js';
 import { removeLayersExcept } from '../layers/layer-store.js';
+import { recordEvent } from '../state/events.js';
 
 function blobsOf(r: ImageRecord): string[] {
   return [r.manifest.digest, r.config.digest, ...(r.index ? [r.index.digest] : []), ...r.layers.map((l) => l.digest)];
@@ -14,6 +15,7 @@ function blobsOf(r: ImageRecord): string[] {
 /** Delete the record and whatever only it held. Returns the Docker-style "Deleted:" lines. */
 async function deleteImage(r: ImageRecord): Promise<string[]> {
   deleteImageRecord(r.id);
+  recordEvent('image', 'delete', r.id, { name: r.id });
   const rest = listImages();
   const keepBlobs = new Set(rest.flatMap(blobsOf));
   for (const d of blobsOf(r)) if (!keepBlobs.has(d)) removeBlob(d);
@@ -45,6 +47,7 @@ export async function removeImage(arg: string, force: boolean): Promise<string[]
       }
       r.repoTags = r.repoTags.filter((t) => t !== name);
       if (!ref.digest) out.push(`Untagged: ${familiarString(ref)}`);
+      recordEvent('image', 'untag', r.id, { name: r.id });
       if (r.repoTags.length > 0) {
         saveImageRecord(r);
         return out;

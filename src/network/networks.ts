@@ -13,6 +13,7 @@ import { nowIso } from '../state/container-record.js';
 import { Ipam, DEFAULT_SUBNET } from './ipam.js';
 import { BRIDGE } from './bridge.js';
 import type { NatConfig } from './nat.js';
+import { recordEvent } from '../state/events.js';
 
 export interface NetworkRecord {
   Name: string;
@@ -104,11 +105,14 @@ export async function createNetwork(name: string, opts: { subnet?: string; label
     const first = parseCidr(subnet).first;
     const rec: NetworkRecord = { Name: name, Id: id, Driver: 'bridge', Subnet: subnet, Gateway: formatIPv4(first + 1), Bridge: `br-${id.slice(0, 12)}`, Created: nowIso(), Builtin: false, ...(opts.labels ? { Labels: opts.labels } : {}) };
     writeJsonAtomic(file(), [...userNetworks(), rec]);
+    recordEvent('network', 'create', id, { name, type: 'bridge' });
     return rec;
   });
 }
 
 /** Forget a user-defined network; the caller has already removed its bridge and rules. */
 export async function deleteNetworkRecord(id: string): Promise<void> {
+  const gone = userNetworks().find((n) => n.Id === id);
   await withLock(lock(), () => writeJsonAtomic(file(), userNetworks().filter((n) => n.Id !== id)));
+  if (gone) recordEvent('network', 'destroy', id, { name: gone.Name, type: 'bridge' });
 }

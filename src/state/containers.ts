@@ -13,6 +13,7 @@ import { nameInUseError, nameOwner, releaseNameLocked, reserveNameLocked, withNa
 import { initialState, nowIso, type ContainerConfig, type ContainerRecord, type ContainerState } from './container-record.js';
 import { SkiffError } from '../errors.js';
 import { mountsUnder } from './mounts-under.js';
+import { recordContainerEvent } from './events.js';
 
 const FULL_ID = /^[0-9a-f]{64}$/;
 
@@ -66,6 +67,7 @@ export async function createContainer(spec: CreateSpec, initial: ContainerState 
       releaseNameLocked(name, id);
       throw e;
     }
+    recordContainerEvent(config, 'create');
     return { config, state: initial };
   });
 }
@@ -158,8 +160,10 @@ export function resolveContainer(ref: string): string {
  */
 export async function deleteContainerRecord(id: string): Promise<void> {
   const trash = join(storePaths().containers, `.removing-${id}`);
+  let config: ContainerConfig | undefined;
   await withContainerLock(id, async () => {
-    const name = readConfig(id).Name;
+    config = readConfig(id);
+    const name = config.Name;
     const mounted = mountsUnder(containerDir(id));
     if (mounted.length) {
       throw new SkiffError('ESTATE', `container ${id} still has mounts under its directory (${mounted.join(', ')})`, 'unmount them first (the engine\'s release step must run before the record is deleted)');
@@ -174,6 +178,7 @@ export async function deleteContainerRecord(id: string): Promise<void> {
   } catch {
     // Someone may be waiting on it; they find the container gone. A leftover lock file is harmless.
   }
+  if (config) recordContainerEvent(config, 'destroy');
 }
 
 /** Docker's rename: the new name must be free; config.json gets the new Name. */
@@ -192,6 +197,7 @@ export async function renameContainer(id: string, newName: string): Promise<void
       reserveNameLocked(name, id);
       writeJsonAtomic(configPath(id), { ...config, Name: name });
       releaseNameLocked(config.Name, id);
+      recordContainerEvent({ ...config, Name: name }, 'rename', { oldName: `/${config.Name}` });
     }),
   );
 }

@@ -6,6 +6,7 @@ import { SkiffError } from '../errors.js';
 import { storePaths } from '../state/paths.js';
 import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
 import { nowIso } from '../state/container-record.js';
+import { recordEvent } from '../state/events.js';
 
 export interface VolumeRecord { Name: string; Driver: 'local'; Mountpoint: string; CreatedAt: string; Labels: Record<string, string>; Scope: 'local' }
 
@@ -36,6 +37,7 @@ export function createVolume(name: string): VolumeRecord {
   mkdirSync(rec.Mountpoint, { recursive: true, mode: 0o755 });
   chmodSync(rec.Mountpoint, 0o755); // not 0755 & ~umask
   writeJsonAtomic(join(dirOf(name), 'volume.json'), rec);
+  recordEvent('volume', 'create', name, { driver: 'local' });
   return rec;
 }
 
@@ -49,4 +51,5 @@ export function removeVolume(name: string, usedBy: string[]): void {
   if (!getVolume(name)) throw new SkiffError('ENOCONTAINER', `get ${name}: no such volume`, 'list volumes with `skiff volume ls`', { exitCode: 1 });
   if (usedBy.length) throw new SkiffError('ESTATE', `remove ${name}: volume is in use - [${usedBy.join(', ')}]`, 'remove those containers first', { exitCode: 1 });
   rmSync(dirOf(name), { recursive: true, force: true });
+  recordEvent('volume', 'destroy', name, { driver: 'local' });
 }

@@ -83,14 +83,14 @@ describe('ps', () => {
 
   it('bad filters and templates are usage errors', async () => {
     const bad = ps('-f', 'status=sleeping');
-    expect(bad.status).toBe(125);
+    expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("invalid filter 'status=sleeping'");
     expect(ps('-f', 'colour=red').stderr).toContain("invalid filter 'colour'");
     const t = ps('--format', '{{.Nope}}', '-a');
     await exitedContainer(0);
     const t2 = ps('--format', '{{.Nope}}', '-a');
     expect(t.status).toBe(0); // nothing to render yet
-    expect(t2.status).toBe(125);
+    expect(t2.status).toBe(1);
     expect(t2.stderr).toContain("can't evaluate field Nope");
   });
 
@@ -215,7 +215,7 @@ describe('rm, rename, prune', () => {
     const r = await runningContainer({ Name: 'busy' });
     const refused = skiff(['container', 'rm', 'busy'], { env: store.env });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toBe(`skiff: You cannot remove a running container ${r.config.Id}. Stop the container before attempting removal or force remove\n`);
+    expect(refused.stderr).toBe('skiff: cannot remove container "/busy": container is running: stop the container before removing or force remove. `skiff stop busy` first, or `skiff rm -f busy`\n');
     expect(existsSync(containerDir(r.config.Id))).toBe(true);
     const forced = skiff(['rm', '-f', 'busy'], { env: store.env });
     expect(forced.status).toBe(0);
@@ -253,7 +253,7 @@ describe('rm, rename, prune', () => {
     expect(skiff(['rename', 'before', 'after'], { env: store.env }).status).toBe(0);
     expect(ps('-a', '--format', '{{.Names}}').stdout).toBe('taken\nafter\n');
     const clash = skiff(['container', 'rename', 'after', 'taken'], { env: store.env });
-    expect(clash.status).toBe(125);
+    expect(clash.status).toBe(1);
     expect(clash.stderr).toContain('Conflict. The container name "/taken" is already in use');
   });
 

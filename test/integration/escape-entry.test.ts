@@ -80,7 +80,7 @@ for (const mode of modes) {
         expect(ctx.sk('exec', id, 'ln', '-sf', '/proc/self/fd/3', '/w').status).toBe(0);
         const r = ctx.sk('exec', '-w', '/w', id, 'sh', '-c', `echo x > ${UP}${target.slice(1)}`);
         expect(existsSync(target)).toBe(false);
-        expect(r.status).toBe(125);
+        expect(r.status).toBe(126);
         expect(r.stderr).toMatch(/working directory/);
         // and the container's ordinary working directories still work
         expect(ctx.sk('exec', '-w', '/tmp', id, 'pwd').stdout).toBe('/tmp\n');

@@ -123,13 +123,13 @@ describe('rootful store', () => {
     expect(asOther(store.root, []).grep).toBe('');
   }, 30_000);
 
-  itWhen([needRoot], 'a run directory that another user made first, or a symlink, is refused with one line and exit 125', () => {
+  itWhen([needRoot], 'a run directory that another user made first, or a symlink, is refused with one line and exit 1 (the exit status of a failing verb other than run/create)', () => {
     const s = tempStore('skiff-escape-run-');
     try {
       mkdirSync(join(s.root, 'run'), { mode: 0o755 });
       chownSync(join(s.root, 'run'), other.uid, other.gid);
       const r = skiff(['ps'], { env: s.env });
-      expect(r.status).toBe(125);
+      expect(r.status).toBe(1);
       expect(r.stderr.trim()).toMatch(new RegExp(`^skiff: refusing to use ${s.root}/run: the run directory belongs to uid ${other.uid}, not to you \\(uid 0\\)`));
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       rmSync(join(s.root, 'run'), { recursive: true });
@@ -137,7 +137,7 @@ describe('rootful store', () => {
       try {
         spawnSync('ln', ['-s', elsewhere, join(s.root, 'run')]);
         const l = skiff(['ps'], { env: s.env });
-        expect(l.status).toBe(125);
+        expect(l.status).toBe(1);
         expect(l.stderr).toContain('the run directory is a symlink');
         expect(readdirSync(elsewhere)).toEqual([]);
       } finally {
@@ -238,7 +238,7 @@ describe('planted run directory (rootless)', () => {
       expect(runAs(other, 'sh', ['-c', `mkdir -m 0755 ${run} && printf '%s' "$1" > ${run}/engine.pid`, 'sh', pidLine()]).status).toBe(0);
       const r = skiffAs(victim, ['ps'], { XDG_DATA_HOME: data });
       expect(existsSync(join(work, 'marker'))).toBe(false);
-      expect(r.status).toBe(125);
+      expect(r.status).toBe(1);
       expect(r.stderr.trim()).toBe(`skiff: refusing to use ${run}: the run directory belongs to uid ${other.uid}, not to you (uid ${victim.uid}). remove it (or set XDG_RUNTIME_DIR to a directory of your own) and try again`);
     } finally {
       rmSync(run, { recursive: true, force: true });

@@ -136,10 +136,10 @@ describe('registry: pull, push, faults', () => {
     expect(skiff(['images', '-q'], { env: s.env }).stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  itWhen(needs, 'unknown tag and unknown registry: one clear line, exit 125', () => {
+  itWhen(needs, 'unknown tag and unknown registry: one clear line, exit 1', () => {
     const s = store();
     const r = skiff(['pull', `${reg.host}/test/hello:nope`], { env: s.env });
-    expect(r.status).toBe(125);
+    expect(r.status).toBe(1);
     expect(r.stderr.trim()).toMatch(/^skiff: manifest for test\/hello:nope not found on 127\.0\.0\.1:\d+\. check the name/);
     const bad = skiff(['pull', 'Not/Valid'], { env: s.env });
     expect(bad.stderr).toMatch(/invalid reference format/);
@@ -161,7 +161,7 @@ describe('registry: pull, push, faults', () => {
       const s = store();
       proxy.rules = [{ method: 'GET', path: layerPath, fault: { kind: 'truncate', times: 100 } }];
       const r = await skiffAsync(['pull', `${proxy.host}/test/hello`], { env: { ...s.env, SKIFF_RETRY_BASE_MS: '10' } });
-      expect(r.status).toBe(125);
+      expect(r.status).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/truncated|failed/);
       expect(blobsValid(s)).toBe(true);
@@ -172,7 +172,7 @@ describe('registry: pull, push, faults', () => {
       const s = store();
       proxy.rules = [{ method: 'GET', path: layerPath, fault: { kind: 'corrupt', times: 100 } }];
       const r = await skiffAsync(['pull', `${proxy.host}/test/hello`], { env: s.env });
-      expect(r.status).toBe(125);
+      expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/does not match its digest/);
       expect(blobs(s)).toHaveLength(0);
       expect(tmpEntries(s)).toEqual([]);
@@ -195,7 +195,7 @@ describe('registry: pull, push, faults', () => {
       const s2 = store();
       proxy.rules = [{ method: 'GET', path: /\/manifests\/latest$/, fault: { kind: 'replace', contentType: 'application/vnd.oci.image.index.v1+json', body: index, times: 2 } }];
       const r = await skiffAsync(['pull', `${proxy.host}/test/hello`], { env: s2.env });
-      expect(r.status).toBe(125);
+      expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/no matching manifest for linux\/amd64 .*available: linux\/arm64/);
       expect(blobs(s2)).toHaveLength(0);
       const ok = await skiffAsync(['pull', '--platform', 'linux/arm64', `${proxy.host}/test/hello`], { env: s2.env });
@@ -212,7 +212,7 @@ describe('registry: pull, push, faults', () => {
     mkdirSync(cdir, { recursive: true });
     writeFileSync(join(cdir, 'config.json'), JSON.stringify({ Image: id }));
     const r = skiff(['rmi', `${reg.host}/test/hello`], { env: s.env });
-    expect(r.status).toBe(125);
+    expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/container c0ffee000000 is using its referenced image/);
     const f = skiff(['rmi', '-f', `${reg.host}/test/hello`], { env: s.env });
     expect(f.stdout).toContain(`Untagged: ${reg.host}/test/hello:latest`);

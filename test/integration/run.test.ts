@@ -110,7 +110,7 @@ describe('bad input: one line, non-zero, nothing left', () => {
   itWhen([needRoot], 'unknown flag', () => {
     const r = skiff(['run', '--no-such-flag', 'diamol/base'], { env: store.env });
     expect(r.status).toBe(125);
-    expect(r.stderr).toMatch(/^skiff: unknown option '--no-such-flag'/);
+    expect(r.stderr).toMatch(/^unknown flag: --no-such-flag\n\nUsage:  skiff run \[OPTIONS\] IMAGE/);
   });
 
   itWhen([needRoot], 'missing command (127), not executable (126), exec format error (126)', () => {

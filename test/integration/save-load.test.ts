@@ -109,7 +109,7 @@ describe('save and load', () => {
       const f = join(work, name);
       writeFileSync(f, bytes);
       const r = skiff(['load', '-i', f], { env: s.env });
-      expect(r.status, name).toBe(125);
+      expect(r.status, name).toBe(1);
       expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
       expect(r.stderr, name).toMatch(msg);
       expect(r.stderr, name).toMatch(/^skiff: /);

@@ -70,3 +70,25 @@ describe('Go text/template subset', () => {
     expect(parseFormat('{{.ID}}')).toEqual({ table: false, body: '{{.ID}}' });
   });
 });
+
+describe('Go template variables', () => {
+  const doc = { Name: '/web', Config: { Labels: { tier: 'web', app: 'lab' }, Env: ['A=1', 'B=2'] }, Options: {} };
+  it('range $k, $v over a map (sorted keys) and over a list (index)', () => {
+    expect(render('{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}', doc)).toBe('app=lab;tier=web;');
+    expect(render('{{range $i, $e := .Config.Env}}{{$i}}:{{$e}} {{end}}', doc)).toBe('0:A=1 1:B=2 ');
+    expect(render('{{range $e := .Config.Env}}{{$e}},{{end}}', doc)).toBe('A=1,B=2,');
+    expect(render('{{range $k, $v := .Options}}x{{else}}none{{end}}', doc)).toBe('none');
+  });
+  it('declaration, use inside blocks, $ and assignment', () => {
+    expect(render('{{$n := .Name}}{{range .Config.Env}}{{$n}}:{{.}} {{end}}', doc)).toBe('/web:A=1 /web:B=2 ');
+    expect(render('{{$c := .Config}}{{$c.Labels.tier}}', doc)).toBe('web');
+    expect(render('{{$x := "a"}}{{if true}}{{$x = "b"}}{{end}}{{$x}}', doc)).toBe('b');
+    expect(render('{{with $l := .Config.Labels}}{{$l.app}} {{.tier}}{{end}}', doc)).toBe('lab web');
+    expect(render('{{range .Config.Env}}{{$.Name}}{{end}}', doc)).toBe('/web/web');
+  });
+  it('a variable used out of its block, or never declared, is an error', () => {
+    expect(() => render('{{if true}}{{$x := 1}}{{end}}{{$x}}', doc)).toThrow(/undefined variable "\$x"/);
+    expect(() => render('{{$y}}', doc)).toThrow(/undefined variable "\$y"/);
+    expect(() => render('{{$a, $b := .Name}}', doc)).toThrow(/too many declarations/);
+  });
+});

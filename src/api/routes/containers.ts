@@ -35,7 +35,6 @@ export function containerRoutes(r: Router, events: Events): void {
     const img = await prepareImage(req);
     const { createFromRequest } = await import('../../engine/run.js');
     const config = await createFromRequest({ ...req, ...(extras.aliases.length ? { aliases: extras.aliases } : {}) }, img);
-    events.emit('container', 'create', config.Id, { name: config.Name, image: req.image });
     sendJson(ctx.response(), 201, { Id: config.Id, Warnings: [] });
   });
 
@@ -50,7 +49,6 @@ export function containerRoutes(r: Router, events: Events): void {
     if (s.Running) return sendEmpty(ctx.response(), 304);
     const { startExisting } = await import('../../engine/lifecycle.js');
     await startExisting(id, false);
-    events.emit('container', 'start', id);
     sendEmpty(ctx.response(), 204);
   });
 
@@ -59,7 +57,6 @@ export function containerRoutes(r: Router, events: Events): void {
     if (!(await refreshState(id)).Running) return sendEmpty(ctx.response(), 304);
     const { stopContainer } = await import('../../engine/stop.js');
     await stopContainer(id, intParam(ctx.query, 't', 10), ctx.query.get('signal') || 'TERM');
-    events.emit('container', 'stop', id);
     sendEmpty(ctx.response(), 204);
   });
 
@@ -68,7 +65,6 @@ export function containerRoutes(r: Router, events: Events): void {
     const { killContainer } = await import('../../engine/stop.js');
     if (!(await refreshState(id)).Running) throw new ApiError(409, `Container ${id} is not running`);
     await killContainer(id, ctx.query.get('signal') || 'KILL');
-    events.emit('container', 'kill', id);
     sendEmpty(ctx.response(), 204);
   });
 
@@ -100,7 +96,6 @@ export function containerRoutes(r: Router, events: Events): void {
       // Removed meanwhile (by its own --rm cleanup): what the client asked for.
       if ((e as { code?: string }).code !== 'ENOCONTAINER') throw e;
     });
-    events.emit('container', 'destroy', id);
     sendEmpty(ctx.response(), 204);
   });
 
@@ -110,7 +105,6 @@ export function containerRoutes(r: Router, events: Events): void {
     if (!name) throw new ApiError(400, 'name cannot be empty');
     const { renameContainer } = await import('../../state/containers.js');
     await renameContainer(id, name);
-    events.emit('container', 'rename', id);
     sendEmpty(ctx.response(), 204);
   });
 
@@ -124,8 +118,29 @@ export function containerRoutes(r: Router, events: Events): void {
     const id = resolveContainer(ctx.params[0]!);
     const s = await refreshState(id);
     if (!s.Running) throw new ApiError(409, `Container ${id} is not running`);
-    const { containerTop } = await import('../top.js');
+    const { containerTop } = await import('../../engine/top.js');
     sendJson(ctx.response(), 200, await containerTop(s, ctx.query.get('ps_args') || '-ef'));
+  });
+
+  r.on('POST', '/containers/{id}/pause', async (ctx) => {
+    const { pauseContainer } = await import('../../engine/pause.js');
+    await pauseContainer(ctx.params[0]!);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/unpause', async (ctx) => {
+    const { unpauseContainer } = await import('../../engine/pause.js');
+    await unpauseContainer(ctx.params[0]!);
+    sendEmpty(ctx.response(), 204);
+  });
+
+  r.on('POST', '/containers/{id}/update', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const body = (await readJson<Record<string, unknown>>(ctx)) ?? {};
+    const { updateFlagsFromBody } = await import('../update-body.js');
+    const { updateContainer } = await import('../../engine/update.js');
+    await updateContainer(id, updateFlagsFromBody(body));
+    sendJson(ctx.response(), 200, { Warnings: [] });
   });
 
   r.on('POST', '/containers/prune', async (ctx) => {

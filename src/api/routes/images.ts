@@ -46,7 +46,6 @@ export function imageRoutes(r: Router, events: Events): void {
         },
         done() {},
       }, { ...(ctx.query.get('platform') ? { platform: ctx.query.get('platform')! } : {}) });
-      events.emit('image', 'pull', familiarString(ref));
     } catch (e) {
       const message = (e as Error).message;
       msg({ errorDetail: { message }, error: message });
@@ -65,7 +64,6 @@ export function imageRoutes(r: Router, events: Events): void {
     const target = `${repo}${ctx.query.get('tag') ? `:${ctx.query.get('tag')}` : ''}`;
     const { tagImage } = await import('../../image/tag.js');
     await tagImage(ctx.params[0]!, target);
-    events.emit('image', 'tag', target);
     sendJson(ctx.response(), 201, undefined);
   });
 
@@ -76,7 +74,6 @@ export function imageRoutes(r: Router, events: Events): void {
       const [k, v] = [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)];
       return k === 'Deleted' ? { Deleted: v } : { Untagged: v };
     });
-    events.emit('image', 'delete', ctx.params[0]!);
     sendJson(ctx.response(), 200, items);
   });
 

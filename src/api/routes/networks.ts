@@ -59,14 +59,12 @@ export function networkRoutes(r: Router, events: Events): void {
     const { createNetwork, findNetwork } = await import('../../network/networks.js');
     if (findNetwork(body.Name)?.Name === body.Name) throw new ApiError(409, `network with name ${body.Name} already exists`);
     const n = await createNetwork(body.Name, { ...(cfg[0]?.Subnet ? { subnet: cfg[0].Subnet } : {}), ...(body.Labels ? { labels: body.Labels } : {}) });
-    events.emit('network', 'create', n.Id, { name: n.Name });
     sendJson(ctx.response(), 201, { Id: n.Id, Warning: '' });
   });
 
   r.on('DELETE', '/networks/{id}', async (ctx) => {
     const { networkRm } = await import('../../engine/network.js');
     await networkRm(ctx.params[0]!);
-    events.emit('network', 'destroy', ctx.params[0]!);
     sendEmpty(ctx.response(), 204);
   });
 
@@ -98,18 +96,8 @@ export function networkRoutes(r: Router, events: Events): void {
   });
 
   r.on('POST', '/networks/prune', async (ctx) => {
-    const { listNetworks } = await import('../../network/networks.js');
-    const { networkRm } = await import('../../engine/network.js');
-    const deleted: string[] = [];
-    for (const n of listNetworks().filter((x) => !x.Builtin)) {
-      try {
-        await networkRm(n.Id);
-        deleted.push(n.Name);
-      } catch {
-        // in use: kept, as Docker does
-      }
-    }
-    sendJson(ctx.response(), 200, { NetworksDeleted: deleted });
+    const { networkPrune } = await import('../../engine/network.js');
+    sendJson(ctx.response(), 200, { NetworksDeleted: await networkPrune() });
   });
 
   r.on('GET', '/volumes', async (ctx) => {

@@ -71,7 +71,6 @@ export function streamRoutes(r: Router, events: Events): void {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
     const result = await waitContainer(id, condition, ctx.gone);
-    if (result) events.emit('container', 'die', id, { exitCode: String(result.StatusCode) });
     res.end(result ? JSON.stringify(result) + '\n' : undefined);
   });
 

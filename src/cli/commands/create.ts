@@ -4,7 +4,8 @@ import { addRunOptions, type RunFlags } from './run-options.js';
 
 export function registerCreate(parent: Command): void {
   const cmd = parent.command('create').description('create a new container')
-    .argument('<image>', 'image').argument('[command...]', 'command and arguments');
+    .argument('<image>', 'image').argument('[command...]', 'command and arguments')
+    .usage('[options] <image> [command] [arg...]');
   addRunOptions(cmd, 'create').action(async (image: string, command: string[], flags: RunFlags) => {
     const { requestFromFlags, prepareImage } = await import('../../engine/run-command.js');
     const { createFromRequest } = await import('../../engine/run.js');

@@ -32,6 +32,7 @@ import { registerCleanup, registerKill, registerRestart, registerStart, register
 import { registerDoctor } from './doctor.js';
 import { registerPort } from './port.js';
 import { registerSystem } from './system.js';
+import { registerSystemVerbs } from './system-verbs.js';
 
 export function registerAll(program: Command): void {
   const container = program.command('container').description('manage containers');
@@ -73,5 +74,5 @@ export function registerAll(program: Command): void {
   registerUpdate(program, groups);
   registerNetwork(program);
   registerDoctor(program);
-  registerSystem(program);
+  registerSystemVerbs(program, groups, registerSystem(program));
 }

@@ -7,7 +7,8 @@ async function each(refs: string[], fn: (ref: string) => Promise<unknown>): Prom
 }
 
 export function registerStart(parent: Command): void {
-  parent.command('start').description('start one or more stopped containers')
+  const start = parent.command('start');
+  start.description('start one or more stopped containers').usage('[options] <container...>')
     .argument('[container...]').option('-a, --attach', 'attach STDOUT/STDERR and forward signals').option('-i, --interactive', 'attach STDIN')
     .option('--all', 'start all stopped containers (with --filter, those that match)')
     .option('--filter <filter>', 'with --all: restart-policy=no|always|unless-stopped|on-failure (repeatable)', (v: string, all: string[] = []) => [...all, v])
@@ -22,7 +23,8 @@ export function registerStart(parent: Command): void {
         if (r.failed.length) process.exitCode = 1;
         return;
       }
-      if (refs.length === 0) throw new SkiffError('EUSAGE', '"skiff start" requires at least 1 argument', 'usage: skiff start [OPTIONS] CONTAINER [CONTAINER...]', { exitCode: 1 });
+      // Docker's usage error (without --all, a name is required): usage-errors.ts words it.
+      if (refs.length === 0) start.error('missing argument', { code: 'commander.missingArgument' });
       const { startExisting } = await import('../../engine/lifecycle.js');
       if (f.attach || f.interactive) {
         const r = await startExisting(refs[0]!, true);

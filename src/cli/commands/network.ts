@@ -10,9 +10,10 @@ export function registerNetwork(program: Command): void {
       process.stdout.write((await networkCreate(name, o)) + '\n');
     });
   net.command('ls').alias('list').description('list networks').option('-q, --quiet', 'only display network IDs')
-    .action(async (o: { quiet?: boolean }) => {
+    .option('--format <format>', 'format output using a Go template, "table", or "json"')
+    .action(async (o: { quiet?: boolean; format?: string }) => {
       const { networkLs } = await import('../../engine/network.js');
-      process.stdout.write(networkLs(!!o.quiet));
+      process.stdout.write(networkLs(!!o.quiet, o.format));
     });
   net.command('rm').alias('remove').argument('<network...>').description('remove one or more networks')
     .action(async (refs: string[]) => {
@@ -27,5 +28,19 @@ export function registerNetwork(program: Command): void {
       process.stdout.write(r.text);
       for (const m of r.missing) process.stderr.write(`skiff: network ${m} not found\n`);
       if (r.missing.length) process.exitCode = 1;
+    });
+  net.command('prune').description('remove all unused networks').option('-f, --force', 'do not prompt for confirmation')
+    .option('--filter <filter>', 'provide filter values (not supported yet)')
+    .action(async (o: { force?: boolean }) => {
+      if (!o.force) {
+        const { createInterface } = await import('node:readline/promises');
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ').catch(() => '');
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) return;
+      }
+      const { networkPrune } = await import('../../engine/network.js');
+      const gone = await networkPrune();
+      if (gone.length) process.stdout.write(`Deleted Networks:\n${gone.map((n) => `${n}\n`).join('')}`);
     });
 }

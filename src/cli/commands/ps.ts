@@ -13,9 +13,10 @@ function defineList(cmd: Command): Command {
     .option('--format <format>', 'format output using a Go template, "table", or "json"')
     .option('-n, --last <n>', 'show n last created containers (includes all states)', (v) => Number.parseInt(v, 10))
     .option('-l, --latest', 'show the latest created container (includes all states)')
-    .action(async (o: { all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; format?: string; last?: number; latest?: boolean }) => {
+    .option('-s, --size', 'display total file sizes')
+    .action(async (o: { all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; format?: string; last?: number; latest?: boolean; size?: boolean }) => {
       const { psText } = await import('../../engine/ps.js');
-      process.stdout.write(await psText({ all: o.all, quiet: o.quiet, noTrunc: !o.trunc, filters: o.filter, format: o.format, last: o.last, latest: o.latest }));
+      process.stdout.write(await psText({ all: o.all, quiet: o.quiet, noTrunc: !o.trunc, filters: o.filter, format: o.format, last: o.last, latest: o.latest, size: o.size }));
     });
 }
 

@@ -5,9 +5,11 @@ function define(cmd: Command): void {
   cmd.description('display a live stream of container(s) resource usage statistics')
     .argument('[container...]').option('-a, --all', 'show all containers (default shows just running)')
     .option('--no-stream', 'disable streaming stats and only pull the first result')
-    .action(async (refs: string[], o: { all?: boolean; stream: boolean }) => {
+    .option('--format <format>', 'format output using a Go template, "table", or "json"')
+    .option('--no-trunc', "don't truncate output (accepted; ids are shown short)")
+    .action(async (refs: string[], o: { all?: boolean; stream: boolean; format?: string }) => {
       const { statsCommand } = await import('../../engine/stats.js');
-      await statsCommand({ refs, all: o.all, noStream: !o.stream });
+      await statsCommand({ refs, all: o.all, noStream: !o.stream, ...(o.format ? { format: o.format } : {}) });
     });
 }
 

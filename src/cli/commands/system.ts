@@ -2,7 +2,7 @@
 // SDKs and testcontainers. Rootless, it runs inside the user's engine namespace like every verb.
 import type { Command } from 'commander';
 
-export function registerSystem(program: Command): void {
+export function registerSystem(program: Command): Command {
   const system = program.command('system').description('manage skiff');
   system.command('service')
     .description('serve the Docker Engine API on a unix socket (foreground)')
@@ -20,4 +20,5 @@ export function registerSystem(program: Command): void {
         log: (line) => process.stderr.write(`${line}\n`),
       });
     });
+  return system;
 }
