@@ -88,6 +88,11 @@ export async function ensureLayers(layers: LayerRef[]): Promise<{ chainIds: stri
   return { chainIds: ids, dirs: ids.map((id) => join(root, hexOf(id), 'diff')) };
 }
 
+/** Bytes of regular-file content of an unpacked layer (its layer.json), or undefined when it is not unpacked. */
+export function layerContentBytes(chainId: string): number | undefined {
+  return readJsonIfExists<LayerRecord>(join(storePaths().layers, hexOf(chainId), 'layer.json'))?.bytes;
+}
+
 /** Delete layer dirs whose chain id is not in `keep` (ids with or without `sha256:`). Returns freed bytes (file content). */
 export async function removeLayersExcept(keep: Set<string>): Promise<number> {
   const root = storePaths().layers;
