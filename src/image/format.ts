@@ -6,7 +6,7 @@ import type { ImageRecord } from './store.js';
 import type { HistoryEntry } from './history.js';
 import { parseReference, familiarName } from './reference.js';
 import { ago } from '../format/duration.js';
-import { humanSizeWithPrecision } from '../format/size.js';
+import { humanSize, humanSizeWithPrecision } from '../format/size.js';
 import { alignTabs } from '../format/table.js';
 import { compileTemplate, parseFormat } from '../format/template.js';
 import { ellipsis, shortId } from '../format/truncate.js';
@@ -34,6 +34,12 @@ const IMAGE_HEADERS: ImageRow = {
   SharedSize: 'SHARED SIZE', Size: 'SIZE', Tag: 'TAG', UniqueSize: 'UNIQUE SIZE', VirtualSize: 'VIRTUAL SIZE',
 };
 
+/** A row as docker/cli marshals it for `{{json .}}`: keys sorted, and <, >, & escaped (Go's json.Marshal). */
+function rowJson(row: object): string {
+  const sorted = Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify(sorted).replace(/[<>&]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`);
+}
+
 /** Render rows with docker's format rules: `table` adds a header row and aligns; `json` is `{{json .}}`. */
 function render<T extends object>(rows: T[], format: string, defaultTable: string, headers: T): string[] {
   let f = format;
@@ -41,8 +47,8 @@ function render<T extends object>(rows: T[], format: string, defaultTable: strin
   if (f === 'table') f = defaultTable;
   const spec = parseFormat(f);
   const tpl = compileTemplate(spec.body, { missing: 'error' });
-  // {{json .}} marshals the row's keys sorted, as Go marshals docker/cli's map of fields.
-  const lines = rows.map((r) => tpl.render(Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)))));
+  const wholeRow = /^\{\{\s*json\s+\.\s*\}\}$/.test(spec.body);
+  const lines = rows.map((r) => (wholeRow ? rowJson(r) : tpl.render(r)));
   if (!spec.table) return lines;
   return alignTabs([tpl.render(headers), ...lines]).split('\n').slice(0, -1);
 }
@@ -57,9 +63,10 @@ export function imagesTable(images: ImageRecord[], opts: ImagesOptions = {}, now
     const created = r.created ? Date.parse(r.created) : NaN;
     const base = {
       Containers: 'N/A', CreatedAt: Number.isNaN(created) ? 'N/A' : goTimeString(created), CreatedSince: ago(r.created, now),
-      ID: opts.noTrunc ? r.id : shortId(r.id), SharedSize: 'N/A', Size: size, UniqueSize: 'N/A', VirtualSize: size,
+      ID: opts.noTrunc ? r.id : shortId(r.id), SharedSize: 'N/A', Size: size, UniqueSize: 'N/A', VirtualSize: humanSize(sizeOf(r)),
     };
-    const tags = r.repoTags.length ? r.repoTags : [undefined];
+    // moby's reference store lists an image's names sorted.
+    const tags = r.repoTags.length ? [...r.repoTags].sort() : [undefined];
     for (const t of tags) {
       let repo = '<none>';
       let tag = '<none>';
@@ -105,5 +112,5 @@ export function historyTable(entries: HistoryEntry[], opts: HistoryOptions = {},
   });
   let format = opts.format || 'table';
   if (opts.quiet && (format === 'table' || !opts.format)) format = '{{.ID}}';
-  return render(rows, format, HISTORY_TABLE, HISTORY_HEADERS);
+  return render(rows, format, HISTORY_TABLE, human ? HISTORY_HEADERS : { ...HISTORY_HEADERS, CreatedSince: 'CREATED AT' });
 }

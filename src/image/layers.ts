@@ -1,6 +1,6 @@
 // The bridge to src/layers: hand an image's verified layer blobs to the layer store, which unpacks each
 // once per chain id and returns the directories to stack (lowest first).
-import { ensureLayers, chainIds, layerContentBytes } from '../layers/layer-store.js';
+import { ensureLayers, chainIds, layerDiffSize } from '../layers/layer-store.js';
 import { blobPath } from './blobs.js';
 import type { ImageRecord, LayerRecord } from './store.js';
 
@@ -14,12 +14,12 @@ export function layerChainIds(layers: LayerRecord[]): string[] {
 }
 
 /**
- * Each layer's unpacked size (its files' bytes), as Docker's classic store reports a layer's DiffSize;
+ * Each layer's unpacked size, as Docker's classic store reports a layer's DiffSize (src/layers/diff-size.ts);
  * a layer not unpacked (yet) counts its compressed blob instead.
  */
 export function layerSizes(layers: LayerRecord[]): number[] {
   const ids = layerChainIds(layers);
-  return layers.map((l, i) => layerContentBytes(ids[i]!) ?? l.size);
+  return layers.map((l, i) => layerDiffSize(ids[i]!) ?? l.size);
 }
 
 /** What `images` shows as SIZE and the API as Size: the image's unpacked size, as Docker shows it. */

@@ -23,7 +23,7 @@ export function imageRoutes(r: Router, events: Events): void {
       }
       const size = unpackedSize(i); // Docker's Size is the unpacked size
       return {
-        Id: i.id, ParentId: '', RepoTags: i.repoTags.map(displayTag), RepoDigests: i.repoDigests.map(displayTag),
+        Id: i.id, ParentId: '', RepoTags: [...i.repoTags].sort().map(displayTag), RepoDigests: [...i.repoDigests].sort().map(displayTag),
         Created: Math.floor(Date.parse(i.created ?? i.addedAt) / 1000), Size: size, SharedSize: -1, VirtualSize: size, Labels: labels, Containers: -1,
       };
     }));
