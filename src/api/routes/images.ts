@@ -3,7 +3,7 @@
 // store are the ones skiff's CLI uses.
 import type { Router } from '../router.js';
 import { ApiError } from '../errors.js';
-import { boolParam, sendJson } from '../http-util.js';
+import { boolParam, filterList, sendJson } from '../http-util.js';
 import type { Events } from '../events.js';
 import { imageTransferRoutes, registryAuth } from './image-transfer.js';
 
@@ -12,8 +12,12 @@ export function imageRoutes(r: Router, events: Events): void {
     const { listImages, displayTag, containersUsing } = await import('../../image/store.js');
     const { readBlob } = await import('../../image/blobs.js');
     const { unpackedSize } = await import('../../image/layers.js');
+    const { imageListFilter } = await import('./image-filters.js');
+    const keep = imageListFilter(filterList(ctx.query));
     // Newest first, as moby sorts (the docker CLI prints the daemon's order).
-    const all = listImages().sort((a, b) => Date.parse(b.created ?? '0') - Date.parse(a.created ?? '0') || a.id.localeCompare(b.id)).filter((i) => boolParam(ctx.query, 'all') || i.repoTags.length > 0 || containersUsing(i.id).length === 0);
+    const all = listImages().sort((a, b) => Date.parse(b.created ?? '0') - Date.parse(a.created ?? '0') || a.id.localeCompare(b.id))
+      .filter((i) => boolParam(ctx.query, 'all') || i.repoTags.length > 0 || containersUsing(i.id).length === 0)
+      .map(keep).filter((i) => i !== undefined);
     sendJson(ctx.response(), 200, all.map((i) => {
       let labels: Record<string, string> = {};
       try {
