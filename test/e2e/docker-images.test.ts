@@ -201,7 +201,7 @@ describe('the image family through the docker CLI (root)', () => {
     expect((await docker(['tag', 'diamol/base', target])).status).toBe(0);
     const anon = await docker(['push', target]);
     expect(anon.status).toBe(1);
-    expect(anon.stdout + anon.stderr).toMatch(/authentication required|login/);
+    expect(anon.stdout + anon.stderr).toMatch(/authentication required|login|refused to issue a token/);
     const wrong = await docker(['login', '-u', 'alice', '--password-stdin', reg.host], 'nope');
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain('login attempt');
