@@ -108,6 +108,13 @@ const HELLO_WEB_HTML: LayerRecipe = {
   populate: (stage) => copy(stage, 'usr/local/apache2/htdocs/index.html', join(FILES_DIR, 'index.html')),
 };
 
+/** The official httpd image's default page. */
+const HTTPD_HTML: LayerRecipe = {
+  name: 'httpd-html',
+  createdBy: 'COPY htdocs/index.html /usr/local/apache2/htdocs/ # the official image\'s "It works!"',
+  populate: (stage) => file(stage, 'usr/local/apache2/htdocs/index.html', '<html><body><h1>It works!</h1></body></html>\n'),
+};
+
 const NGINX_LAYER: LayerRecipe = {
   name: 'nginx',
   createdBy: 'RUN apt-get install nginx # nginx from Debian 12',
@@ -125,6 +132,23 @@ const NGINX_SETUP: LayerRecipe = {
     dir(stage, 'var/lib/nginx');
     dir(stage, 'var/cache/nginx');
   },
+};
+
+/**
+ * The chapter pulls `nginx:1.28.0`, which Debian does not package: the lab serves Debian's nginx under
+ * that tag too, and says so — a label on the image (`image inspect`) and one line when it is pulled
+ * (src/image/lab.ts reads these two labels: the names it stands in for, comma-separated, and the note).
+ */
+const CHAPTER_NGINX_TAG = '1.28.0';
+const STANDS_IN_FOR = 'io.skiff.lab.stands-in-for';
+const STAND_IN_NOTE = 'io.skiff.lab.note';
+
+const APACHE_CONFIG: RunConfig = {
+  Env: ['PATH=/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HTTPD_PREFIX=/usr/local/apache2'],
+  Cmd: ['httpd-foreground'],
+  WorkingDir: '/usr/local/apache2',
+  ExposedPorts: { '80/tcp': {} },
+  StopSignal: 'SIGWINCH', // Apache's graceful stop, as in the official image
 };
 
 export const IMAGES: ImageRecipe[] = [
@@ -147,24 +171,36 @@ export const IMAGES: ImageRecipe[] = [
     repository: 'diamol/ch02-hello-diamol-web',
     layers: [OS_LAYER, APACHE_LAYER, APACHE_SETUP, HELLO_WEB_HTML],
     tags: () => ['latest'],
-    config: () => ({
-      Env: ['PATH=/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HTTPD_PREFIX=/usr/local/apache2'],
-      Cmd: ['httpd-foreground'],
-      WorkingDir: '/usr/local/apache2',
-      ExposedPorts: { '80/tcp': {} },
-      StopSignal: 'SIGWINCH', // Apache's graceful stop, as in the official image
+    config: () => APACHE_CONFIG,
+  },
+  {
+    // The chapter's third part runs the official `httpd`: Debian's Apache in the same layout.
+    registry: 'docker.io',
+    repository: 'library/httpd',
+    layers: [OS_LAYER, APACHE_LAYER, APACHE_SETUP, HTTPD_HTML],
+    tags: (v) => [v('apache2-bin'), 'latest'],
+    config: (v) => ({
+      ...APACHE_CONFIG,
+      Env: [...APACHE_CONFIG.Env, `HTTPD_VERSION=${v('apache2-bin')}`],
+      Labels: { 'org.opencontainers.image.version': v('apache2-bin'), 'org.opencontainers.image.description': `Apache httpd ${v('apache2-bin')} from Debian 12's apache2-bin package` },
     }),
   },
   {
     registry: 'docker.io',
     repository: 'library/nginx',
     layers: [OS_LAYER, NGINX_LAYER, NGINX_SETUP],
-    tags: (v) => [v('nginx'), 'latest'],
+    tags: (v) => [v('nginx'), 'latest', CHAPTER_NGINX_TAG],
     config: (v) => ({
       Env: [PATH, `NGINX_VERSION=${v('nginx')}`],
       Cmd: ['nginx', '-g', 'daemon off;'],
       ExposedPorts: { '80/tcp': {} },
       StopSignal: 'SIGQUIT', // nginx's graceful shutdown, as in the official image
+      Labels: {
+        'org.opencontainers.image.version': v('nginx'),
+        // One image under every tag: the labels tell the truth whichever tag was pulled.
+        [STANDS_IN_FOR]: `nginx:${CHAPTER_NGINX_TAG}`,
+        [STAND_IN_NOTE]: `Debian 12's nginx ${v('nginx')} stands in for nginx:${CHAPTER_NGINX_TAG} (the offline lab mirror builds from Debian packages)`,
+      },
     }),
   },
 ];

@@ -8,9 +8,10 @@ import { plainProgress, type Progress } from './progress.js';
 import { familiarName, familiarString, parseReference, type ImageRef } from './reference.js';
 import { findImage, type ImageRecord } from './store.js';
 import { unpackLayers } from './layers.js';
-import { labSource, labTags } from './lab.js';
+import { labSource, labTags, standInNote } from './lab.js';
 import { pullFromSource, type PullResult } from './pull.js';
 import { recordEvent } from '../state/events.js';
+import type { Credentials } from './registry/credentials.js';
 
 export type { OciImageConfig } from './oci-types.js';
 
@@ -21,7 +22,7 @@ export interface EnsuredImage {
   layerDirs: string[];
 }
 
-export interface PullOptions { platform?: string; insecureRegistries?: string[] }
+export interface PullOptions { platform?: string; insecureRegistries?: string[]; credentials?: Credentials }
 
 /** Pull a reference from the lab mirror (docker.io) or its registry. */
 export async function pullReference(ref: ImageRef, progress: Progress, opts: PullOptions = {}): Promise<PullResult> {
@@ -34,10 +35,15 @@ export async function pullReference(ref: ImageRef, progress: Progress, opts: Pul
 
 async function pullFromSomewhere(ref: ImageRef, platform: Platform, progress: Progress, opts: PullOptions): Promise<PullResult> {
   const lab = labSource(ref);
-  if (lab) return pullFromSource(ref, lab, platform, progress);
+  if (lab) {
+    const r = await pullFromSource(ref, lab, platform, progress);
+    const note = standInNote(r.config, ref);
+    if (note) progress.line(note);
+    return r;
+  }
   const { RegistryClient } = await import('./registry/client.js');
   const { RegistrySource } = await import('./registry-source.js');
-  const client = new RegistryClient(ref.domain, { ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}) });
+  const client = new RegistryClient(ref.domain, { ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.credentials ? { credentials: opts.credentials } : {}) });
   try {
     return await pullFromSource(ref, new RegistrySource(client, ref.path), platform, progress);
   } catch (e) {

@@ -1,40 +1,71 @@
-// `image inspect`: Docker's JSON shape for an image, built from the record and its config blob.
+// `image inspect`: Docker's JSON shape for an image (moby's image inspect, as dockerd 20.10 answers
+// it), built from the record and its config blob. Size is the unpacked size, as Docker's.
 import { readBlob } from './blobs.js';
 import { parseConfig } from './manifest.js';
 import { displayTag, requireImage } from './store.js';
-import { SkiffError } from '../errors.js';
+import { join } from 'node:path';
+import { layerChainIds, unpackedSize } from './layers.js';
+import { storePaths } from '../state/paths.js';
+import { compileTemplate, parseFormat } from '../format/template.js';
+import type { OciImageConfig } from './oci-types.js';
+
+type RunConfig = NonNullable<OciImageConfig['config']> & Record<string, unknown>;
+
+/** An image's run config in moby's container.Config field order, with its always-present fields. */
+function dockerConfig(c: RunConfig | undefined): Record<string, unknown> {
+  const cfg = c ?? ({} as RunConfig);
+  const opt = (k: string) => (cfg[k] !== undefined && cfg[k] !== null && cfg[k] !== '' ? { [k]: cfg[k] } : {});
+  const labels = cfg.Labels ? Object.fromEntries(Object.entries(cfg.Labels).sort(([a], [b]) => (a < b ? -1 : 1))) : null;
+  return {
+    Hostname: '', Domainname: '', User: cfg.User ?? '',
+    AttachStdin: false, AttachStdout: false, AttachStderr: false,
+    ...opt('ExposedPorts'),
+    Tty: false, OpenStdin: false, StdinOnce: false,
+    Env: cfg.Env ?? null, Cmd: cfg.Cmd ?? null,
+    ...opt('Healthcheck'), ...opt('ArgsEscaped'),
+    Image: '', Volumes: cfg.Volumes ?? null, WorkingDir: cfg.WorkingDir ?? '', Entrypoint: cfg.Entrypoint ?? null,
+    OnBuild: cfg.OnBuild ?? null, Labels: labels,
+    ...opt('StopSignal'), ...opt('StopTimeout'), ...opt('Shell'),
+  };
+}
+
+/** Where the layers are unpacked, in overlay2's terms: the top layer as UpperDir, the others below it. */
+function graphDriver(layers: Parameters<typeof layerChainIds>[0]): Record<string, unknown> {
+  const dirs = layerChainIds(layers).map((id) => join(storePaths().layers, id.slice(7), 'diff')).reverse();
+  const data: Record<string, string> = {};
+  if (dirs.length > 1) data.LowerDir = dirs.slice(1).join(':');
+  if (dirs[0]) data.UpperDir = dirs[0];
+  return { Data: data, Name: 'overlay' };
+}
 
 export function inspectImage(arg: string): Record<string, unknown> {
   const r = requireImage(arg);
   const cfg = parseConfig(readBlob(r.config.digest), r.layers.length);
+  const size = unpackedSize(r);
   return {
     Id: r.id,
-    RepoTags: r.repoTags.map(displayTag),
-    RepoDigests: r.repoDigests.map(displayTag),
+    RepoTags: [...r.repoTags].sort().map(displayTag),
+    RepoDigests: [...r.repoDigests].sort().map(displayTag),
     Parent: '',
-    Comment: '',
+    Comment: (cfg as { comment?: string }).comment ?? '',
     Created: cfg.created ?? '',
-    Config: cfg.config ?? {},
+    DockerVersion: (cfg as { docker_version?: string }).docker_version ?? '',
+    Author: cfg.author ?? '',
+    Config: dockerConfig(cfg.config as RunConfig | undefined),
     Architecture: cfg.architecture,
-    Os: cfg.os,
     ...(cfg.variant ? { Variant: cfg.variant } : {}),
-    Size: r.size,
+    Os: cfg.os,
+    Size: size,
+    VirtualSize: size,
+    GraphDriver: graphDriver(r.layers),
     RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids },
     Metadata: { LastTagTime: r.addedAt },
     Descriptor: { mediaType: r.manifest.mediaType, digest: r.manifest.digest, size: r.manifest.size },
   };
 }
 
-/** The common `{{.A.B}}` / `{{json .A}}` templates; anything else is refused clearly. */
+/** `image inspect -f`: Docker's Go templates (`{{.Id}}`, `{{json .Config}}`, `{{range .RepoTags}}…{{end}}`, `json`). */
 export function formatTemplate(tpl: string, doc: Record<string, unknown>): string {
-  return tpl.replace(/\{\{\s*(json\s+)?\.([\w.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
-    let v: unknown = doc;
-    for (const k of path.split('.').filter(Boolean)) v = (v as Record<string, unknown> | undefined)?.[k];
-    if (json) return JSON.stringify(v ?? null);
-    if (Array.isArray(v)) return `[${v.join(' ')}]`;
-    if (v && typeof v === 'object') return `map[${Object.entries(v).map(([k, x]) => `${k}:${typeof x === 'object' ? JSON.stringify(x) : x}`).join(' ')}]`;
-    return v === undefined || v === null ? '<no value>' : String(v);
-  }).replace(/\{\{[^}]*\}\}/g, (m) => {
-    throw new SkiffError('EUSAGE', `unsupported template ${m}`, 'use {{.Field.Sub}} or {{json .Field}}');
-  });
+  const spec = parseFormat(tpl === 'json' ? '{{json .}}' : tpl);
+  return compileTemplate(spec.body, { missing: 'novalue' }).render(doc);
 }

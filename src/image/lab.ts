@@ -5,7 +5,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../native.js';
 import { isOciLayout, OciLayoutSource, readLayoutIndex, REF_NAME, refNameTag } from './oci-layout.js';
-import { DEFAULT_DOMAIN, familiarName, type ImageRef } from './reference.js';
+import { DEFAULT_DOMAIN, familiarName, familiarString, type ImageRef } from './reference.js';
+import type { OciImageConfig } from './oci-types.js';
 
 export function labDir(): string {
   return process.env.SKIFF_LAB_DIR ?? join(projectRoot(), 'rootfs', 'build', 'lab');
@@ -54,4 +55,16 @@ export function labImages(): string[] {
   };
   if (existsSync(root)) walk(root, []);
   return out.sort();
+}
+
+/**
+ * The lab mirror cannot have every upstream version (it builds from Debian packages): an image that
+ * stands in for a tag the chapter names carries labels saying so (rootfs/recipes.ts). The note, when
+ * `ref` is one of the names it stands in for; printed as one line when it is pulled.
+ */
+export function standInNote(config: OciImageConfig, ref: ImageRef): string | undefined {
+  const labels = config.config?.Labels ?? {};
+  const names = (labels['io.skiff.lab.stands-in-for'] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const note = labels['io.skiff.lab.note'];
+  return note && names.includes(familiarString(ref)) ? `Note: ${note}` : undefined;
 }

@@ -9,15 +9,17 @@ import { blobPath, readBlob } from './blobs.js';
 import type { Progress } from './progress.js';
 import { fullName, parseReference } from './reference.js';
 import { RegistryClient } from './registry/client.js';
+import type { Credentials } from './registry/credentials.js';
 import { findImage } from './store.js';
 
-export async function pushImage(input: string, progress: Progress, opts: { insecureRegistries?: string[] } = {}): Promise<string> {
+/** `credentials` (the Engine API's X-Registry-Auth) replace the ones `skiff login` stored. */
+export async function pushImage(input: string, progress: Progress, opts: { insecureRegistries?: string[]; credentials?: Credentials } = {}): Promise<{ digest: string; tag: string; size: number }> {
   const ref = parseReference(input);
   const record = findImage(input);
   if (!record) throw new SkiffError('ENOIMAGE', `An image does not exist locally with the tag: ${fullName(ref)}`, `tag an image first: skiff tag IMAGE ${input}`);
   const tag = ref.tag ?? 'latest';
   progress.line(`The push refers to repository [${fullName(ref)}]`);
-  const client = new RegistryClient(ref.domain, opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {});
+  const client = new RegistryClient(ref.domain, { ...(opts.insecureRegistries ? { insecureRegistries: opts.insecureRegistries } : {}), ...(opts.credentials ? { credentials: opts.credentials } : {}) });
   const blobs = [...record.layers].reverse();
   for (const l of blobs) progress.layer(l.digest.slice(7, 19), 'Preparing');
   for (const l of blobs) {
@@ -37,5 +39,5 @@ export async function pushImage(input: string, progress: Progress, opts: { insec
   const digest = await client.putManifest(ref.path, tag, record.manifest.mediaType, manifest);
   progress.line(`${tag}: digest: ${digest} size: ${manifest.length}`);
   progress.done();
-  return digest;
+  return { digest, tag, size: manifest.length };
 }

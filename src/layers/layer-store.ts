@@ -15,10 +15,11 @@ import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
 import { trace } from '../trace.js';
 import { unpackLayer, type UnpackOptions } from './unpack.js';
 import { discardTree, removeTree } from './remove-tree.js';
+import { diffSize } from './diff-size.js';
 
 export interface LayerRef { digest: string; mediaType: string; blobPath: string; diffId: string }
 
-interface LayerRecord { chainId: string; diffId: string; digest: string; mediaType: string; entries: number; bytes: number; owners: string }
+interface LayerRecord { chainId: string; diffId: string; digest: string; mediaType: string; entries: number; bytes: number; owners: string; diffSize?: number }
 
 const HEX = /^[0-9a-f]{64}$/;
 const hexOf = (id: string): string => (id.startsWith('sha256:') ? id.slice(7) : id);
@@ -68,7 +69,7 @@ async function ensureOne(root: string, chainId: string, layer: LayerRef, owners:
       if (r.diffId !== layer.diffId) {
         throw new SkiffError('EDIGEST', `layer ${layer.digest} unpacks to ${r.diffId}, but the image config says ${layer.diffId}`, 'the image is corrupt or was tampered with: remove it and pull again');
       }
-      const rec: LayerRecord = { chainId, diffId: r.diffId, digest: layer.digest, mediaType: layer.mediaType, entries: r.entries, bytes: r.bytes, owners };
+      const rec: LayerRecord = { chainId, diffId: r.diffId, digest: layer.digest, mediaType: layer.mediaType, entries: r.entries, bytes: r.bytes, owners, diffSize: diffSize(join(tmp, 'diff')) };
       writeJsonAtomic(join(tmp, 'layer.json'), rec);
       trace.step('fs', `rename ${tmp} → ${final}`, 'a layer directory appears whole or not at all');
       renameSync(tmp, final);
@@ -86,6 +87,24 @@ export async function ensureLayers(layers: LayerRef[]): Promise<{ chainIds: stri
   const owners = ownersMode();
   for (let i = 0; i < layers.length; i++) await ensureOne(root, ids[i]!, layers[i]!, owners);
   return { chainIds: ids, dirs: ids.map((id) => join(root, hexOf(id), 'diff')) };
+}
+
+/**
+ * An unpacked layer's size as Docker counts it (diff-size.ts), or undefined when it is not unpacked.
+ * Layers unpacked before the size was recorded are measured once and their layer.json completed.
+ */
+export function layerDiffSize(chainId: string): number | undefined {
+  const dir = join(storePaths().layers, hexOf(chainId));
+  const rec = readJsonIfExists<LayerRecord>(join(dir, 'layer.json'));
+  if (!rec) return undefined;
+  if (rec.diffSize !== undefined) return rec.diffSize;
+  try {
+    rec.diffSize = diffSize(join(dir, 'diff'));
+    writeJsonAtomic(join(dir, 'layer.json'), rec);
+    return rec.diffSize;
+  } catch {
+    return rec.bytes; // removed meanwhile, or not ours to write: the content bytes are near enough
+  }
 }
 
 /** Delete layer dirs whose chain id is not in `keep` (ids with or without `sha256:`). Returns freed bytes (file content). */

@@ -15,7 +15,9 @@ const IMAGES = [
   { repo: 'docker.io/diamol/base', tags: ['latest'] },
   { repo: 'docker.io/diamol/ch02-hello-diamol', tags: ['latest'] },
   { repo: 'docker.io/diamol/ch02-hello-diamol-web', tags: ['latest'] },
-  { repo: 'docker.io/library/nginx', tags: [/^\d+\.\d+\.\d+$/, 'latest'] },
+  { repo: 'docker.io/library/httpd', tags: [/^\d+\.\d+\.\d+$/, 'latest'] },
+  // Debian's nginx under its own version, latest, and the chapter's 1.28.0 (which it stands in for).
+  { repo: 'docker.io/library/nginx', tags: [/^\d+\.\d+\.\d+$/, 'latest', '1.28.0'] },
 ] as const;
 const built = needFile(join(LAB, '.build-stamp.json'));
 
@@ -87,6 +89,10 @@ describe('lab image layouts', () => {
     expect(cfg['diamol/ch02-hello-diamol']!.config.config).toMatchObject({ Cmd: ['/bin/sh', '-c', './cmd.sh'], WorkingDir: '/diamol' });
     expect(cfg['diamol/ch02-hello-diamol-web']!.config.config.ExposedPorts).toEqual({ '80/tcp': {} });
     expect(cfg['library/nginx']!.config.config).toMatchObject({ Cmd: ['nginx', '-g', 'daemon off;'], ExposedPorts: { '80/tcp': {} } });
+    expect(cfg['library/httpd']!.config.config).toMatchObject({ Cmd: ['httpd-foreground'], WorkingDir: '/usr/local/apache2', ExposedPorts: { '80/tcp': {} } });
+    const nginxLabels = (cfg['library/nginx']!.config.config as { Labels?: Record<string, string> }).Labels ?? {};
+    expect(nginxLabels['io.skiff.lab.stands-in-for']).toBe('nginx:1.28.0');
+    expect(nginxLabels['io.skiff.lab.note']).toMatch(/^Debian 12's nginx \d+\.\d+\.\d+ stands in for nginx:1\.28\.0 /);
     // The book's pull lines: base has 2 layers, hello-diamol 3, the first one shared ("Already exists").
     expect(cfg['diamol/base']!.manifest.layers).toHaveLength(2);
     expect(cfg['diamol/ch02-hello-diamol']!.manifest.layers).toHaveLength(3);

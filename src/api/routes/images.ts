@@ -1,15 +1,23 @@
-// Images: list, pull (POST /images/create, with Docker's JSON progress stream), inspect, tag, delete,
-// prune. The pull and the store are the ones skiff's CLI uses.
+// Images: list, pull (POST /images/create, with Docker's JSON progress stream and X-Registry-Auth),
+// inspect, tag, delete, prune (history, save/load, push and /auth: image-transfer.ts). The pull and the
+// store are the ones skiff's CLI uses.
 import type { Router } from '../router.js';
 import { ApiError } from '../errors.js';
-import { boolParam, sendJson } from '../http-util.js';
+import { boolParam, filterList, sendJson } from '../http-util.js';
 import type { Events } from '../events.js';
+import { imageTransferRoutes, registryAuth } from './image-transfer.js';
 
 export function imageRoutes(r: Router, events: Events): void {
   r.on('GET', '/images/json', async (ctx) => {
     const { listImages, displayTag, containersUsing } = await import('../../image/store.js');
     const { readBlob } = await import('../../image/blobs.js');
-    const all = listImages().filter((i) => boolParam(ctx.query, 'all') || i.repoTags.length > 0 || containersUsing(i.id).length === 0);
+    const { unpackedSize } = await import('../../image/layers.js');
+    const { imageListFilter } = await import('./image-filters.js');
+    const keep = imageListFilter(filterList(ctx.query));
+    // Newest first, as moby sorts (the docker CLI prints the daemon's order).
+    const all = listImages().sort((a, b) => Date.parse(b.created ?? '0') - Date.parse(a.created ?? '0') || a.id.localeCompare(b.id))
+      .filter((i) => boolParam(ctx.query, 'all') || i.repoTags.length > 0 || containersUsing(i.id).length === 0)
+      .map(keep).filter((i) => i !== undefined);
     sendJson(ctx.response(), 200, all.map((i) => {
       let labels: Record<string, string> = {};
       try {
@@ -17,9 +25,10 @@ export function imageRoutes(r: Router, events: Events): void {
       } catch {
         // an unreadable config shows no labels
       }
+      const size = unpackedSize(i); // Docker's Size is the unpacked size
       return {
-        Id: i.id, ParentId: '', RepoTags: i.repoTags.map(displayTag), RepoDigests: i.repoDigests.map(displayTag),
-        Created: Math.floor(Date.parse(i.created ?? i.addedAt) / 1000), Size: i.size, SharedSize: -1, VirtualSize: i.size, Labels: labels, Containers: -1,
+        Id: i.id, ParentId: '', RepoTags: [...i.repoTags].sort().map(displayTag), RepoDigests: [...i.repoDigests].sort().map(displayTag),
+        Created: Math.floor(Date.parse(i.created ?? i.addedAt) / 1000), Size: size, SharedSize: -1, VirtualSize: size, Labels: labels, Containers: -1,
       };
     }));
   });
@@ -31,6 +40,7 @@ export function imageRoutes(r: Router, events: Events): void {
     const name = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
     const { parseReference, familiarString } = await import('../../image/reference.js');
     const ref = parseReference(name);
+    const credentials = registryAuth(ctx.req);
     const { pullReference } = await import('../../image/ensure.js');
     const res = ctx.response();
     res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -45,7 +55,7 @@ export function imageRoutes(r: Router, events: Events): void {
           msg(cur !== undefined && total ? { status, progressDetail: { current: cur, total }, id } : { status, progressDetail: {}, id });
         },
         done() {},
-      }, { ...(ctx.query.get('platform') ? { platform: ctx.query.get('platform')! } : {}) });
+      }, { ...(ctx.query.get('platform') ? { platform: ctx.query.get('platform')! } : {}), ...(credentials ? { credentials } : {}) });
     } catch (e) {
       const message = (e as Error).message;
       msg({ errorDetail: { message }, error: message });
@@ -81,6 +91,8 @@ export function imageRoutes(r: Router, events: Events): void {
     const { pruneImages } = await import('../../image/remove.js');
     const dangling = ctx.query.get('filters')?.includes('"dangling":{"false"') ?? false;
     const { lines, reclaimed } = await pruneImages(dangling);
-    sendJson(ctx.response(), 200, { ImagesDeleted: lines.map((l) => (l.startsWith('deleted') ? { Deleted: l.slice(9) } : { Untagged: l.slice(10) })), SpaceReclaimed: reclaimed });
+    sendJson(ctx.response(), 200, { ImagesDeleted: lines.length === 0 ? null : lines.map((l) => (l.startsWith('deleted') ? { Deleted: l.slice(9) } : { Untagged: l.slice(10) })), SpaceReclaimed: reclaimed });
   });
+
+  imageTransferRoutes(r, events);
 }

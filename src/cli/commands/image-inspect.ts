@@ -1,3 +1,4 @@
+// `skiff image inspect`: Docker's JSON (4-space indent, <>& escaped as Go does) or a Go template.
 import type { Command } from 'commander';
 import { type Groups } from './image-groups.js';
 
@@ -9,8 +10,9 @@ export function registerImageInspect(_program: Command, groups: Groups): void {
     .option('-f, --format <template>', 'print one field, e.g. {{.Id}} or {{.Config.Cmd}}')
     .action(async (images: string[], o: { format?: string }) => {
       const { inspectImage, formatTemplate } = await import('../../image/inspect.js');
+      const { dockerJson } = await import('../../engine/inspect.js');
       const docs = images.map(inspectImage);
       if (o.format) process.stdout.write(docs.map((d) => formatTemplate(o.format!, d)).join('\n') + '\n');
-      else process.stdout.write(JSON.stringify(docs, null, 4) + '\n');
+      else process.stdout.write(dockerJson(docs) + '\n');
     });
 }

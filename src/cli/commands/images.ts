@@ -1,3 +1,4 @@
+// `skiff images` and `skiff image ls|list`: Docker's table, --format templates, -q one id per tag.
 import type { Command } from 'commander';
 import { defineTwice, writeLines, type Groups } from './image-groups.js';
 
@@ -10,9 +11,11 @@ export function registerImages(program: Command, groups: Groups): void {
       .option('-q, --quiet', 'only show image ids')
       .option('--no-trunc', 'do not truncate ids')
       .option('--digests', 'show digests')
-      .action(async (repository: string | undefined, o: { all?: boolean; quiet?: boolean; trunc: boolean; digests?: boolean }) => {
+      .option('--format <format>', 'format output using a Go template ({{.Repository}}:{{.Tag}}), "table …", "table" or "json"')
+      .action(async (repository: string | undefined, o: { all?: boolean; quiet?: boolean; trunc: boolean; digests?: boolean; format?: string }) => {
         const { listImages } = await import('../../image/store.js');
         const { imagesTable } = await import('../../image/format.js');
+        const { unpackedSize } = await import('../../image/layers.js');
         const { parseReference, fullName } = await import('../../image/reference.js');
         let images = listImages();
         if (repository) {
@@ -22,7 +25,7 @@ export function registerImages(program: Command, groups: Groups): void {
             .map((r) => ({ ...r, repoTags: r.repoTags.filter((t) => (explicitTag ? t === `${fullName(ref)}:${ref.tag}` : t.startsWith(`${fullName(ref)}:`))) }))
             .filter((r) => r.repoTags.length > 0);
         }
-        writeLines(imagesTable(images, { all: !!o.all, quiet: !!o.quiet, noTrunc: !o.trunc, digests: !!o.digests }));
+        writeLines(imagesTable(images, { all: !!o.all, quiet: !!o.quiet, noTrunc: !o.trunc, digests: !!o.digests, ...(o.format !== undefined ? { format: o.format } : {}), sizeOf: unpackedSize }));
       }),
     ['list'],
   );

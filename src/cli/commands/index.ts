@@ -13,6 +13,7 @@ import { registerImages } from './images.js';
 import { registerRmi } from './rmi.js';
 import { registerTag } from './tag.js';
 import { registerImageInspect } from './image-inspect.js';
+import { registerHistory } from './history.js';
 import { registerImagePrune } from './image-prune.js';
 import { registerPush } from './push.js';
 import { registerSave } from './save.js';
@@ -62,6 +63,7 @@ export function registerAll(program: Command): void {
   registerRmi(program, groups);
   registerTag(program, groups);
   registerImageInspect(program, groups);
+  registerHistory(program, groups);
   registerImagePrune(program, groups);
   registerPush(program, groups);
   registerSave(program, groups);
