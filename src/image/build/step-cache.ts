@@ -7,7 +7,7 @@
 // after the step, plus the layer it added, whose blob is kept in the store's blobs/); an entry whose
 // blob has gone (`rmi`, `image prune`) is a miss.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storePaths } from '../../state/paths.js';
 import { blobPath, storeBlobFromFile } from '../blobs.js';
@@ -74,4 +74,19 @@ export function storeStepCache(): StepCache {
       renameSync(tmp, join(dir, `${key}.json`));
     },
   };
+}
+
+/** Forgets every cached step (`POST /build/prune`); the blobs go with the next image prune. */
+export function pruneStepCache(): { entries: string[]; bytes: number } {
+  const dir = join(storePaths().data, 'build-cache');
+  if (!existsSync(dir)) return { entries: [], bytes: 0 };
+  const entries: string[] = [];
+  let bytes = 0;
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    bytes += statSync(file).size;
+    rmSync(file, { force: true });
+    if (name.endsWith('.json')) entries.push(name.slice(0, -5));
+  }
+  return { entries, bytes };
 }
