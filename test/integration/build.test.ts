@@ -38,11 +38,11 @@ describe('skiff build', () => {
     expect(r.stdout).toContain('built\nmade by RUN as 0\ncopied from the context\n');
   }, 120_000);
 
-  itWhen([needRoot], 'a failing RUN is a one-line EBUILD error and no image is made', () => {
+  itWhen([needRoot], 'a failing RUN is a one-line error, exits with the command\'s code (as docker build does) and no image is made', () => {
     writeFileSync(join(ctx, 'Dockerfile'), 'FROM diamol/base\nRUN exit 3\n');
     const before = skiff(['images', '-q'], { env: store.env }).stdout;
     const b = skiff(['build', '-t', 'lab/broken', ctx], { env: store.env });
-    expect(b.status).toBe(1);
+    expect(b.status).toBe(3);
     expect(b.stderr).toContain("returned a non-zero code: 3");
     expect(skiff(['images', '-q'], { env: store.env }).stdout).toBe(before);
   }, 60_000);

@@ -1,5 +1,5 @@
 // Applies a stage's metadata instructions (ENV CMD ENTRYPOINT WORKDIR EXPOSE LABEL USER VOLUME SHELL
-// STOPSIGNAL HEALTHCHECK MAINTAINER ARG) to an image config, with Docker's builder semantics:
+// STOPSIGNAL HEALTHCHECK MAINTAINER ARG ONBUILD) to an image config, with Docker's builder semantics:
 //   - values are expanded with the ARGs in scope and the config's Env (ENV wins over ARG), all pairs
 //     of one ENV/LABEL line seeing the values from before that line;
 //   - CMD/ENTRYPOINT shell form becomes [...SHELL, "<cmd>"] (default ["/bin/sh", "-c"]);
@@ -28,7 +28,7 @@ function stepError(ins: Instruction, message: string, hint: string): SkiffError 
 }
 
 export class StageState {
-  readonly config: ImageConfig;
+  config: ImageConfig;
   /** ARG values in scope in this stage (undefined: declared without a value). */
   private readonly args = new Map<string, string | undefined>();
   private cmdSet = false;
@@ -37,6 +37,16 @@ export class StageState {
     this.config = structuredClone(base);
     this.config.config ??= {};
     this.config.history ??= [];
+  }
+
+  /** A cached step's result replaces the config this step would have made (same ids on a rebuild). */
+  adopt(config: ImageConfig): void {
+    this.config = structuredClone(config);
+  }
+
+  /** The ARGs in scope with a value, sorted: part of a step's cache key, as in Docker's classic builder. */
+  argsInScope(): string[] {
+    return [...this.args].filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).sort();
   }
 
   /** Variables for expansion: ARGs in scope, then the image's Env on top. */
@@ -91,7 +101,9 @@ export class StageState {
           const value = this.buildArgs.get(a.name) ?? (a.value !== undefined ? word(a.value) : this.globalArgs.get(a.name));
           this.args.set(a.name, value);
         }
-        return true; // ARG leaves no history entry
+        // Docker's classic builder commits ARG as a step of its own (an empty_layer history entry).
+        this.addHistory(`ARG ${ins.args.map((a) => (this.args.get(a.name) !== undefined && a.value !== undefined ? `${a.name}=${this.args.get(a.name)}` : a.name)).join(' ')}`, true);
+        return true;
       case 'ENV': {
         const pairs = ins.pairs.map((p) => [word(p.name), word(p.value)] as const);
         for (const [k, v] of pairs) this.setEnv(k, v);
@@ -158,6 +170,10 @@ export class StageState {
           ...(ins.retries !== undefined ? { Retries: ins.retries } : {}),
         };
         this.addHistory(`HEALTHCHECK ${JSON.stringify(ins.test)}`, true);
+        return true;
+      case 'ONBUILD':
+        c.OnBuild = [...(c.OnBuild ?? []), ins.trigger];
+        this.addHistory(`ONBUILD ${ins.trigger}`, true);
         return true;
       case 'MAINTAINER':
         this.config.author = word(ins.name);

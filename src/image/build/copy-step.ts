@@ -23,9 +23,6 @@ export interface CopyStep {
 }
 
 export async function copyStepEntries(ins: CopyInstruction, ctx: BuildContext, env: Env, workdir: string, layerPaths: string[], scratchRoot: string): Promise<CopyStep> {
-  if (ins.from !== undefined) {
-    throw fail(ins, 'COPY --from is not supported by skiff build yet', 'copy the files into the build context and COPY them from there');
-  }
   const expand = (s: string) => processWord(s, env);
   const sources = ins.sources.map(expand);
   const dest = expand(ins.dest);

@@ -16,6 +16,14 @@ const ALLOWED_FLAGS: Record<string, string[]> = {
   HEALTHCHECK: ['interval', 'timeout', 'start-period', 'start-interval', 'retries'],
 };
 
+// Flags only BuildKit implements. skiff builds as Docker's classic builder does, so these are refused
+// by name rather than parsed and silently ignored.
+const BUILDKIT_ONLY: Record<string, string[]> = {
+  RUN: ['mount', 'network', 'security'],
+  COPY: ['link', 'parents', 'exclude'],
+  ADD: ['link', 'keep-git-dir', 'checksum'],
+};
+
 const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
@@ -66,13 +74,14 @@ function parseInstruction(l: LogicalLine, escape: string): Instruction {
   const kind = word.toUpperCase();
   const base = { line: l.line, original: l.text.trim() };
   if (!KNOWN.includes(kind)) throw unknownInstruction(l.line, word);
-  if (kind === 'ONBUILD') {
-    throw new DockerfileSyntaxError(l.line, 'ONBUILD is not supported by skiff', 'move the ONBUILD instruction into the Dockerfile of the image built FROM this one');
-  }
+  if (kind === 'ONBUILD') return parseOnbuild(base, m[2]!.trim(), escape);
   const allowed = ALLOWED_FLAGS[kind] ?? [];
   const { flags, rest } = allowed.length ? extractFlags(m[2]!) : { flags: new Map<string, string | true>(), rest: m[2]!.trim() };
   for (const f of flags.keys()) {
-    if (!allowed.includes(f)) throw new DockerfileSyntaxError(l.line, `unknown flag: --${f}`, `${kind} accepts: ${allowed.map((a) => `--${a}`).join(' ')}`);
+    if (!allowed.includes(f)) throw new DockerfileSyntaxError(l.line, `unknown flag: --${f}`, `${kind} accepts: ${allowed.filter((a) => !BUILDKIT_ONLY[kind]?.includes(a)).map((a) => `--${a}`).join(' ') || 'no flags'}`);
+    if (BUILDKIT_ONLY[kind]?.includes(f)) {
+      throw new DockerfileSyntaxError(l.line, `${kind} --${f} requires BuildKit; skiff builds as Docker's classic builder, which has no --${f}`, `remove --${f} from the ${kind} instruction`);
+    }
   }
   const flag = (n: string): string | undefined => {
     const v = flags.get(n);
@@ -159,6 +168,25 @@ function parseInstruction(l: LogicalLine, escape: string): Instruction {
       return parseHealthcheck(base, rest, flag, need);
   }
   throw unknownInstruction(l.line, word);
+}
+
+/** `ONBUILD <instruction>`: checked now (Docker refuses a bad trigger when the base is built), run later. */
+function parseOnbuild(base: { line: number; original: string }, trigger: string, escape: string): Instruction {
+  if (trigger === '') throw new DockerfileSyntaxError(base.line, 'ONBUILD requires at least one argument', 'write ONBUILD <instruction>, e.g. ONBUILD COPY . /app');
+  const word = /^\S+/.exec(trigger)![0].toUpperCase();
+  if (word === 'ONBUILD') throw new DockerfileSyntaxError(base.line, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed', 'write the trigger instruction itself after ONBUILD');
+  if (word === 'FROM' || word === 'MAINTAINER') throw new DockerfileSyntaxError(base.line, `${word} isn't allowed as an ONBUILD trigger`, 'triggers may be any instruction but FROM, MAINTAINER and ONBUILD');
+  parseInstruction({ line: base.line, endLine: base.line, text: trigger }, escape);
+  return { ...base, kind: 'ONBUILD', trigger };
+}
+
+/** Parses one ONBUILD trigger stored in a base image's config (its line number is the FROM's). */
+export function parseTrigger(trigger: string, line: number, escape: '\\' | '`' = '\\'): Instruction {
+  const word = /^\S+/.exec(trigger.trim())?.[0]?.toUpperCase();
+  if (!word || word === 'ONBUILD' || word === 'FROM' || word === 'MAINTAINER') {
+    throw new DockerfileSyntaxError(line, `the base image's ONBUILD trigger "${trigger}" is not allowed`, 'rebuild the base image without it');
+  }
+  return parseInstruction({ line, endLine: line, text: trigger }, escape);
 }
 
 function parseHealthcheck(base: { line: number; original: string }, rest: string, flag: (n: string) => string | undefined, need: (ok: boolean, m: string, h: string) => void): Instruction {

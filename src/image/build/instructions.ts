@@ -32,6 +32,8 @@ export type Instruction = Base &
     | { kind: 'MAINTAINER'; name: string }
     | { kind: 'COPY' | 'ADD'; sources: string[]; dest: string; json: boolean; from?: string; chown?: string; chmod?: string }
     | { kind: 'HEALTHCHECK'; test: string[]; interval?: string; timeout?: string; startPeriod?: string; startInterval?: string; retries?: number }
+    /** `trigger` is the instruction as written after ONBUILD; it runs when an image is built FROM this one. */
+    | { kind: 'ONBUILD'; trigger: string }
   );
 
 

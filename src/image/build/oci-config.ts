@@ -1,5 +1,5 @@
 // The OCI image configuration (image-spec config.md), with the Docker extensions Docker's builder
-// writes (Healthcheck, Shell, OnBuild is not supported).
+// writes (Healthcheck, Shell, OnBuild).
 export interface HealthConfig {
   Test: string[];
   Interval?: number;
@@ -21,6 +21,8 @@ export interface ContainerConfig {
   StopSignal?: string;
   Healthcheck?: HealthConfig;
   Shell?: string[];
+  /** ONBUILD triggers, as written: run by a build FROM this image, not inherited by its result. */
+  OnBuild?: string[] | null;
 }
 
 export interface HistoryEntry {

@@ -71,12 +71,17 @@ describe('StageState', () => {
     expect(h).toEqual({ Test: ['CMD-SHELL', 'wget -q localhost'], Interval: 90e9, Timeout: 5e8, Retries: 2 });
     expect(durationNs('1h')).toBe(3600e9);
   });
-  it('history: one empty_layer entry per metadata instruction, none for ARG', () => {
+  it('history: one empty_layer entry per metadata instruction, ARG too (the classic builder commits it)', () => {
     const st = run('ARG A=1\nENV A=2\nCMD ["x"]');
     expect(st.config.history).toEqual([
+      { created: NOW, created_by: 'ARG A=1', comment: 'skiff build', empty_layer: true },
       { created: NOW, created_by: 'ENV A=2', comment: 'skiff build', empty_layer: true },
       { created: NOW, created_by: 'CMD ["x"]', comment: 'skiff build', empty_layer: true },
     ]);
+  });
+  it('ONBUILD stores its trigger as written in OnBuild', () => {
+    const st = run('ONBUILD COPY . /app\nONBUILD RUN make');
+    expect(st.config.config.OnBuild).toEqual(['COPY . /app', 'RUN make']);
   });
   it('addLayer records the diff id and a non-empty history entry', () => {
     const st = run('');

@@ -1,6 +1,6 @@
 // Dockerfile parsing edge cases, after BuildKit's parser tests and Docker's reference.
 import { describe, expect, it } from 'vitest';
-import { parseDockerfile } from '../../../src/image/build/dockerfile-parser.js';
+import { parseDockerfile, parseTrigger } from '../../../src/image/build/dockerfile-parser.js';
 import { splitLogicalLines } from '../../../src/image/build/dockerfile-lines.js';
 import { parseWords, extractFlags, parseMaybeJson } from '../../../src/image/build/dockerfile-args.js';
 import type { Instruction } from '../../../src/image/build/instructions.js';
@@ -85,7 +85,6 @@ describe('instructions', () => {
   it('RUN/CMD/ENTRYPOINT: exec and shell forms', () => {
     expect(one('CMD ["nginx", "-g", "daemon off;"]')).toMatchObject({ kind: 'CMD', command: { form: 'exec', args: ['nginx', '-g', 'daemon off;'] } });
     expect(one('ENTRYPOINT echo $HOME')).toMatchObject({ command: { form: 'shell', args: ['echo $HOME'] } });
-    expect(one('RUN --mount=type=cache,target=/x make')).toMatchObject({ kind: 'RUN', flags: { mount: 'type=cache,target=/x' }, command: { args: ['make'] } });
     expect(one('CMD')).toMatchObject({ kind: 'CMD', command: { form: 'shell', args: [''] } });
   });
   it('ENV: modern pairs keep quotes for later expansion; legacy form takes the rest of the line', () => {
@@ -148,10 +147,21 @@ describe('errors', () => {
   it('the line number is where a continued instruction starts', () => {
     expect(fails('FROM a\nRUN x \\\n  y\n\nCOPY \\\n  a').message).toMatch(/^Dockerfile:5: COPY requires/);
   });
-  it('ONBUILD is refused with a hint', () => {
-    const e = fails('FROM a\nONBUILD RUN x');
-    expect(e.message).toBe('Dockerfile:2: ONBUILD is not supported by skiff');
-    expect(e.hint).toMatch(/move the ONBUILD/);
+  it('ONBUILD keeps its trigger, checked now; chaining, FROM and MAINTAINER triggers are refused', () => {
+    expect(one('ONBUILD COPY --chown=1:1 . /app')).toMatchObject({ kind: 'ONBUILD', trigger: 'COPY --chown=1:1 . /app' });
+    expect(fails('FROM a\nONBUILD ONBUILD RUN x').message).toBe('Dockerfile:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+    expect(fails('FROM a\nONBUILD FROM b').message).toBe('Dockerfile:2: FROM isn\'t allowed as an ONBUILD trigger');
+    expect(fails('FROM a\nONBUILD FORM b').message).toBe('Dockerfile:2: unknown instruction: FORM');
+    expect(fails('FROM a\nONBUILD').message).toBe('Dockerfile:2: ONBUILD requires at least one argument');
+    expect(parseTrigger('run make', 7)).toMatchObject({ kind: 'RUN', line: 7, command: { args: ['make'] } });
+  });
+  it('BuildKit-only flags are refused by name, never parsed and ignored', () => {
+    for (const [line, flag] of [['RUN --mount=type=cache,target=/x make', 'mount'], ['RUN --network=none make', 'network'], ['COPY --link a b', 'link'],
+      ['COPY --parents a b', 'parents'], ['COPY --exclude=*.md a b', 'exclude'], ['ADD --checksum=sha256:00 a b', 'checksum'], ['ADD --keep-git-dir=true a b', 'keep-git-dir']] as const) {
+      const e = fails(`FROM a\n${line}`);
+      expect(e.message).toMatch(new RegExp(`^Dockerfile:2: (RUN|COPY|ADD) --${flag} requires BuildKit`));
+      expect(e.hint).toContain(`remove --${flag}`);
+    }
   });
   it('instructions before FROM, empty files, stage names', () => {
     expect(fails('RUN x\nFROM a').message).toBe('Dockerfile:1: RUN before FROM: no build stage in current context');
