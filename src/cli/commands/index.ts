@@ -32,6 +32,7 @@ import { registerCleanup, registerKill, registerRestart, registerStart, register
 import { registerDoctor } from './doctor.js';
 import { registerPort } from './port.js';
 import { registerSystem } from './system.js';
+import { registerFilesystemVerbs } from './filesystem-verbs.js';
 
 export function registerAll(program: Command): void {
   const container = program.command('container').description('manage containers');
@@ -74,4 +75,5 @@ export function registerAll(program: Command): void {
   registerNetwork(program);
   registerDoctor(program);
   registerSystem(program);
+  registerFilesystemVerbs(program, groups);
 }
