@@ -10,6 +10,7 @@ import { streamRoutes } from './routes/streams.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
 import { networkRoutes } from './routes/networks.js';
+import { archiveRoutes } from './routes/archive.js';
 
 export interface EngineApi {
   request(req: IncomingMessage, res: ServerResponse): void;
@@ -26,6 +27,7 @@ export function engineApi(onError: (e: unknown) => void = () => {}, log: (line: 
   execRoutes(router);
   imageRoutes(router, events);
   networkRoutes(router, events);
+  archiveRoutes(router, events);
   events.routes(router);
   return {
     events,

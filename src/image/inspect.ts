@@ -12,9 +12,11 @@ export function inspectImage(arg: string): Record<string, unknown> {
     RepoTags: r.repoTags.map(displayTag),
     RepoDigests: r.repoDigests.map(displayTag),
     Parent: '',
-    Comment: '',
+    // commit/import -m and commit -a (moby's V1Image comment and author).
+    Comment: (cfg as { comment?: string }).comment ?? '',
     Created: cfg.created ?? '',
     Config: cfg.config ?? {},
+    Author: (cfg as { author?: string }).author ?? '',
     Architecture: cfg.architecture,
     Os: cfg.os,
     ...(cfg.variant ? { Variant: cfg.variant } : {}),
