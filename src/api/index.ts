@@ -11,6 +11,7 @@ import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
 import { networkRoutes } from './routes/networks.js';
 import { buildRoutes } from './routes/build.js';
+import { archiveRoutes } from './routes/archive.js';
 
 export interface EngineApi {
   request(req: IncomingMessage, res: ServerResponse): void;
@@ -28,6 +29,7 @@ export function engineApi(onError: (e: unknown) => void = () => {}, log: (line: 
   imageRoutes(router, events);
   networkRoutes(router, events);
   buildRoutes(router);
+  archiveRoutes(router, events);
   events.routes(router);
   return {
     events,

@@ -34,6 +34,7 @@ import { registerDoctor } from './doctor.js';
 import { registerPort } from './port.js';
 import { registerSystem } from './system.js';
 import { registerSystemVerbs } from './system-verbs.js';
+import { registerFilesystemVerbs } from './filesystem-verbs.js';
 
 export function registerAll(program: Command): void {
   const container = program.command('container').description('manage containers');
@@ -77,4 +78,5 @@ export function registerAll(program: Command): void {
   registerNetwork(program);
   registerDoctor(program);
   registerSystemVerbs(program, groups, registerSystem(program));
+  registerFilesystemVerbs(program, groups);
 }

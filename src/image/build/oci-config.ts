@@ -36,6 +36,8 @@ export interface HistoryEntry {
 export interface ImageConfig {
   created?: string;
   author?: string;
+  /** `commit -m` / `import -m` (moby's image comment). */
+  comment?: string;
   architecture: string;
   os: string;
   config: ContainerConfig;
