@@ -43,7 +43,7 @@ export function versionText(format?: string): string {
 
 /** `skiff info`: the client lines, then the server's as docker/cli's prettyPrintServerInfo writes them. */
 export async function infoText(format?: string): Promise<{ stdout: string; stderr: string }> {
-  const info = await engineInfo() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const info = await engineInfo() as Record<string, any>;
   const clientInfo = { Version: clientVersion().Version, Context: 'default', Debug: false, Plugins: [], Warnings: null };
   if (format) return { stdout: formatted(format, { ...info, ClientInfo: clientInfo }), stderr: '' };
   const l: string[] = ['Client:', ` Version:    ${clientInfo.Version}`, ' Context:    default', ' Debug Mode: false', '', 'Server:'];

@@ -7,7 +7,7 @@ import { boolParam, filterList, sendJson } from '../http-util.js';
 import type { Events } from '../events.js';
 import { imageTransferRoutes, registryAuth } from './image-transfer.js';
 
-export function imageRoutes(r: Router, events: Events): void {
+export function imageRoutes(r: Router, _events: Events): void {
   r.on('GET', '/images/json', async (ctx) => {
     const { listImages, displayTag, containersUsing } = await import('../../image/store.js');
     const { readBlob } = await import('../../image/blobs.js');
@@ -38,7 +38,7 @@ export function imageRoutes(r: Router, events: Events): void {
     if (!from) throw new ApiError(400, 'skiff does not support importing images (fromSrc); pull with fromImage');
     const tag = ctx.query.get('tag');
     const name = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
-    const { parseReference, familiarString } = await import('../../image/reference.js');
+    const { parseReference } = await import('../../image/reference.js');
     const ref = parseReference(name);
     const credentials = registryAuth(ctx.req);
     const { pullReference } = await import('../../image/ensure.js');

@@ -9,7 +9,7 @@ import { readConfig, resolveContainer } from '../../state/containers.js';
 import { loadContainer } from '../../state/liveness.js';
 import type { Events } from '../events.js';
 
-export function streamRoutes(r: Router, events: Events): void {
+export function streamRoutes(r: Router, _events: Events): void {
   r.on('POST', '/containers/{id}/attach', async (ctx) => {
     const id = resolveContainer(ctx.params[0]!);
     const tty = readConfig(id).Config.Tty;
