@@ -7,7 +7,7 @@ import { boolParam, filterList, sendJson } from '../http-util.js';
 import type { Events } from '../events.js';
 import { imageTransferRoutes, registryAuth } from './image-transfer.js';
 
-export function imageRoutes(r: Router, _events: Events): void {
+export function imageRoutes(r: Router, events: Events): void {
   r.on('GET', '/images/json', async (ctx) => {
     const { listImages, displayTag, containersUsing } = await import('../../image/store.js');
     const { readBlob } = await import('../../image/blobs.js');
