@@ -77,7 +77,8 @@ export function psRow(r: ContainerRecord, trunc: boolean, now = Date.now()): PsR
     Command: commandColumn(r.config.Path, r.config.Args, trunc),
     CreatedAt: goTimeString(r.config.Created),
     RunningFor: ago(r.config.Created, now),
-    Ports: displayPorts(r.state.NetworkSettings?.Ports ?? {}),
+    // A stopped container has no ports (Docker clears them when it stops), only a running one lists them.
+    Ports: r.state.Running || r.state.Status === 'running' || r.state.Status === 'paused' ? displayPorts(r.state.NetworkSettings?.Ports ?? {}) : '',
     State: r.state.Status,
     Status: statusText(r.state, now),
     Size: '0B',

@@ -1,7 +1,7 @@
 // Address management for the bridge network: one IPv4 address per container, persisted in
 // <store>/network/ipam.json and changed only under a lock, so two CLIs never hand out the same
-// address. Addresses are handed out round-robin (as Docker does) so a just-freed address is not
-// reused at once while a peer may still have it in its ARP cache or conntrack.
+// address. The lowest free address is handed out, as Docker's IPAM does (libnetwork's bitmask SetAny
+// without the serial option): a freed address is reused first, and `run` after `rm` gets the same one.
 import { join } from 'node:path';
 import { IPv4, IPv4CidrRange } from 'ip-num';
 import { SkiffError } from '../errors.js';
@@ -18,9 +18,11 @@ export interface Allocation {
   name?: string; hostname?: string;
   /** More names peers resolve (Docker's network aliases; compose's service name). */
   aliases?: string[];
+  /** --add-host lines, kept when peers rewrite this container's /etc/hosts. */
+  extraHosts?: Array<{ ip: string; names: string[] }>;
 }
 
-interface IpamFile { subnet: string; gateway: string; last?: string; allocations: Record<string, Allocation> }
+interface IpamFile { subnet: string; gateway: string; /** Written by older versions (round-robin); ignored. */ last?: string; allocations: Record<string, Allocation> }
 
 export interface IpamOptions { file?: string; lockFile?: string; subnet?: string }
 
@@ -72,14 +74,10 @@ export class Ipam {
       const first = this.range.getFirst().getValue() + 2n; // .0 network, .1 gateway
       const last = this.range.getLast().getValue() - 1n; // broadcast
       const size = last - first + 1n;
-      const start = f.last ? IPv4.fromDecimalDottedString(f.last).getValue() + 1n : first;
       for (let i = 0n; i < size; i++) {
-        let v = start + i;
-        if (v > last || v < first) v = first + ((v - first) % size + size) % size;
-        const ip = IPv4.fromNumber(v).toString();
+        const ip = IPv4.fromNumber(first + i).toString();
         if (!used.has(ip)) {
           f.allocations[id] = { ip, ports };
-          f.last = ip;
           return ip;
         }
       }
