@@ -122,6 +122,18 @@ static void log_flush(void) {
   log_n = 0;
 }
 
+// Docker's json-file rotates before a line that would take the file past max-size: the gathered lines
+// before it are written, the file rotated, and the line starts the next file.
+static void log_limit(size_t line) {
+  if (!log_max_size || log_size + log_n <= log_max_size || log_size + log_n - line == 0) return;
+  size_t before = log_n - line;
+  if (before && write(log_fd, log_out, before) > 0) log_size += before;
+  memmove(log_out, log_out + before, line);
+  log_n = line;
+  log_size = log_max_size;  // force the rotation: this line would not fit
+  log_rotate();
+}
+
 static void log_line(const char *stream, const char *s, size_t len) {
   if (log_fd < 0) return;
   // Worst case every byte becomes \u00XX.
@@ -143,7 +155,7 @@ static void log_line(const char *stream, const char *s, size_t len) {
   if (!log_time[0]) rfc3339(log_time, sizeof log_time);
   o += (size_t)snprintf(out + o, cap - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, log_time);
   if (big) { if (write(log_fd, big, o) > 0) { log_size += o; log_rotate(); } free(big); }
-  else log_n += o;
+  else { log_n += o; log_limit(o); }
 }
 
 // Emit complete lines; a line longer than the buffer is split, as Docker does at 16 KiB.
@@ -333,7 +345,9 @@ int supervise(struct launch *l, struct op *op) {
   }
   framed = l->pty_master < 0;
   sigset_t set;
-  int sfd = sigprocmask(SIG_BLOCK, NULL, &set) == 0 ? signalfd(-1, &set, SFD_CLOEXEC) : -1;
+  // Non-blocking: the loop below reads every pending signal and must then return to poll (a blocking
+  // read after the last one would stall the logs, attach clients and healthcheck probes until the next).
+  int sfd = sigprocmask(SIG_BLOCK, NULL, &set) == 0 ? signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK) : -1;
   if (sfd < 0) {
     // Without the signal fd nothing could be forwarded or reaped in order: end the container, say why.
     int err = errno;

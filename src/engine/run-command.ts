@@ -10,7 +10,8 @@ import { parseLabels, parseRunExtras, readListFile } from './run-extras.js';
 import { parseMountSpec, parseTmpfsSpec } from '../volumes/mount-spec.js';
 import { createFromRequest, startContainer, type RunRequest, type RunSecurity } from './run.js';
 
-export async function requestFromFlags(image: string, command: string[], f: RunFlags): Promise<RunRequest> {
+export async function requestFromFlags(image: string, command: string[], flags: RunFlags): Promise<RunRequest> {
+  const f: RunFlags = { ...flags, volume: (flags.volume ?? []).map((v) => absoluteVolumeSource(v)) };
   checkRunInputs(f);
   const network = f.network ?? 'bridge';
   // Docker's `default` is the bridge; any other name must be a network that exists.
@@ -49,7 +50,7 @@ export async function requestFromFlags(image: string, command: string[], f: RunF
   sec.effectiveCapabilities(security.CapAdd, security.CapDrop, security.Privileged);
   return {
     image, command, name: f.name, rm: !!f.rm, detach: !!f.detach, tty: !!f.tty, interactive: !!f.interactive, env,
-    workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: (f.volume ?? []).map((v) => absoluteVolumeSource(v)),
+    workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: f.volume ?? [],
     publish: f.publish ?? [], publishAll: !!f.publishAll, network: netName, limits, pull, platform: f.platform, init: !!f.init, restart,
     security, labels, extras,
   };
