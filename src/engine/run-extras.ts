@@ -68,7 +68,7 @@ export function extraHostEntries(extra: string[] | undefined): Array<{ ip: strin
 }
 
 function parseDns(v: string): string {
-  if (!isIPv4(v) && !isIPv6(v)) throw flagError('--dns', v, `${v} is not an ip address`, 'give the nameserver as an IP address, e.g. --dns 9.9.9.9');
+  if (!isIPv4(v) && !isIPv6(v)) throw flagError('--dns', v, `IP address is not correctly formatted: ${v}`, 'give the nameserver as an IP address, e.g. --dns 9.9.9.9');
   return v;
 }
 
@@ -162,8 +162,8 @@ export function parseHealth(f: RunFlags): HealthConfig | undefined {
 /** --expose PORT[/PROTO] or a range START-END[/PROTO]: more ExposedPorts keys. */
 export function parseExpose(v: string): string[] {
   const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(v);
-  const bad = () => flagError('--expose', v, `invalid range format for --expose: ${v}`, 'write --expose 80, --expose 80/udp or --expose 8000-8010');
-  if (!m) throw bad();
+  const bad = (why = '') => new SkiffError('EUSAGE', `invalid range format for --expose: ${v}${why}`, 'write --expose 80, --expose 80/udp or --expose 8000-8010');
+  if (!m) throw bad(`, error: strconv.ParseUint: parsing ${JSON.stringify(v.split('/')[0])}: invalid syntax`);
   const start = Number(m[1]), end = m[2] ? Number(m[2]) : start;
   if (start < 1 || end > 65535 || end < start) throw bad();
   const proto = (m[3] ?? 'tcp').toLowerCase();
@@ -178,7 +178,10 @@ const LOG_OPTS = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-
 export function parseLogConfig(driver: string | undefined, opts: string[]): { Type: string; Config: Record<string, string> } {
   const type = driver ?? 'json-file';
   if (type !== 'json-file' && type !== 'none') {
-    throw new SkiffError('EUSAGE', `failed to create task for container: logger: no log driver named '${type}' is registered`, 'use --log-driver json-file or none');
+    // Docker's own drivers skiff does not have are named as such; any other name is Docker's plugin lookup error.
+    const dockers = ['local', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+    throw new SkiffError('EUSAGE', dockers.includes(type) ? `logging driver "${type}" is not supported by skiff` : `error looking up logging plugin ${type}: plugin "${type}" not found`,
+      'use --log-driver json-file or none');
   }
   const config: Record<string, string> = {};
   for (const o of opts) {
@@ -196,7 +199,8 @@ export function parseLogConfig(driver: string | undefined, opts: string[]): { Ty
   }
   if (config['max-file'] !== undefined) {
     const n = Number(config['max-file']);
-    if (!/^\d+$/.test(config['max-file']) || n < 1) throw new SkiffError('EUSAGE', 'max-file cannot be less than 1', 'give max-file=1 or more');
+    if (!/^-?\d+$/.test(config['max-file'])) throw new SkiffError('EUSAGE', `failed to initialize logging driver: strconv.Atoi: parsing ${JSON.stringify(config['max-file'])}: invalid syntax`, 'give max-file=1 or more');
+    if (n < 1) throw new SkiffError('EUSAGE', 'failed to initialize logging driver: max-file cannot be less than 1', 'give max-file=1 or more');
     if (n > 1 && config['max-size'] === undefined) throw new SkiffError('EUSAGE', "max-file cannot be set without max-size: it only takes effect once the log is rotated by size", 'add --log-opt max-size=10m');
   }
   return { Type: type, Config: config };

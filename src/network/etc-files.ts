@@ -75,25 +75,23 @@ export interface EtcCustom {
 }
 
 /**
- * Docker's resolv.conf with --dns/--dns-search/--dns-option: each given list replaces the host's lines of
- * its kind (a search of "." clears the search list); the rest is kept as the container would get it.
+ * Docker's resolv.conf with --dns/--dns-search/--dns-option (libnetwork's resolvconf.Build): the search
+ * line, the nameservers, the options — each from the flag when given, else the host's (as the container
+ * would get them); a search of "." clears the list. Without any of these flags the file is as it was.
  */
 export function customResolvConf(base: string, c: EtcCustom): string {
   if (!c.dns?.length && !c.dnsSearch?.length && !c.dnsOptions?.length) return base;
-  const lines = base.split('\n').filter((l) => l.trim() !== '');
-  const kind = (l: string) => /^\s*(nameserver|search|domain|options)\b/.exec(l)?.[1];
-  const keep = lines.filter((l) => {
-    const k = kind(l);
-    if (k === 'nameserver') return !c.dns?.length;
-    if (k === 'search' || k === 'domain') return !c.dnsSearch?.length;
-    if (k === 'options') return !c.dnsOptions?.length;
-    return true;
+  const of = (kind: string) => base.split('\n').flatMap((l) => {
+    const m = new RegExp(`^\\s*${kind}\\s+(.*)$`).exec(l);
+    return m ? m[1]!.trim().split(/\s+/) : [];
   });
-  const out = [...keep.filter((l) => !kind(l)), ...keep.filter((l) => kind(l))];
-  for (const ns of c.dns ?? []) out.push(`nameserver ${ns}`);
-  const search = (c.dnsSearch ?? []).filter((d) => d !== '.');
+  const search = c.dnsSearch?.length ? c.dnsSearch.filter((d) => d !== '.') : of('search');
+  const servers = c.dns?.length ? c.dns : of('nameserver');
+  const options = c.dnsOptions?.length ? c.dnsOptions : of('options');
+  const out: string[] = [];
   if (search.length) out.push(`search ${search.join(' ')}`);
-  if (c.dnsOptions?.length) out.push(`options ${c.dnsOptions.join(' ')}`);
+  for (const ns of servers) out.push(`nameserver ${ns}`);
+  if (options.length) out.push(`options ${options.join(' ')}`);
   return out.join('\n') + '\n';
 }
 
@@ -108,7 +106,7 @@ export function writeEtcFiles(r: EtcFilesRequest): EtcFiles {
   const c = r.custom ?? {};
   const extra = (c.extraHosts ?? []).map((e) => `${e.ip}\t${e.names.join(' ')}`).join('\n');
   // Docker writes "IP\thostname.domainname hostname" when a domain name is set.
-  const fqdn = c.domainname ? `${r.hostname}.${c.domainname}\t${r.hostname}` : r.hostname;
+  const fqdn = c.domainname ? `${r.hostname}.${c.domainname} ${r.hostname}` : r.hostname;
   if (r.mode === 'host') {
     // --network host shares the host's names too (--add-host lines come after them).
     const hosts = readOr('/etc/hosts', hostsContent(r.hostname));

@@ -20,7 +20,7 @@ function boolValue(v: string, key: string, value: string | undefined): boolean {
 }
 
 function checkTarget(v: string, target: string, flag: string): void {
-  if (!target.startsWith('/')) throw new SkiffError('EUSAGE', `invalid mount config: invalid mount path: '${target}' mount path must be absolute`, `give ${flag} an absolute container path`);
+  if (!target.startsWith('/')) throw new SkiffError('EUSAGE', `invalid mount path: '${target}' mount path must be absolute`, `give ${flag} an absolute container path`);
   if (posix.normalize(`${target}/`) === '/') throw new SkiffError('EUSAGE', `invalid mount config for '${v}': destination can't be '/'`, 'mount somewhere under /');
   if (/[\0\n]/.test(target)) throw new SkiffError('EUSAGE', `invalid mount path: ${JSON.stringify(target)}`, 'a path has no NUL or newline');
 }
@@ -109,7 +109,7 @@ export function parseMountSpec(v: string): MountEntry {
     }
   }
   if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') {
-    throw bad(v, `invalid value for 'type': ${type}`, 'skiff mounts type=bind, type=volume or type=tmpfs');
+    throw new SkiffError('EUSAGE', `invalid mount config for type "${type}": mount type unknown`, 'skiff mounts type=bind, type=volume or type=tmpfs');
   }
   if (!target) throw bad(v, 'target is required', 'add target=/path/in/container');
   const only = (keys: string[], t: string) => {
