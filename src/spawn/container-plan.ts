@@ -163,13 +163,12 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
     p.child('mount', ['none', '/', '', flags(MS.REMOUNT, MS.BIND, MS.RDONLY), ''], '--read-only: the root filesystem cannot be written (its mounts keep their own flags)');
   }
   p.child('pivot', [], 'make the overlay the root and detach the host\'s filesystem from view');
-  // Before /proc/sys turns read-only: the NIS domain name is a sysctl of the container's UTS namespace.
-  if (s.domainname) p.child('write', ['/proc/sys/kernel/domainname', s.domainname], `the container's domain name (${s.domainname})`);
   if (!s.privileged) {
     for (const m of MASKED_PATHS) p.child('mask', [m], 'hide kernel details a container must not read');
     for (const r of READONLY_PATHS) p.child('readonly', [r], 'readable, never writable from inside');
   }
   p.child('hostname', [s.hostname], 'the container\'s own hostname (its short id)');
+  if (s.domainname) p.child('domainname', [s.domainname], `the container's NIS domain name (--domainname ${s.domainname})`);
   entryTail(p, s.process, s.security, true);
   return p;
 }
