@@ -161,10 +161,12 @@ static int build_argv(const char **out, int max, const char *const *prog, int pr
 static void run_directly(const char *entry, int argc, char **argv) {
   static char script[PATH_MAX + 32];
   snprintf(script, sizeof script, "%s/dist/%s.js", top, entry);
-  const char *prog[2] = {node_binary(), script};
+  // "--" ends node's own options: Node 20 reads --env-file (and would read others) anywhere in its
+  // argv, so `skiff run --env-file x …` must never be seen by node itself.
+  const char *prog[3] = {node_binary(), "--", script};
   const char **args = calloc((size_t)argc + 8, sizeof *args);
   if (!args) die("out of memory");
-  int n = build_argv(args, argc + 8, prog, 2, !oci && rootless_outside && run_dir_private() && holder_alive());
+  int n = build_argv(args, argc + 8, prog, 3, !oci && rootless_outside && run_dir_private() && holder_alive());
   for (int i = 1; i < argc; i++) args[n++] = argv[i];
   args[n] = NULL;
   execvp(args[0], (char **)args);

@@ -1,4 +1,4 @@
-// Child ops for the process's surroundings: hostname, session and controlling terminal, working
+// Child ops for the process's surroundings: hostname, domain name, session and controlling terminal, working
 // directory, and the descriptors it must not carry into the container.
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,13 @@
 int op_hostname(struct child_ctx *c, struct op *op) {
   (void)c;
   return sethostname(op->args[0], strlen(op->args[0])) ? last_errno() : 0;
+}
+
+// setdomainname(2), not a write to /proc/sys/kernel/domainname: in a rootless container the sysctl file
+// belongs to the initial namespace's root, while the call only needs CAP_SYS_ADMIN over the UTS namespace.
+int op_domainname(struct child_ctx *c, struct op *op) {
+  (void)c;
+  return setdomainname(op->args[0], strlen(op->args[0])) ? last_errno() : 0;
 }
 
 int op_setsid(struct child_ctx *c, struct op *op) {

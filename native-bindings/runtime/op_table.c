@@ -44,6 +44,7 @@ const struct op_def op_table[] = {
   C("mask",          1, 1, op_mask),
   C("readonly",      1, 1, op_readonly),
   C("hostname",      1, 1, op_hostname),
+  C("domainname",    1, 1, op_domainname),
   C("setsid",        0, 0, op_setsid),
   C("pty",           0, 0, op_pty),
   C("chdir",         1, 1, op_chdir),

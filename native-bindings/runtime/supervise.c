@@ -13,6 +13,11 @@
 //   relay-out / relay-err / relay-in   which of them (Docker's -a); relay-in reads fd 0 for the container
 //   raw               fd 0 is a terminal: raw mode (output post-processing off too) while relaying
 //   detach-keys=B,B…  bytes on fd 0 that detach the client (ctrl-p,ctrl-q = 16,17)
+//   log-max-size=N    rotate the log once it holds N bytes: PATH → PATH.1 → … (--log-opt max-size)
+//   log-max-file=K    files kept, the live one included (--log-opt max-file; 1: the log is truncated)
+//   health-cmd=ARG    (repeated) argv of the healthcheck probe (skiff's, which execs the test and records
+//                     the verdict); run health-interval=MS after the container started and after each
+//                     probe ended, never two at once. The supervisor only keeps time: no Node stays resident.
 // A relay client is gone when it detaches or when the engine stops reading our report pipe (the CLI
 // was killed, or --sig-proxy=false and Ctrl-C): the supervisor then goes on alone, as for `run -d`.
 #include <errno.h>
@@ -90,9 +95,43 @@ static char log_out[1 << 18];
 static size_t log_n;
 static char log_time[48];
 
+static const char *log_path;
+static unsigned long long log_max_size, log_size;
+static int log_max_file = 1;
+
+// --log-opt max-size/max-file: once the live file holds max-size bytes it becomes PATH.1 (PATH.1 becomes
+// PATH.2 …, the oldest beyond max-file goes), as Docker's json-file driver rotates; with one file it is
+// truncated. Checked between writes, so a line is never split across files.
+static void log_rotate(void) {
+  if (!log_path || !log_max_size || log_size < log_max_size) return;
+  char from[4200], to[4200];
+  if (log_max_file > 1) {
+    for (int i = log_max_file - 1; i >= 1; i--) {
+      snprintf(to, sizeof to, "%s.%d", log_path, i);
+      if (i == 1) snprintf(from, sizeof from, "%s", log_path); else snprintf(from, sizeof from, "%s.%d", log_path, i - 1);
+      if (rename(from, to) != 0 && errno != ENOENT) {}
+    }
+    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) { dup3(fd, log_fd, O_CLOEXEC); close(fd); }
+  } else if (ftruncate(log_fd, 0) != 0) {}
+  log_size = 0;
+}
+
 static void log_flush(void) {
-  if (log_fd >= 0 && log_n && write(log_fd, log_out, log_n) < 0) {}
+  if (log_fd >= 0 && log_n && write(log_fd, log_out, log_n) > 0) { log_size += log_n; log_rotate(); }
   log_n = 0;
+}
+
+// Docker's json-file rotates before a line that would take the file past max-size: the gathered lines
+// before it are written, the file rotated, and the line starts the next file.
+static void log_limit(size_t line) {
+  if (!log_max_size || log_size + log_n <= log_max_size || log_size + log_n - line == 0) return;
+  size_t before = log_n - line;
+  if (before && write(log_fd, log_out, before) > 0) log_size += before;
+  memmove(log_out, log_out + before, line);
+  log_n = line;
+  log_size = log_max_size;  // force the rotation: this line would not fit
+  log_rotate();
 }
 
 static void log_line(const char *stream, const char *s, size_t len) {
@@ -115,8 +154,8 @@ static void log_line(const char *stream, const char *s, size_t len) {
   }
   if (!log_time[0]) rfc3339(log_time, sizeof log_time);
   o += (size_t)snprintf(out + o, cap - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, log_time);
-  if (big) { if (write(log_fd, big, o) < 0) {} free(big); }
-  else log_n += o;
+  if (big) { if (write(log_fd, big, o) > 0) { log_size += o; log_rotate(); } free(big); }
+  else { log_n += o; log_limit(o); }
 }
 
 // Emit complete lines; a line longer than the buffer is split, as Docker does at 16 KiB.
@@ -233,13 +272,50 @@ static void parse_keys(const char *s) {
   }
 }
 
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// The healthcheck probe: skiff's own command (it enters the container, runs the test, records the verdict).
+// Its stdio is /dev/null, never a foreground client's; signals unblocked as any new program expects.
+static pid_t spawn_probe(char **argv) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) _exit(127);
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0) _exit(127);
+    dup2(null, 0); dup2(null, 1); dup2(null, 2);
+    if (null > 2) close(null);
+    // Nothing of the supervisor's (the report pipe a foreground CLI waits on, the pty, the log) goes along.
+    syscall(SYS_close_range, 3, ~0U, 0);
+    setsid();
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  return pid > 0 ? pid : 0;
+}
+
 int supervise(struct launch *l, struct op *op) {
   const char *exit_file = NULL, *attach_path = NULL;
-  char *exit_cmd[64];
-  int ncmd = 0, relay = 0, want_raw = 0, rin = 0, rout = 0, rerr = 0, any_part = 0;
+  char *exit_cmd[64], *health_cmd[64];
+  int ncmd = 0, nhealth = 0, relay = 0, want_raw = 0, rin = 0, rout = 0, rerr = 0, any_part = 0;
+  long long health_every = 0;
   for (int i = 0; i < op->nargs; i++) {
     char *a = op->args[i];
-    if (!strncmp(a, "log=", 4)) log_fd = open(a + 4, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600); // logs hold what the app printed: private
+    if (!strncmp(a, "log=", 4)) {
+      log_path = a + 4;
+      log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600); // logs hold what the app printed: private
+      struct stat st;
+      if (log_fd >= 0 && fstat(log_fd, &st) == 0) log_size = (unsigned long long)st.st_size;
+    }
+    else if (!strncmp(a, "log-max-size=", 13)) log_max_size = strtoull(a + 13, NULL, 10);
+    else if (!strncmp(a, "log-max-file=", 13)) log_max_file = atoi(a + 13) > 0 ? atoi(a + 13) : 1;
+    else if (!strncmp(a, "health-cmd=", 11) && nhealth < 63) health_cmd[nhealth++] = a + 11;
+    else if (!strncmp(a, "health-interval=", 16)) health_every = atoll(a + 16);
     else if (!strncmp(a, "exit-file=", 10)) exit_file = a + 10;
     else if (!strncmp(a, "exit-cmd=", 9) && ncmd < 63) exit_cmd[ncmd++] = a + 9;
     else if (!strncmp(a, "attach=", 7)) attach_path = a + 7;
@@ -251,6 +327,9 @@ int supervise(struct launch *l, struct op *op) {
     else if (!strncmp(a, "detach-keys=", 12)) parse_keys(a + 12);
   }
   exit_cmd[ncmd] = NULL;
+  health_cmd[nhealth] = NULL;
+  pid_t health_pid = 0;
+  long long health_due = nhealth && health_every > 0 ? now_ms() + health_every : -1;
   if (relay) {
     if (!any_part) rout = rerr = 1;
     client.present = 1;
@@ -266,7 +345,9 @@ int supervise(struct launch *l, struct op *op) {
   }
   framed = l->pty_master < 0;
   sigset_t set;
-  int sfd = sigprocmask(SIG_BLOCK, NULL, &set) == 0 ? signalfd(-1, &set, SFD_CLOEXEC) : -1;
+  // Non-blocking: the loop below reads every pending signal and must then return to poll (a blocking
+  // read after the last one would stall the logs, attach clients and healthcheck probes until the next).
+  int sfd = sigprocmask(SIG_BLOCK, NULL, &set) == 0 ? signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK) : -1;
   if (sfd < 0) {
     // Without the signal fd nothing could be forwarded or reaped in order: end the container, say why.
     int err = errno;
@@ -297,7 +378,16 @@ int supervise(struct launch *l, struct op *op) {
       i_c[c] = -1;
       if (clients[c] >= 0) { i_c[c] = np; p[np++] = (struct pollfd){.fd = clients[c], .events = POLLIN}; }
     }
-    if (poll(p, (nfds_t)np, -1) < 0) { if (errno == EINTR) continue; break; }
+    int wait_ms = -1;
+    if (health_due >= 0 && !health_pid) {
+      long long left = health_due - now_ms();
+      wait_ms = left < 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
+    }
+    if (poll(p, (nfds_t)np, wait_ms) < 0) { if (errno == EINTR) continue; break; }
+    if (health_due >= 0 && !health_pid && now_ms() >= health_due) {
+      health_pid = spawn_probe(health_cmd);
+      if (!health_pid) health_due = now_ms() + health_every;  // fork failed: try again an interval later
+    }
     if (p[i_sig].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == sizeof si) {
@@ -305,8 +395,11 @@ int supervise(struct launch *l, struct op *op) {
         if (sig == SIGCHLD) {
           int st;
           pid_t w;
-          while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+          while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
             if (w == l->child) { status = st; done = 1; }
+            // The next probe is due an interval after this one ended (Docker's monitor does the same).
+            if (w == health_pid) { health_pid = 0; health_due = now_ms() + health_every; }
+          }
         } else if (sig == SIGWINCH) {
           if (client.present && l->pty_master >= 0 && isatty(0)) copy_winsize(0, l->pty_master);
         } else {

@@ -6,10 +6,22 @@ import { join } from 'node:path';
 import { storePaths } from '../state/paths.js';
 import type { ProcessSecurity } from '../spawn/entry.js';
 import { detectCgroups } from '../cgroups/index.js';
+import type { Ulimit } from '../state/container-record.js';
+import { ULIMIT_RESOURCES } from './run-extras.js';
 import { DEFAULT_PIDS_LIMIT, hostDevices, processSecurity, type DeviceMapping, type SecurityHostConfig } from '../security/index.js';
 
 /** The part of Docker's HostConfig that decides confinement (a container record's, or a build step's). */
-export type ConfinementConfig = SecurityHostConfig & { PidsLimit: number; ReadonlyRootfs?: boolean; Devices?: DeviceMapping[] };
+export type ConfinementConfig = SecurityHostConfig & { PidsLimit: number; ReadonlyRootfs?: boolean; Devices?: DeviceMapping[]; Ulimits?: Ulimit[] };
+
+/** RLIM_INFINITY as the launcher reads it. */
+const RLIM_INFINITY = '18446744073709551615';
+
+/** --ulimit as launcher steps (the same for the container's first process and every exec, as runc does). */
+export function ulimitSteps(ulimits: Ulimit[] | undefined): Array<[number, string, string]> | undefined {
+  if (!ulimits?.length) return undefined;
+  const text = (n: number) => (n < 0 ? RLIM_INFINITY : String(n));
+  return ulimits.map((u) => [ULIMIT_RESOURCES[u.Name]!, text(u.Soft), text(u.Hard)]);
+}
 
 export interface Confinement {
   security: ProcessSecurity;
@@ -41,6 +53,8 @@ export function containerConfinement(h: ConfinementConfig, hasCgroup?: boolean):
   const pidsCgroup = (hasCgroup ?? !!env.base) && !!env.base && env.available.includes('pids');
   const security: ProcessSecurity = processSecurity(h, join(storePaths().data, 'seccomp'));
   if (!pidsCgroup && requested !== undefined) security.nproc = Math.min(requested, nprocHardLimit());
+  const rlimits = ulimitSteps(h.Ulimits);
+  if (rlimits) security.rlimits = rlimits;
   const privileged = !!h.Privileged;
   const devices = [...(privileged ? hostDevices() : []), ...(h.Devices ?? [])].map((d) => ({ source: d.PathOnHost, target: d.PathInContainer }));
   return {

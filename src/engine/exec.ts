@@ -20,7 +20,7 @@ export async function planExec(ref: string, command: string[], f: ExecFlags, cal
   if (!state.Running) throw new SkiffError('ESTATE', `container ${id.slice(0, 12)} is not running`, `start it first: skiff start ${ref}`);
   if (command.length === 0) throw new SkiffError('EUSAGE', 'no command given', 'usage: skiff exec [OPTIONS] CONTAINER COMMAND [ARG...]');
   const c = readConfig(id);
-  const user = resolveUser(f.user ?? c.Config.User, c.Rootfs.lowerDirs);
+  const user = resolveUser(f.user ?? c.Config.User, c.Rootfs.lowerDirs, c.HostConfig.GroupAdd ?? []);
   const env = withHome(mergeEnv(c.Config.Env, f.tty ? ['TERM=xterm'] : [], f.env ?? []), user.home);
   const { containerConfinement } = await import('./confinement.js');
   const stdin = !!f.interactive && !f.detach;

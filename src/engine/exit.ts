@@ -51,8 +51,15 @@ async function applyRestartPolicy(id: string, config: ContainerConfig): Promise<
   const wanted = pol.Name === 'always' || pol.Name === 'unless-stopped'
     || (pol.Name === 'on-failure' && s.ExitCode !== 0 && (pol.MaximumRetryCount === 0 || count < pol.MaximumRetryCount));
   if (!wanted || s.ManualStop) return;
+  // During the back-off the container is "Restarting (code) … ago", as Docker shows it; this process,
+  // which will start it again, stands in as its supervisor so liveness sees someone is at work.
+  const { processStartTime } = await import('../kernel/process-identity.js');
+  await updateState(id, (st) => ({ ...st, Status: 'restarting', Running: false, ShimPid: process.pid, ShimPidStart: processStartTime(process.pid) }));
   await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** count, 10_000)));
-  if (readState(id).ManualStop) return;
+  if (readState(id).ManualStop) {
+    await updateState(id, (st) => (st.Status === 'restarting' ? { ...st, Status: 'exited', ShimPid: 0 } : st));
+    return;
+  }
   await updateState(id, (st) => ({ ...st, RestartCount: count + 1 }));
   trace.step('engine', `restart policy ${pol.Name}: starting ${id.slice(0, 12)} again (restart ${count + 1})`);
   await startContainer(id, { attach: false, trace: trace.enabled });

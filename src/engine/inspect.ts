@@ -20,6 +20,19 @@ function mounts(binds: string[]): object[] {
   });
 }
 
+/** Docker's "Mounts" entry for one --mount. */
+function mountPoint(m: NonNullable<ContainerRecord['config']['HostConfig']['Mounts']>[number]): object {
+  return {
+    Type: m.Type,
+    ...(m.Type === 'volume' ? { Name: m.Source, Driver: 'local' } : {}),
+    Source: m.Source,
+    Destination: m.Target,
+    Mode: m.Type === 'volume' ? 'z' : '',
+    RW: !m.ReadOnly,
+    Propagation: m.Type === 'bind' ? m.BindOptions?.Propagation ?? 'rprivate' : '',
+  };
+}
+
 export function inspectObject(r: ContainerRecord): Record<string, unknown> {
   const { config: c, state: s } = r;
   const ns = s.NetworkSettings;
@@ -41,6 +54,7 @@ export function inspectObject(r: ContainerRecord): Record<string, unknown> {
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
+      ...(s.Health ? { Health: s.Health } : {}),
     },
     Image: c.Image,
     ResolvConfPath: join(containerDir(c.Id), 'resolv.conf'),
@@ -56,7 +70,7 @@ export function inspectObject(r: ContainerRecord): Record<string, unknown> {
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: {
-      ...c.HostConfig, LogConfig: { Type: 'json-file', Config: {} },
+      ...c.HostConfig, LogConfig: c.HostConfig.LogConfig ?? { Type: 'json-file', Config: {} },
       SecurityOpt: c.HostConfig.SecurityOpt ?? null, CapAdd: c.HostConfig.CapAdd ?? null, CapDrop: c.HostConfig.CapDrop ?? null,
       Privileged: c.HostConfig.Privileged ?? false, ReadonlyRootfs: c.HostConfig.ReadonlyRootfs ?? false, Devices: c.HostConfig.Devices ?? [],
       PidsLimit: c.HostConfig.PidsLimit || null,
@@ -70,7 +84,7 @@ export function inspectObject(r: ContainerRecord): Record<string, unknown> {
       },
       Name: 'overlay2',
     },
-    Mounts: mounts(c.HostConfig.Binds ?? []),
+    Mounts: [...mounts(c.HostConfig.Binds ?? []), ...(c.HostConfig.Mounts ?? []).map(mountPoint), ...Object.keys(c.HostConfig.Tmpfs ?? {}).map((t) => ({ Type: 'tmpfs', Source: '', Destination: t, Mode: '', RW: true, Propagation: '' }))],
     Config: c.Config,
     NetworkSettings: {
       Ports: ns.Ports,

@@ -1,8 +1,8 @@
 // `skiff logs`: read the shim's json-file log (`{"log","stream","time"}` per line) and replay it —
 // stdout entries to stdout, stderr entries to stderr — with Docker's --tail, -t, --since, --until,
 // and -f, which keeps reading until the container is no longer running.
-import { closeSync, openSync, readSync } from 'node:fs';
-import { logPath } from '../state/containers.js';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { logPath, readConfig } from '../state/containers.js';
 import { watchChanges } from '../state/change-watch.js';
 import { refreshState } from '../state/liveness.js';
 import { expectsProcess, parseIsoMs } from '../state/container-record.js';
@@ -112,15 +112,28 @@ export async function streamLogs(id: string, opts: LogsOptions, sink: LogSink): 
       else sink.stdout(text);
     }
   };
+  if (readConfig(id).HostConfig.LogConfig?.Type === 'none') {
+    throw new SkiffError('ESTATE', 'configured logging driver does not support reading', 'the container runs with --log-driver none: nothing was kept', { exitCode: 1 });
+  }
   const file = new LogFile(logPath(id));
   try {
-    const first = file.readNew();
+    const first = [...rotatedEntries(logPath(id)), ...file.readNew()];
     emit(tail < 0 ? first : tail === 0 ? [] : first.slice(-tail));
     if (!opts.follow) return;
     await follow(id, file, emit, until, opts.pollMs ?? 200, opts.signal);
   } finally {
     file.close();
   }
+}
+
+/** The files --log-opt max-file keeps (PATH.N … PATH.1, oldest first), read before the live one. */
+function rotatedEntries(path: string): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (let n = 64; n >= 1; n--) {
+    if (!existsSync(`${path}.${n}`)) continue;
+    out.push(...takeLines({ text: readFileSync(`${path}.${n}`, 'utf8') }));
+  }
+  return out;
 }
 
 async function follow(id: string, file: LogFile, emit: (e: LogEntry[]) => void, until: number | undefined, pollMs: number, signal?: AbortSignal): Promise<void> {

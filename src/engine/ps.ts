@@ -47,19 +47,45 @@ function goTimeString(iso: string): string {
   return `${local.slice(0, 10)} ${local.slice(11, 19)} ${sign}${hhmm} ${zone}`;
 }
 
-/** docker/cli DisplayablePorts, one entry per binding: `0.0.0.0:8088->80/tcp`, or `80/tcp` when only exposed. */
+/**
+ * docker/cli DisplayablePorts: ports sorted (private port, IP, public port, protocol); a run of exposed
+ * ports, or of ports published on the same number, is one range (`7000-7001/tcp`,
+ * `0.0.0.0:8080-8081->8080-8081/tcp`); a port published on another number is listed alone, after them
+ * (`0.0.0.0:8090->80/tcp`).
+ */
 export function displayPorts(ports: Record<string, PortBinding[] | null>): string {
-  const out: { key: string; text: string }[] = [];
+  const flat: Array<{ priv: number; ip: string; pub: number; type: string }> = [];
   for (const [spec, bindings] of Object.entries(ports)) {
-    const [num, proto = 'tcp'] = spec.split('/');
-    if (!bindings || bindings.length === 0) out.push({ key: `${num!.padStart(5, '0')}`, text: `${num}/${proto}` });
-    else for (const b of bindings) {
-      const ip = b.HostIp || '0.0.0.0';
-      const host = ip.includes(':') ? `[${ip}]` : ip;
-      out.push({ key: `${num!.padStart(5, '0')}${ip}`, text: `${host}:${b.HostPort}->${num}/${proto}` });
-    }
+    const [num, type = 'tcp'] = spec.split('/');
+    if (!bindings || bindings.length === 0) flat.push({ priv: Number(num), ip: '', pub: 0, type });
+    else for (const b of bindings) flat.push({ priv: Number(num), ip: b.HostIp || '0.0.0.0', pub: Number(b.HostPort) || 0, type });
   }
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((p) => p.text).join(', ');
+  flat.sort((a, b) => a.priv - b.priv || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0) || a.pub - b.pub || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  const groups = new Map<string, { first: number; last: number }>();
+  const result: string[] = [], mappings: string[] = [];
+  const form = (key: string, g: { first: number; last: number }) => {
+    const [ip, type] = key.includes('/') ? key.split('/') as [string, string] : ['', key];
+    const range = g.first === g.last ? String(g.first) : `${g.first}-${g.last}`;
+    return `${ip ? `${ip}:${range}->${range}` : range}/${type}`;
+  };
+  for (const p of flat) {
+    let key = p.type;
+    if (p.ip) {
+      if (p.pub !== p.priv) {
+        mappings.push(`${p.ip.includes(':') ? `[${p.ip}]` : p.ip}:${p.pub}->${p.priv}/${p.type}`);
+        continue;
+      }
+      key = `${p.ip}/${p.type}`;
+    }
+    const g = groups.get(key);
+    if (!g) { groups.set(key, { first: p.priv, last: p.priv }); continue; }
+    if (p.priv === g.last + 1) { g.last = p.priv; continue; }
+    result.push(form(key, g));
+    // Map keeps the key's first insertion order, as Go's groupMapKeys does.
+    groups.set(key, { first: p.priv, last: p.priv });
+  }
+  for (const [key, g] of groups) result.push(form(key, g));
+  return [...result, ...mappings].join(', ');
 }
 
 /** Strip a digest from the reference the user gave, as ps does unless --no-trunc. */
@@ -79,7 +105,8 @@ export function psRow(r: ContainerRecord, trunc: boolean, now = Date.now()): PsR
     Command: commandColumn(r.config.Path, r.config.Args, trunc),
     CreatedAt: goTimeString(r.config.Created),
     RunningFor: ago(r.config.Created, now),
-    Ports: displayPorts(r.state.NetworkSettings?.Ports ?? {}),
+    // A stopped container has no ports (Docker clears them when it stops), only a running one lists them.
+    Ports: r.state.Running || r.state.Status === 'running' || r.state.Status === 'paused' ? displayPorts(r.state.NetworkSettings?.Ports ?? {}) : '',
     State: r.state.Status,
     Status: statusText(r.state, now),
     Size: '0B',

@@ -1,13 +1,17 @@
 // From `skiff run` flags to a running container: validate the flags, make sure the image is here
 // (pulling it with Docker's messages when it is not), create the container, start it.
-import { readFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import type { RunFlags } from './run-flags.js';
 import { checkRunInputs } from './run-inputs.js';
+import { parseLabels, parseRunExtras, readListFile } from './run-extras.js';
+import { parseMountSpec, parseTmpfsSpec } from '../volumes/mount-spec.js';
 import { createFromRequest, startContainer, type RunRequest, type RunSecurity } from './run.js';
 
-export async function requestFromFlags(image: string, command: string[], f: RunFlags): Promise<RunRequest> {
+export async function requestFromFlags(image: string, command: string[], flags: RunFlags): Promise<RunRequest> {
+  const f: RunFlags = { ...flags, volume: (flags.volume ?? []).map((v) => absoluteVolumeSource(v)) };
   checkRunInputs(f);
   const network = f.network ?? 'bridge';
   // Docker's `default` is the bridge; any other name must be a network that exists.
@@ -18,7 +22,20 @@ export async function requestFromFlags(image: string, command: string[], f: RunF
   const { parseRestartPolicy } = await import('./update.js');
   const restart = parseRestartPolicy(f.restart ?? 'no');
   if (f.rm && f.restart && f.restart !== 'no') throw new SkiffError('EUSAGE', 'conflicting options: cannot specify both --restart and --rm', 'choose one');
-  const env = [...(f.envFile ?? []).flatMap(readEnvFile), ...(f.env ?? [])];
+  const env = [...(f.envFile ?? []).flatMap((p) => readListFile(p, '--env-file')), ...(f.env ?? [])];
+  checkPlatform(f.platform);
+  const extras = parseRunExtras(f);
+  const labels = parseLabels(f.label ?? [], f.labelFile ?? []);
+  if (f.mount?.length) extras.Mounts = f.mount.map(parseMountSpec);
+  if (f.tmpfs?.length) extras.Tmpfs = Object.fromEntries(f.tmpfs.map(parseTmpfsSpec));
+  if (extras.OomKillDisable) {
+    // As dockerd on cgroup v2 (skiff's only cgroup version): there is no switch for the OOM killer.
+    process.stderr.write('WARNING: Your kernel does not support OomKillDisable. OomKillDisable discarded.\n');
+    extras.OomKillDisable = false;
+  }
+  if (f.cidfile !== undefined && existsSync(f.cidfile)) {
+    throw new SkiffError('EUSAGE', `Container ID file found, make sure the other container isn't running or delete ${f.cidfile}`, 'remove the file or pick another --cidfile');
+  }
   const { parseLimits } = await import('../cgroups/index.js');
   const limits = parseLimits({ memory: f.memory, memorySwap: f.memorySwap, cpus: f.cpus, cpuShares: f.cpuShares, pidsLimit: f.pidsLimit, cpusetCpus: f.cpusetCpus });
   // Docker: 0 and -1 both mean unlimited; unset means the default cap (see security/index.ts).
@@ -35,18 +52,40 @@ export async function requestFromFlags(image: string, command: string[], f: RunF
     image, command, name: f.name, rm: !!f.rm, detach: !!f.detach, tty: !!f.tty, interactive: !!f.interactive, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: f.volume ?? [],
     publish: f.publish ?? [], publishAll: !!f.publishAll, network: netName, limits, pull, platform: f.platform, init: !!f.init, restart,
-    security,
+    security, labels, extras,
   };
 }
 
-function readEnvFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new SkiffError('EUSAGE', `open ${path}: no such file or directory`, 'check the --env-file path');
+/** docker/cli: a -v source starting with "." is a path relative to the caller's working directory. */
+export function absoluteVolumeSource(v: string, cwd = process.cwd()): string {
+  const i = v.indexOf(':');
+  if (i <= 0 || !v.startsWith('.')) return v;
+  return resolve(cwd, v.slice(0, i)) + v.slice(i);
+}
+
+/** skiff runs the machine's own architecture only; --platform names it or fails before any pull. */
+export function checkPlatform(platform: string | undefined, arch = hostArch()): void {
+  if (platform === undefined || platform === '') return;
+  const [os = '', a = arch, variant] = platform.toLowerCase().split('/');
+  const archOk = a === arch || (arch === 'amd64' && a === 'x86_64');
+  if (os !== 'linux' || !archOk || (variant !== undefined && arch === 'amd64' && !/^v[1-4]$/.test(variant))) {
+    throw new SkiffError('EUSAGE', `image platform "${platform}" is not supported: this engine runs linux/${arch} containers only`,
+      `drop --platform or use --platform linux/${arch} (there is no emulation for other architectures)`);
   }
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+}
+
+function hostArch(): string {
+  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+/** --cidfile: the new container's id, written once it exists (Docker writes it at create). */
+export function writeCidfile(path: string | undefined, id: string): void {
+  if (path === undefined) return;
+  try {
+    writeFileSync(path, id, { flag: 'wx', mode: 0o644 });
+  } catch (e) {
+    throw new SkiffError('EUSAGE', `failed to create the container ID file: ${(e as Error).message}`, 'check the --cidfile path');
+  }
 }
 
 export async function prepareImage(req: RunRequest) {
@@ -72,6 +111,12 @@ export async function runCommand(image: string, command: string[], flags: RunFla
   trace.step('engine', `image ${img.ref} is ${img.id.slice(7, 19)}, ${img.layerDirs.length} layers unpacked`);
   const config = await createFromRequest(req, img);
   trace.step('engine', `container ${config.Id.slice(0, 12)} created as ${config.Name}`);
+  try {
+    writeCidfile(flags.cidfile, config.Id);
+  } catch (e) {
+    await discard(config.Id);
+    throw e;
+  }
   if (req.detach) {
     await startContainer(config.Id, { attach: false, trace: trace.enabled }).catch(async (e) => {
       await discard(config.Id);

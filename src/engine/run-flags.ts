@@ -12,4 +12,15 @@ export interface RunFlags {
   attach?: string[];
   /** --sig-proxy[=true|false] */
   sigProxy?: string | boolean;
+  /** --mount type=bind|volume|tmpfs,… and --tmpfs PATH[:OPTS] (repeatable). */
+  mount?: string[]; tmpfs?: string[];
+  /** --add-host NAME:IP, --dns IP, --dns-search DOMAIN, --dns-option OPT (repeatable). */
+  addHost?: string[]; dns?: string[]; dnsSearch?: string[]; dnsOption?: string[];
+  label?: string[]; labelFile?: string[];
+  /** --ulimit NAME=SOFT[:HARD] (repeatable). */
+  ulimit?: string[];
+  stopSignal?: string; stopTimeout?: string; expose?: string[];
+  healthCmd?: string; healthInterval?: string; healthRetries?: string; healthTimeout?: string; healthStartPeriod?: string; healthcheck?: boolean;
+  logDriver?: string; logOpt?: string[];
+  cidfile?: string; domainname?: string; groupAdd?: string[]; oomKillDisable?: boolean; shmSize?: string;
 }

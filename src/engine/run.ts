@@ -3,13 +3,16 @@
 // bad run leaves no record, directory, cgroup, address or rule behind.
 import { recordContainerEvent } from '../state/events.js';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { storePaths } from '../state/paths.js';
 import { attachSocketPath, createContainer, deleteContainerRecord, exitFilePath, logPath, readConfig, updateState } from '../state/containers.js';
 import { nowIso, type ContainerConfig } from '../state/container-record.js';
-import { buildContainerPlan, type BindSpec } from '../spawn/container-plan.js';
+import { buildContainerPlan, type BindSpec, type TmpfsSpec } from '../spawn/container-plan.js';
+import { MS } from '../spawn/mount-flags.js';
 import { launch } from '../spawn/launch.js';
 import { processStartTime } from '../kernel/process-identity.js';
 import { pathOf, processSpec, withHome } from './process-spec.js';
@@ -23,6 +26,10 @@ const INIT_PATH = '/sbin/skiff-init';
 import { createVolume } from '../volumes/store.js';
 import { parseVolumeSpec } from '../volumes/spec.js';
 import type { Limits } from '../cgroups/index.js';
+import type { HealthConfig, MountEntry, RunExtras } from '../state/container-record.js';
+import { tmpfsMountArgs } from '../volumes/mount-spec.js';
+import { extraHostEntries, logRotation } from './run-extras.js';
+import { healthProbe, initialHealth } from './health.js';
 import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
 
 export interface RunRequest {
@@ -55,6 +62,8 @@ export interface RunRequest {
   aliases?: string[];
   /** --security-opt, --cap-add/--cap-drop, --privileged, --read-only, --device: validated, as stored in HostConfig. */
   security?: RunSecurity;
+  /** --mount, --tmpfs, --add-host, --dns*, --ulimit, --health-*, --log-*, --stop-*, --expose … (src/engine/run-extras.ts). */
+  extras?: RunExtras;
 }
 
 export interface RunSecurity {
@@ -65,7 +74,10 @@ export interface RunSecurity {
 export interface ImageForRun {
   id: string;
   ref: string;
-  config: { config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string; User?: string; ExposedPorts?: Record<string, object>; Labels?: Record<string, string> | null } };
+  config: { config?: {
+    Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string; User?: string; ExposedPorts?: Record<string, object>; Labels?: Record<string, string> | null;
+    Healthcheck?: HealthConfig | null; StopSignal?: string;
+  } };
   layerDirs: string[];
 }
 
@@ -74,8 +86,19 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
   const img = image.config.config ?? {};
   // Checked now, so a bad -v fails before anything exists (and a missing host dir is made, as Docker does).
   req.volumes.forEach(parseVolume);
-  const { parsePortSpec, publishAllSpecs } = await import('../network/port-spec.js');
-  const ports = [...req.publish.map(parsePortSpec), ...(req.publishAll ? publishAllSpecs(img.ExposedPorts) : [])];
+  // --mount type=bind never makes its source: Docker refuses a missing one.
+  for (const m of req.extras?.Mounts ?? []) {
+    if (m.Type === 'bind' && !existsSync(m.Source)) {
+      throw new SkiffError('EUSAGE', `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`, 'create it first, or use -v (which makes a missing directory)');
+    }
+  }
+  const { parsePortSpecs, publishAllSpecs } = await import('../network/port-spec.js');
+  const x = req.extras ?? {};
+  const exposed = { ...(img.ExposedPorts ?? {}), ...(x.ExposedPorts ?? {}) };
+  const ports = [...req.publish.flatMap(parsePortSpecs), ...(req.publishAll ? publishAllSpecs(exposed) : [])];
+  // A published port is exposed too (Docker adds it to Config.ExposedPorts).
+  for (const p of ports) exposed[`${p.containerPort}/${p.proto}`] ??= {};
+  const healthcheck = mergeHealthcheck(img.Healthcheck ?? undefined, x.Healthcheck);
   const rec = await createContainer({
     Name: req.name,
     Path: '', Args: [],
@@ -84,7 +107,11 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       Hostname: req.hostname ?? '', User: req.user ?? img.User ?? '', Env: req.env, Cmd: req.command.length ? req.command : img.Cmd ?? null,
       Entrypoint: req.entrypoint !== undefined ? (req.entrypoint ? [req.entrypoint] : null) : img.Entrypoint ?? null,
       WorkingDir: req.workdir ?? img.WorkingDir ?? '', Tty: req.tty, OpenStdin: req.interactive, AttachStdin: req.interactive,
-      AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: { ...(img.Labels ?? {}), ...(req.labels ?? {}) }, ExposedPorts: img.ExposedPorts ?? {}, Image: req.image,
+      AttachStdout: !req.detach, AttachStderr: !req.detach, Labels: { ...(img.Labels ?? {}), ...(req.labels ?? {}) }, ExposedPorts: exposed, Image: req.image,
+      ...(x.Domainname !== undefined ? { Domainname: x.Domainname } : {}),
+      ...(x.StopSignal ?? img.StopSignal ? { StopSignal: x.StopSignal ?? img.StopSignal } : {}),
+      ...(x.StopTimeout !== undefined ? { StopTimeout: x.StopTimeout } : {}),
+      ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     },
     HostConfig: {
       AutoRemove: req.rm, Binds: req.volumes, PortBindings: toPortBindings(ports), NetworkMode: req.network,
@@ -94,13 +121,15 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       SecurityOpt: req.security?.SecurityOpt.length ? req.security.SecurityOpt : null,
       CapAdd: req.security?.CapAdd.length ? req.security.CapAdd : null, CapDrop: req.security?.CapDrop.length ? req.security.CapDrop : null,
       Privileged: !!req.security?.Privileged, ReadonlyRootfs: !!req.security?.ReadonlyRootfs, Devices: req.security?.Devices ?? [],
+      ...hostExtras(x),
     },
     Rootfs: { lowerDirs: image.layerDirs, upperDir: '', workDir: '' },
     ...(req.aliases?.length ? { NetworkAliases: req.aliases } : {}),
   });
   const id = rec.config.Id;
   try {
-    const hostname = req.hostname ?? id.slice(0, 12);
+    // --network host keeps the host's name, as Docker does; otherwise the short id.
+    const hostname = req.hostname ?? (req.network === 'host' ? osHostname() : id.slice(0, 12));
     const proc = processSpec(img, { command: req.command, entrypoint: req.entrypoint, env: req.env, workdir: req.workdir, user: req.user, tty: req.tty, hostname });
     const dir = join(storePaths().containers, id);
     const upperDir = join(dir, 'upper'), workDir = join(dir, 'work');
@@ -112,6 +141,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
       ...rec.config,
       Path: proc.args[0]!, Args: proc.args.slice(1),
       Config: { ...rec.config.Config, Hostname: hostname, Env: proc.env, WorkingDir: proc.cwd, User: proc.user },
+      HostConfig: { ...rec.config.HostConfig, ...(x.Mounts ? { Mounts: x.Mounts.map(namedMount) } : {}) },
       Rootfs: { lowerDirs: image.layerDirs, upperDir, workDir },
     };
     const { writeJsonAtomic } = await import('../state/atomic.js');
@@ -180,7 +210,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
   const paths = storePaths();
   const dir = join(paths.containers, id);
   const maps = containerIdMaps();
-  const user = resolveUser(c.Config.User, c.Rootfs.lowerDirs);
+  const user = resolveUser(c.Config.User, c.Rootfs.lowerDirs, c.HostConfig.GroupAdd ?? []);
   if (user.uid >= maps.uids || user.gid >= maps.gids) {
     throw new SkiffError('EUSERNS', `user ${c.Config.User} (uid ${user.uid}) is outside the ids this engine can map (0–${maps.uids - 1})`,
       'give your user a subordinate id range in /etc/subuid and /etc/subgid (skiff doctor shows how)');
@@ -199,13 +229,19 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     if (cgroupDir) undo.push(() => removeContainerCgroup(id));
     const net = await import('../network/index.js');
     const mode = c.HostConfig.NetworkMode === 'host' ? 'host' : c.HostConfig.NetworkMode === 'none' ? 'none' : 'bridge';
-    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode,  ports: fromPortBindings(c.HostConfig.PortBindings), network: c.HostConfig.NetworkMode, ...(c.NetworkAliases?.length ? { aliases: c.NetworkAliases } : {}) });
+    const h = c.HostConfig;
+    const custom = {
+      extraHosts: extraHostEntries(h.ExtraHosts), dns: h.Dns ?? [], dnsSearch: h.DnsSearch ?? [], dnsOptions: h.DnsOptions ?? [],
+      ...(c.Config.Domainname ? { domainname: c.Config.Domainname } : {}),
+    };
+    const prepared = await net.prepareNetwork({ id, name: c.Name, hostname: c.Config.Hostname, mode,  ports: fromPortBindings(c.HostConfig.PortBindings), network: c.HostConfig.NetworkMode, ...(c.NetworkAliases?.length ? { aliases: c.NetworkAliases } : {}), custom });
     undo.push(() => net.releaseNetwork(id));
     const binds: BindSpec[] = [
       { source: prepared.files.hosts, target: '/etc/hosts', readonly: false, kind: 'file' },
       { source: prepared.files.hostname, target: '/etc/hostname', readonly: false, kind: 'file' },
       { source: prepared.files.resolvConf, target: '/etc/resolv.conf', readonly: false, kind: 'file' },
       ...c.HostConfig.Binds.map(parseVolume),
+      ...(h.Mounts ?? []).filter((m) => m.Type !== 'tmpfs').map(mountBind),
       ...(c.HostConfig.Init ? [{ source: nativeBinary('skiff-init'), target: INIT_PATH, readonly: true, kind: 'file' as const }] : []),
     ];
     const args = c.HostConfig.Init ? [INIT_PATH, '--', c.Path, ...c.Args] : [c.Path, ...c.Args];
@@ -218,10 +254,15 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       security: confine.security, privileged: confine.privileged, readonlyRootfs: confine.readonlyRootfs, devices: confine.devices,
+      tmpfs: tmpfsMounts(h), ...(h.ShmSize ? { shmSize: h.ShmSize } : {}), ...(c.Config.Domainname ? { domainname: c.Config.Domainname } : {}),
       waitForGo: mode === 'bridge',
       // The same supervisor either way: a foreground client only adds the relay (and finishes the
       // container itself, unless it detaches or dies: then the supervisor runs the cleanup).
-      supervise: { stdin: !!c.Config.OpenStdin, logPath: logPath(id), exitFile: exitFilePath(id), exitCmd: cleanupCmd, attachSocket: attachSocketPath(id), relay },
+      supervise: {
+        stdin: !!c.Config.OpenStdin, exitFile: exitFilePath(id), exitCmd: cleanupCmd, attachSocket: attachSocketPath(id), relay,
+        ...(h.LogConfig?.Type === 'none' ? {} : { logPath: logPath(id), logRotation: logRotation(h.LogConfig?.Config) }),
+        ...healthProbe(c, cliInvocation()),
+      },
       trace: opts.trace,
     });
     rmSync(exitFilePath(id), { force: true });
@@ -234,6 +275,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       ...s, Status: 'running', Running: true, Pid: pid, PidStart: processStartTime(pid), ShimPid: shimPid, ShimPidStart: processStartTime(shimPid),
       StartedAt: nowIso(), FinishedAt: '0001-01-01T00:00:00Z', ExitCode: 0, Error: '', CgroupPath: cgroupDir,
       NetworkSettings: { IPAddress: prepared.ip ?? '', Gateway: prepared.gateway ?? '', IPPrefixLen: prepared.prefixLen ?? 0, MacAddress: prepared.mac ?? '', Ports: portsForState(c.Config.ExposedPorts, live) },
+      Health: initialHealth(c),
     })).then(() => recordContainerEvent(c, 'start'));
     if (detached) {
       const r = await launch(plan, { stdio: 'ignore', detached: true, onPid });
@@ -274,6 +316,58 @@ async function foregroundRelay(tty: boolean, openStdin: boolean, opts: StartOpti
     raw: tty && stdin && isatty(0),
     detachKeys: stdin && tty ? parseDetachKeys(opts.detachKeys ?? 'ctrl-p,ctrl-q') : [],
   };
+}
+
+/** The HostConfig fields of the describing flags, only those given (older records lack them all). */
+function hostExtras(x: RunExtras): Partial<ContainerConfig['HostConfig']> {
+  const out: Partial<ContainerConfig['HostConfig']> = {};
+  for (const k of ['Mounts', 'Tmpfs', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'Ulimits', 'LogConfig', 'GroupAdd', 'OomKillDisable', 'ShmSize'] as const) {
+    if (x[k] !== undefined) (out as Record<string, unknown>)[k] = x[k];
+  }
+  return out;
+}
+
+/** Docker's merge: flags override the image's HEALTHCHECK field by field; no test at all means none. */
+export function mergeHealthcheck(image: HealthConfig | undefined, flags: HealthConfig | undefined): HealthConfig | undefined {
+  if (!flags) return image?.Test?.length ? image : undefined;
+  if (flags.Test[0] === 'NONE') return flags;
+  const test = flags.Test.length ? flags.Test : image?.Test ?? [];
+  if (!test.length || test[0] === 'NONE') return undefined;
+  const pick = (k: 'Interval' | 'Timeout' | 'StartPeriod' | 'Retries') => flags[k] || image?.[k] || 0;
+  return { Test: test, Interval: pick('Interval'), Timeout: pick('Timeout'), StartPeriod: pick('StartPeriod'), Retries: pick('Retries') };
+}
+
+/** A --mount bind or volume as the plan binds it (a named volume is made on first use, as with -v). */
+function mountBind(m: MountEntry): BindSpec {
+  const source = m.Type === 'volume' ? createVolume(m.Source).Mountpoint : m.Source;
+  if (!existsSync(source)) {
+    throw new SkiffError('EUSAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, 'create it, or use -v (which makes a missing directory)');
+  }
+  return {
+    source, target: m.Target, readonly: m.ReadOnly, kind: statSync(source).isDirectory() ? 'dir' : 'file',
+    ...(m.BindOptions?.Propagation ? { propagation: m.BindOptions.Propagation } : {}),
+  };
+}
+
+/** An anonymous --mount type=volume gets its name at create (64 hex digits, as Docker's), so a restart finds it. */
+function namedMount(m: MountEntry): MountEntry {
+  return m.Type === 'volume' && !m.Source ? { ...m, Source: randomBytes(32).toString('hex') } : m;
+}
+
+/** --tmpfs and --mount type=tmpfs: noexec,nosuid,nodev unless asked otherwise (measured on dockerd 20.10). */
+function tmpfsMounts(h: ContainerConfig['HostConfig']): TmpfsSpec[] {
+  const words: Record<string, number> = { ro: MS.RDONLY, nosuid: MS.NOSUID, nodev: MS.NODEV, noexec: MS.NOEXEC, noatime: MS.NOATIME, strictatime: MS.STRICTATIME, relatime: MS.RELATIME };
+  const spec = (target: string, opts: string, defaults: string[]): TmpfsSpec => {
+    const a = tmpfsMountArgs(opts, defaults);
+    return { target, flags: [...a.words].reduce((f, w) => f | (words[w] ?? 0), 0), data: a.data };
+  };
+  const out = Object.entries(h.Tmpfs ?? {}).map(([t, o]) => spec(t, o, ['noexec', 'nosuid', 'nodev']));
+  for (const m of h.Mounts ?? []) {
+    if (m.Type !== 'tmpfs') continue;
+    const o = [m.ReadOnly ? 'ro' : '', m.TmpfsOptions?.SizeBytes ? `size=${m.TmpfsOptions.SizeBytes}` : '', m.TmpfsOptions?.Mode !== undefined ? `mode=${m.TmpfsOptions.Mode.toString(8)}` : ''];
+    out.push(spec(m.Target, o.filter(Boolean).join(','), ['noexec', 'nosuid', 'nodev']));
+  }
+  return out;
 }
 
 function parseVolume(v: string): BindSpec {

@@ -56,17 +56,23 @@ async function waitStopped(id: string, shim: { pid: number; start?: string }, ms
   }
 }
 
-/** Docker's stop: SIGTERM (or the image's STOPSIGNAL), `timeout` seconds, then SIGKILL. */
-export async function stopContainer(ref: string, timeoutSec = 10, signal = 'TERM'): Promise<string> {
+/**
+ * Docker's stop: SIGTERM (or the container's --stop-signal / the image's STOPSIGNAL), `timeout` seconds
+ * (or its --stop-timeout, else 10; -1 waits for ever), then SIGKILL.
+ */
+export async function stopContainer(ref: string, timeoutArg?: number, signalArg?: string): Promise<string> {
   const id = resolveContainer(ref);
+  const own = readConfig(id).Config;
+  const timeoutSec = timeoutArg ?? own.StopTimeout ?? 10;
+  const signal = signalArg ?? (own.StopSignal || 'TERM');
   await markManualStop(id, true);
   await thawIfPaused(id);
   const s = await refreshState(id);
   if (!s.Running) return id;
   const shim = { pid: s.ShimPid, start: s.ShimPidStart };
-  trace.step('kernel', `pidfd_send_signal(${s.Pid}, SIG${signal})`, `ask it to stop; SIGKILL after ${timeoutSec}s`);
+  trace.step('kernel', `pidfd_send_signal(${s.Pid}, ${signal})`, timeoutSec < 0 ? 'ask it to stop; wait for it' : `ask it to stop; SIGKILL after ${timeoutSec}s`);
   signalIfAlive(s.Pid, s.PidStart, signalNumber(signal));
-  if (await waitStopped(id, shim, timeoutSec * 1000)) {
+  if (await waitStopped(id, shim, timeoutSec < 0 ? Number.POSITIVE_INFINITY : timeoutSec * 1000)) {
     recordContainerEvent(readConfig(id), 'stop');
     return id;
   }

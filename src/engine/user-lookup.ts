@@ -24,7 +24,13 @@ function readLayerFile(layerDirs: string[], rel: string): string | undefined {
   return undefined;
 }
 
-export function resolveUser(spec: string, layerDirs: string[]): ResolvedUser {
+/**
+ * runc's GetExecUser, as Docker uses it: supplementary groups are the primary gid, the /etc/group
+ * memberships only in the implicit form (`-u name` or `-u uid`; `-u uid:gid` gives exactly that group),
+ * and --group-add (names resolved in the image's /etc/group, numbers as they are): `docker run -u
+ * 1000:1000 --group-add 1001 busybox id` prints groups=1000,1001.
+ */
+export function resolveUser(spec: string, layerDirs: string[], groupAdd: string[] = []): ResolvedUser {
   const [u = '', g] = spec.split(':');
   const passwd = (readLayerFile(layerDirs, 'etc/passwd') ?? '').split('\n').map((l) => l.split(':'));
   const group = (readLayerFile(layerDirs, 'etc/group') ?? '').split('\n').map((l) => l.split(':'));
@@ -51,7 +57,15 @@ export function resolveUser(spec: string, layerDirs: string[]): ResolvedUser {
       gid = Number(entry[2]);
     }
   }
-  const groups = name ? group.filter((x) => (x[3] ?? '').split(',').includes(name)).map((x) => Number(x[2])).filter((n) => n !== gid) : [];
+  const member = name && g === undefined ? group.filter((x) => (x[3] ?? '').split(',').includes(name)).map((x) => Number(x[2])) : [];
+  const added = groupAdd.map((a) => {
+    if (/^\d+$/.test(a)) return Number(a);
+    const entry = group.find((x) => x[0] === a);
+    if (!entry) throw new SkiffError('EUSAGE', `Unable to find group ${a}: no matching entries in group file`, 'use a numeric gid, or a group the image defines');
+    return Number(entry[2]);
+  });
+  // Docker (measured, dockerd 20.10): the primary gid is always among the supplementary groups.
+  const groups = [...new Set([gid, ...member, ...added])];
   if (uid === 0 && home === '/') home = '/root';
   return { uid, gid, groups, home };
 }

@@ -64,6 +64,35 @@ export interface EtcFilesRequest {
   mode: 'bridge' | 'none' | 'host';
   rootless: boolean;
   hostResolvPath?: string;
+  /** --add-host, --dns, --dns-search, --dns-option, --domainname. */
+  custom?: EtcCustom;
+}
+
+export interface EtcCustom {
+  extraHosts?: Array<{ ip: string; names: string[] }>;
+  dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[];
+  domainname?: string;
+}
+
+/**
+ * Docker's resolv.conf with --dns/--dns-search/--dns-option (libnetwork's resolvconf.Build): the search
+ * line, the nameservers, the options — each from the flag when given, else the host's (as the container
+ * would get them); a search of "." clears the list. Without any of these flags the file is as it was.
+ */
+export function customResolvConf(base: string, c: EtcCustom): string {
+  if (!c.dns?.length && !c.dnsSearch?.length && !c.dnsOptions?.length) return base;
+  const of = (kind: string) => base.split('\n').flatMap((l) => {
+    const m = new RegExp(`^\\s*${kind}\\s+(.*)$`).exec(l);
+    return m ? m[1]!.trim().split(/\s+/) : [];
+  });
+  const search = c.dnsSearch?.length ? c.dnsSearch.filter((d) => d !== '.') : of('search');
+  const servers = c.dns?.length ? c.dns : of('nameserver');
+  const options = c.dnsOptions?.length ? c.dnsOptions : of('options');
+  const out: string[] = [];
+  if (search.length) out.push(`search ${search.join(' ')}`);
+  for (const ns of servers) out.push(`nameserver ${ns}`);
+  if (options.length) out.push(`options ${options.join(' ')}`);
+  return out.join('\n') + '\n';
 }
 
 /** Bind-mounted into the container, where any user (not only root) reads them; their parents stay 0700. */
@@ -74,13 +103,18 @@ export function writeEtcFiles(r: EtcFilesRequest): EtcFiles {
   mkdirSync(r.dir, { recursive: true, mode: 0o700 });
   const files: EtcFiles = { hosts: join(r.dir, 'hosts'), hostname: join(r.dir, 'hostname'), resolvConf: join(r.dir, 'resolv.conf') };
   const hostResolv = readOr(r.hostResolvPath ?? '/etc/resolv.conf', '');
+  const c = r.custom ?? {};
+  const extra = (c.extraHosts ?? []).map((e) => `${e.ip}\t${e.names.join(' ')}`).join('\n');
+  // Docker writes "IP\thostname.domainname hostname" when a domain name is set.
+  const fqdn = c.domainname ? `${r.hostname}.${c.domainname} ${r.hostname}` : r.hostname;
   if (r.mode === 'host') {
-    // --network host shares the host's names too.
-    writeFileAtomic(files.hosts, readOr('/etc/hosts', hostsContent(r.hostname)), WORLD_READABLE);
-    writeFileAtomic(files.resolvConf, hostResolv || FALLBACK_NAMESERVERS.map((n) => `nameserver ${n}`).join('\n') + '\n', WORLD_READABLE);
+    // --network host shares the host's names too (--add-host lines come after them).
+    const hosts = readOr('/etc/hosts', hostsContent(r.hostname));
+    writeFileAtomic(files.hosts, extra ? `${hosts.replace(/\n?$/, '\n')}${extra}\n` : hosts, WORLD_READABLE);
+    writeFileAtomic(files.resolvConf, customResolvConf(hostResolv || FALLBACK_NAMESERVERS.map((n) => `nameserver ${n}`).join('\n') + '\n', c), WORLD_READABLE);
   } else {
-    writeFileAtomic(files.hosts, hostsContent(r.hostname, r.ip), WORLD_READABLE);
-    writeFileAtomic(files.resolvConf, resolvConfContent(hostResolv, { rootless: r.rootless }), WORLD_READABLE);
+    writeFileAtomic(files.hosts, hostsContent(fqdn, r.ip, c.extraHosts ?? []), WORLD_READABLE);
+    writeFileAtomic(files.resolvConf, customResolvConf(resolvConfContent(hostResolv, { rootless: r.rootless }), c), WORLD_READABLE);
   }
   writeFileAtomic(files.hostname, r.hostname + '\n', WORLD_READABLE);
   return files;

@@ -14,6 +14,6 @@ export function peerHostsFiles(allocs: Record<string, Allocation>, filesDir: (id
     const peers = Object.entries(allocs)
       .filter(([other]) => other !== id)
       .map(([other, a]) => ({ ip: a.ip, names: [...new Set([a.name, a.hostname ?? other.slice(0, 12), ...(a.aliases ?? [])].filter((n): n is string => !!n))] }));
-    writeFileSync(path, hostsContent(me.hostname ?? id.slice(0, 12), me.ip, peers));
+    writeFileSync(path, hostsContent(me.hostname ?? id.slice(0, 12), me.ip, [...(me.extraHosts ?? []), ...peers]));
   }
 }

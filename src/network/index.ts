@@ -10,7 +10,7 @@ import type { Allocation, Ipam } from './ipam.js';
 import { ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from './networks.js';
 import { peerHostsFiles } from './hosts-peers.js';
 import { checkPorts } from './port-check.js';
-import { removeEtcFiles, writeEtcFiles } from './etc-files.js';
+import { removeEtcFiles, writeEtcFiles, type EtcCustom } from './etc-files.js';
 import { ensureBridge } from './bridge.js';
 import { connectVeth, disconnectVeth, macForIp } from './veth.js';
 import { addPortRules, ensureNatBase, removeRulesFor, type NatConfig } from './nat.js';
@@ -26,6 +26,8 @@ export interface NetworkRequest {
   network?: string;
   /** More names peers on a user-defined network resolve this container by. */
   aliases?: string[];
+  /** --add-host, --dns*, --domainname: what the container's /etc/hosts and resolv.conf add. */
+  custom?: EtcCustom;
 }
 
 export interface PreparedNetwork {
@@ -56,7 +58,7 @@ export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwo
   const dir = networkFilesDir(req.id);
   if (req.mode !== 'bridge') {
     // Docker ignores -p with --network host/none; so do we (nothing to publish into).
-    const files = writeEtcFiles({ dir, hostname: req.hostname, mode: req.mode, rootless: rootless() });
+    const files = writeEtcFiles({ dir, hostname: req.hostname, mode: req.mode, rootless: rootless(), ...(req.custom ? { custom: req.custom } : {}) });
     return { ports: [], files };
   }
   const net = requireNetwork(req.network ?? 'bridge');
@@ -65,9 +67,9 @@ export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwo
   // Without ports there is nothing to clash: the other networks' records are not read at all.
   const ports = rootless() || req.ports.length === 0 ? req.ports.map((p) => ({ ...p }))
     : await checkPorts(req.ports, (await allBridgeAllocations()).filter(([id]) => id !== req.id).flatMap(([, a]) => a.ports));
-  const ip = await ipam.allocate(req.id, ports, { name: req.name, hostname: req.hostname, ...(req.aliases?.length ? { aliases: req.aliases } : {}) });
+  const ip = await ipam.allocate(req.id, ports, { name: req.name, hostname: req.hostname, ...(req.aliases?.length ? { aliases: req.aliases } : {}), ...(req.custom?.extraHosts?.length ? { extraHosts: req.custom.extraHosts } : {}) });
   try {
-    const files = writeEtcFiles({ dir, hostname: req.hostname, ip, mode: 'bridge', rootless: rootless() });
+    const files = writeEtcFiles({ dir, hostname: req.hostname, ip, mode: 'bridge', rootless: rootless(), ...(req.custom ? { custom: req.custom } : {}) });
     if (!net.Builtin) peerHostsFiles(await ipam.list(), networkFilesDir);
     return { ip, gateway: ipam.gateway, prefixLen: ipam.prefixLen, mac: macForIp(ip), ports, files };
   } catch (e) {

@@ -1,9 +1,9 @@
 // Address management for the bridge network: one IPv4 address per container, persisted in
 // <store>/network/ipam.json and changed only under a lock, so two CLIs never hand out the same
-// address. Addresses are handed out round-robin (as Docker does) so a just-freed address is not
-// reused at once while a peer may still have it in its ARP cache or conntrack.
+// address. The lowest free address is handed out, as Docker's IPAM does (libnetwork's bitmask SetAny
+// without the serial option): a freed address is reused first, and `run` after `rm` gets the same one.
 import { join } from 'node:path';
-import { cidrString, formatIPv4, parseCidr, parseIPv4, type Cidr } from './ipv4.js';
+import { cidrString, formatIPv4, parseCidr, type Cidr } from './ipv4.js';
 import { SkiffError } from '../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
 import { withLock } from '../state/lock.js';
@@ -18,9 +18,11 @@ export interface Allocation {
   name?: string; hostname?: string;
   /** More names peers resolve (Docker's network aliases; compose's service name). */
   aliases?: string[];
+  /** --add-host lines, kept when peers rewrite this container's /etc/hosts. */
+  extraHosts?: Array<{ ip: string; names: string[] }>;
 }
 
-interface IpamFile { subnet: string; gateway: string; last?: string; allocations: Record<string, Allocation> }
+interface IpamFile { subnet: string; gateway: string; /** Written by older versions (round-robin); ignored. */ last?: string; allocations: Record<string, Allocation> }
 
 export interface IpamOptions { file?: string; lockFile?: string; subnet?: string }
 
@@ -64,7 +66,7 @@ export class Ipam {
   }
 
   /** The container's address (the same one again if it already has one), with its names, in one update. */
-  async allocate(id: string, ports: PortBinding[] = [], names: Pick<Allocation, 'name' | 'hostname' | 'aliases'> = {}): Promise<string> {
+  async allocate(id: string, ports: PortBinding[] = [], names: Pick<Allocation, 'name' | 'hostname' | 'aliases' | 'extraHosts'> = {}): Promise<string> {
     return this.update((f) => {
       const have = f.allocations[id];
       if (have) {
@@ -72,18 +74,13 @@ export class Ipam {
         return have.ip;
       }
       const used = new Set(Object.values(f.allocations).map((a) => a.ip));
+      // Docker's IPAM: the lowest free address, so a freed one is reused first.
       const first = this.range.first + 2; // .0 network, .1 gateway
       const last = this.range.last - 1; // broadcast
-      const size = last - first + 1;
-      const prev = f.last ? parseIPv4(f.last) : undefined;
-      const start = prev !== undefined ? prev + 1 : first;
-      for (let i = 0; i < size; i++) {
-        let v = start + i;
-        if (v > last || v < first) v = first + ((v - first) % size + size) % size;
+      for (let v = first; v <= last; v++) {
         const ip = formatIPv4(v);
         if (!used.has(ip)) {
           f.allocations[id] = { ip, ports, ...names };
-          f.last = ip;
           return ip;
         }
       }

@@ -43,7 +43,7 @@ export function parsePortSpec(spec: string): PortSpec {
     proto = p;
     body = body.slice(0, slash);
   }
-  if (body.includes('-')) throw bad(spec, 'port ranges are not supported');
+  if (body.includes('-')) throw bad(spec, 'port ranges are read by parsePortSpecs (-p 8090-8091:80-81)');
   const parts = body.split(':');
   let hostIp = '0.0.0.0';
   let hostPort = 0;
@@ -61,6 +61,46 @@ export function parsePortSpec(spec: string): PortSpec {
     throw bad(spec, 'too many ":"');
   }
   return { hostIp, hostPort, containerPort, proto };
+}
+
+/** A "START-END" or "N" port field; undefined when it is neither (parsePortSpec then says why). */
+function range(s: string): [number, number] | undefined {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2])];
+}
+
+/**
+ * One -p, ranges expanded as Docker's nat.ParsePortSpec does: `8090-8091:80-81` is two bindings;
+ * `80-81` alone publishes both on random host ports. Host and container ranges must be as long.
+ */
+export function parsePortSpecs(spec: string): PortSpec[] {
+  if (!spec.includes('-')) return [parsePortSpec(spec)];
+  const trimmed = spec.trim();
+  const slash = trimmed.lastIndexOf('/');
+  const proto = slash >= 0 ? trimmed.slice(slash) : '';
+  const parts = (slash >= 0 ? trimmed.slice(0, slash) : trimmed).split(':');
+  if (parts.length > 3) throw bad(spec, 'too many ":"');
+  const ctrText = parts[parts.length - 1]!;
+  const hostText = parts.length >= 2 ? parts[parts.length - 2]! : '';
+  const ip = parts.length === 3 ? `${parts[0]}:` : '';
+  const ctr = range(ctrText) ?? (/^\d{1,5}$/.test(ctrText) ? [Number(ctrText), Number(ctrText)] as [number, number] : undefined);
+  if (!ctr) throw bad(spec, `invalid containerPort: ${ctrText}`);
+  if (ctr[1] < ctr[0]) throw bad(spec, `invalid range: ${ctrText} (the end is below the start)`);
+  const host = hostText === '' ? undefined : range(hostText) ?? (/^\d{1,5}$/.test(hostText) ? [Number(hostText), Number(hostText)] as [number, number] : undefined);
+  if (hostText !== '' && !host) throw bad(spec, `invalid hostPort: ${hostText}`);
+  if (host && host[1] < host[0]) throw bad(spec, `invalid range: ${hostText} (the end is below the start)`);
+  const n = ctr[1] - ctr[0] + 1;
+  if (host && host[1] - host[0] + 1 !== n) {
+    throw bad(spec, `invalid ranges specified for container and host Ports: ${ctrText} and ${hostText}`);
+  }
+  if (n > 65535) throw bad(spec, 'range too large');
+  const out: PortSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const h = host ? String(host[0] + i) : '';
+    out.push(parsePortSpec(parts.length === 1 ? `${ctr[0] + i}${proto}` : `${ip}${h}:${ctr[0] + i}${proto}`));
+  }
+  return out;
 }
 
 /**

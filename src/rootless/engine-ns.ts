@@ -72,7 +72,8 @@ export async function reexecInEngine(argv: string[]): Promise<number> {
     if (!holderAlive(paths.enginePid)) await startHolder(paths.enginePid);
   });
   const runtime = nativeBinary('skiff-runtime');
-  const child = spawn(runtime, ['enter', paths.enginePid, process.execPath, ...process.execArgv, process.argv[1] ?? '', ...argv], {
+  // '--' ends node's options: Node 20 would read a user's --env-file anywhere in its argv.
+  const child = spawn(runtime, ['enter', paths.enginePid, process.execPath, ...process.execArgv, '--', process.argv[1] ?? '', ...argv], {
     stdio: 'inherit',
     env: { ...process.env, SKIFF_ENGINE_NS: paths.run, SKIFF_ENGINE_TRIED: paths.run },
   });

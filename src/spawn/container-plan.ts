@@ -7,7 +7,14 @@ import { MS, flags } from './mount-flags.js';
 import { DEV_SYMLINKS, DEVICES, MASKED_PATHS, READONLY_PATHS } from './defaults.js';
 import { beforeEntryClone, entryHead, entryTail, type EntryProcess, type ProcessSecurity } from './entry.js';
 
-export interface BindSpec { source: string; target: string; readonly: boolean; kind: 'dir' | 'file' }
+export interface BindSpec {
+  source: string; target: string; readonly: boolean; kind: 'dir' | 'file';
+  /** --mount bind-propagation (a directory bind only): shared, slave, private or their r- forms. */
+  propagation?: string;
+}
+
+/** A tmpfs the container asked for (--tmpfs, --mount type=tmpfs): MS_* flags and the kernel's options. */
+export interface TmpfsSpec { target: string; flags: number; data: string }
 
 export interface ContainerSpec {
   id: string;
@@ -34,6 +41,12 @@ export interface ContainerSpec {
   readonlyRootfs: boolean;
   /** Host device nodes bound into the container (--device, --privileged). */
   devices: Array<{ source: string; target: string }>;
+  /** --tmpfs and --mount type=tmpfs, mounted after the binds. */
+  tmpfs?: TmpfsSpec[];
+  /** --shm-size in bytes (Docker's default 64 MiB otherwise). */
+  shmSize?: number;
+  /** --domainname: the UTS namespace's NIS domain name. */
+  domainname?: string;
   supervise: SuperviseSpec;
   trace: boolean;
 }
@@ -46,6 +59,10 @@ export interface SuperviseSpec {
   /** A pipe as the container's stdin (-i), else /dev/null. */
   stdin: boolean;
   logPath?: string; exitFile?: string; exitCmd?: string[]; attachSocket?: string;
+  /** --log-opt max-size/max-file: rotate the log at maxSize bytes, keep maxFile files (0: never rotate). */
+  logRotation?: { maxSize: number; maxFile: number };
+  /** A healthcheck: the probe's argv, run every intervalMs by the supervisor (src/engine/health.ts). */
+  health?: { cmd: string[]; intervalMs: number };
   /** Foreground: which of the caller's streams the supervisor relays (Docker's -a), raw terminal, detach keys. */
   relay?: { stdin: boolean; stdout: boolean; stderr: boolean; raw: boolean; detachKeys: number[] };
 }
@@ -59,6 +76,11 @@ export function addStdioSteps(p: Plan, tty: boolean, s: SuperviseSpec): string[]
   if (s.exitFile) sup.push(`exit-file=${s.exitFile}`);
   for (const a of s.exitCmd ?? []) sup.push(`exit-cmd=${a}`);
   if (s.attachSocket) sup.push(`attach=${s.attachSocket}`);
+  if (s.logPath && s.logRotation?.maxSize) sup.push(`log-max-size=${s.logRotation.maxSize}`, `log-max-file=${s.logRotation.maxFile}`);
+  if (s.health) {
+    for (const a of s.health.cmd) sup.push(`health-cmd=${a}`);
+    sup.push(`health-interval=${Math.max(1, Math.round(s.health.intervalMs))}`);
+  }
   if (s.relay) {
     sup.push('relay');
     if (s.relay.stdin) sup.push('relay-in');
@@ -69,6 +91,12 @@ export function addStdioSteps(p: Plan, tty: boolean, s: SuperviseSpec): string[]
   }
   return sup;
 }
+
+/** MS_SHARED, MS_SLAVE, MS_PRIVATE, with MS_REC for the r- forms. */
+const PROPAGATION: Record<string, number> = {
+  shared: 1 << 20, slave: 1 << 19, private: 1 << 18,
+  rshared: (1 << 20) | MS.REC, rslave: (1 << 19) | MS.REC, rprivate: (1 << 18) | MS.REC,
+};
 
 export function buildContainerPlan(s: ContainerSpec): Plan {
   const p = new Plan();
@@ -115,7 +143,8 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   }
   p.child('mount', ['devpts', '/dev/pts', 'devpts', flags(MS.NOSUID, MS.NOEXEC),
     `newinstance,ptmxmode=0666,mode=0620${s.ttyGroupMapped ? ',gid=5' : ''}`], 'its own pseudo-terminals, invisible to the host\'s');
-  p.child('mount', ['shm', '/dev/shm', 'tmpfs', nosuidNodevNoexec, 'mode=1777,size=65536k'], 'private shared memory');
+  const shmKiB = Math.max(1, Math.ceil((s.shmSize ?? 64 * 1024 * 1024) / 1024));
+  p.child('mount', ['shm', '/dev/shm', 'tmpfs', nosuidNodevNoexec, `mode=1777,size=${shmKiB}k`], `private shared memory (${shmKiB} KiB${s.shmSize ? ', --shm-size' : ''})`);
   p.child('mount', ['mqueue', '/dev/mqueue', 'mqueue', nosuidNodevNoexec, ''], 'private POSIX message queues');
   if (s.network === 'private') {
     p.child('mount', ['sysfs', '/sys', 'sysfs', s.privileged ? flags(MS.NOSUID, MS.NODEV, MS.NOEXEC) : flags(MS.RDONLY, MS.NOSUID, MS.NODEV, MS.NOEXEC), ''],
@@ -128,7 +157,11 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
   }
   for (const b of s.binds) {
     p.child('bind', [b.source, b.target, b.readonly ? 'rec,ro' : 'rec', b.kind], `bind ${b.source} at ${b.target}${b.readonly ? ' read-only' : ''}`);
+    if (b.propagation && b.kind === 'dir') {
+      p.child('mount', ['none', b.target, '', String(PROPAGATION[b.propagation]), ''], `bind-propagation=${b.propagation} (inside the container's own mount namespace)`);
+    }
   }
+  for (const t of s.tmpfs ?? []) p.child('mount', ['tmpfs', t.target, 'tmpfs', String(t.flags), t.data], `a tmpfs at ${t.target}${t.data ? ` (${t.data})` : ''}`);
   for (const [target, link] of DEV_SYMLINKS) p.child('symlink', [target, link], `${link} -> ${target}, as every Linux /dev has`);
   if (s.process.cwd !== '/') p.child('mkdir', [s.process.cwd, '755'], 'the working directory exists, as Docker makes it');
   if (s.readonlyRootfs) {
@@ -141,6 +174,7 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
     for (const r of READONLY_PATHS) p.child('readonly', [r], 'readable, never writable from inside');
   }
   p.child('hostname', [s.hostname], 'the container\'s own hostname (its short id)');
+  if (s.domainname) p.child('domainname', [s.domainname], `the container's NIS domain name (--domainname ${s.domainname})`);
   if (s.waitForGo) p.child('wait-parent', [], 'wait until the engine has wired the network (eth0, address, route)');
   entryTail(p, s.process, s.security, true);
   return p;

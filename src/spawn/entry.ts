@@ -14,6 +14,8 @@ export interface ProcessSecurity {
   noNewPrivileges: boolean;
   /** RLIMIT_NPROC (soft = hard) where no pids cgroup caps the container. */
   nproc?: number;
+  /** --ulimit: resource number, soft, hard (decimal; RLIM_INFINITY for unlimited). */
+  rlimits?: Array<[number, string, string]>;
 }
 
 const RLIMIT_NPROC = 6;
@@ -52,9 +54,11 @@ export function entryTail(p: Plan, proc: EntryProcess, sec: ProcessSecurity, fir
   else p.child('setsid', [], 'a session of its own: terminal signals reach it only through skiff');
   const filter = sec.seccomp ? [sec.seccomp.program] : null;
   const rules = sec.seccomp ? `${sec.seccomp.filter.syscalls?.length ?? 0} rules, default ${sec.seccomp.filter.defaultAction}, ${sec.seccomp.program.length / 16} BPF instructions` : '';
-  if (sec.nproc !== undefined) {
+  const ulimits = sec.rlimits ?? [];
+  if (sec.nproc !== undefined && !ulimits.some(([r]) => r === RLIMIT_NPROC)) {
     p.child('rlimit', [String(RLIMIT_NPROC), String(sec.nproc), String(sec.nproc)], `at most ${sec.nproc} processes (RLIMIT_NPROC: no pids cgroup here)`);
   }
+  for (const [res, soft, hard] of ulimits) p.child('rlimit', [String(res), soft, hard], `--ulimit: resource ${res} soft ${soft}, hard ${hard}`);
   // Loading a filter needs no_new_privs or CAP_SYS_ADMIN. Without no_new_privs it is loaded here, while the
   // process still has every capability in its user namespace; the later steps' calls are all in the profile.
   if (filter && !sec.noNewPrivileges) p.child('seccomp', filter, `the seccomp filter (${rules}), loaded before dropping capabilities: no_new_privs is off`);

@@ -47,6 +47,7 @@ export const OPS = {
   mask: { role: 'child', n: 1 },
   readonly: { role: 'child', n: 1 },
   hostname: { role: 'child', n: 1 },
+  domainname: { role: 'child', n: 1 },
   setsid: { role: 'child', n: 0 },
   pty: { role: 'child', n: 0 },
   chdir: { role: 'child', n: 1 },

@@ -4,6 +4,37 @@
 
 export interface PortBinding { HostIp: string; HostPort: string }
 
+/** Docker's container.HealthConfig; durations in nanoseconds (0: the default). Test ["NONE"] disables. */
+export interface HealthConfig { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number }
+
+/** One --ulimit, as Docker stores it (-1: unlimited). */
+export interface Ulimit { Name: string; Soft: number; Hard: number }
+
+/** One --mount (or --tmpfs), as Docker's HostConfig.Mounts keeps it. */
+export interface MountEntry {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Source: string;
+  Target: string;
+  ReadOnly: boolean;
+  BindOptions?: { Propagation?: string };
+  VolumeOptions?: { DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+/** The parts of Config and HostConfig the describing flags of run/create add (all optional in a record). */
+export interface RunExtras {
+  Domainname?: string; StopSignal?: string; StopTimeout?: number; ExposedPorts?: Record<string, object>; Healthcheck?: HealthConfig;
+  Mounts?: MountEntry[]; Tmpfs?: Record<string, string>; ExtraHosts?: string[]; Dns?: string[]; DnsSearch?: string[]; DnsOptions?: string[];
+  Ulimits?: Ulimit[]; LogConfig?: { Type: string; Config: Record<string, string> }; GroupAdd?: string[]; OomKillDisable?: boolean; ShmSize?: number;
+}
+
+/** Docker's State.Health: the probe's verdict and its last five results. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: Array<{ Start: string; End: string; ExitCode: number; Output: string }>;
+}
+
 export interface ContainerConfig {
   Id: string;
   /** Without Docker's leading slash. */
@@ -31,6 +62,10 @@ export interface ContainerConfig {
     Labels: Record<string, string>;
     ExposedPorts: Record<string, object>;
     Image: string;
+    Domainname?: string;
+    StopSignal?: string;
+    StopTimeout?: number;
+    Healthcheck?: HealthConfig;
   };
   HostConfig: {
     AutoRemove: boolean;
@@ -52,6 +87,17 @@ export interface ContainerConfig {
     Privileged?: boolean;
     ReadonlyRootfs?: boolean;
     Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
+    Mounts?: MountEntry[];
+    Tmpfs?: Record<string, string>;
+    ExtraHosts?: string[];
+    Dns?: string[];
+    DnsSearch?: string[];
+    DnsOptions?: string[];
+    Ulimits?: Ulimit[];
+    LogConfig?: { Type: string; Config: Record<string, string> };
+    GroupAdd?: string[];
+    OomKillDisable?: boolean;
+    ShmSize?: number;
   };
   Rootfs: { lowerDirs: string[]; upperDir: string; workDir: string };
   /** Network aliases on its user-defined network (Docker keeps them per endpoint). */
@@ -86,6 +132,8 @@ export interface ContainerState {
   RestartCount?: number;
   /** Stopped or killed by a user: the restart policy leaves it alone until it is started again. */
   ManualStop?: boolean;
+  /** Only for a container with a healthcheck. */
+  Health?: HealthState;
 }
 
 export interface ContainerRecord { config: ContainerConfig; state: ContainerState }

@@ -29,14 +29,15 @@ describe('IPAM', () => {
     expect(Object.keys(f.allocations).sort()).toEqual(['a', 'b']);
   });
 
-  it('releases (idempotently) and reuses round-robin, not at once', async () => {
+  it('releases (idempotently) and reuses the lowest free address first, as Docker\'s IPAM', async () => {
     const ipam = mk('10.9.0.0/29'); // usable .2 … .6
     for (const id of ['a', 'b', 'c']) await ipam.allocate(id);
+    expect(await ipam.release('b')).toBe(true);
+    expect(await ipam.release('b')).toBe(false);
     expect(await ipam.release('a')).toBe(true);
-    expect(await ipam.release('a')).toBe(false);
-    expect(await ipam.allocate('d')).toBe('10.9.0.5');
-    expect(await ipam.allocate('e')).toBe('10.9.0.6');
-    expect(await ipam.allocate('f')).toBe('10.9.0.2'); // wrapped to the freed one
+    expect(await ipam.allocate('d')).toBe('10.9.0.2'); // the lowest freed one
+    expect(await ipam.allocate('e')).toBe('10.9.0.3');
+    expect(await ipam.allocate('f')).toBe('10.9.0.5'); // .4 is still c's
   });
 
   it('says so when the subnet is exhausted', async () => {

@@ -7,10 +7,11 @@ export function registerCreate(parent: Command): void {
     .argument('<image>', 'image').argument('[command...]', 'command and arguments')
     .usage('[options] <image> [command] [arg...]');
   addRunOptions(cmd, 'create').action(async (image: string, command: string[], flags: RunFlags) => {
-    const { requestFromFlags, prepareImage } = await import('../../engine/run-command.js');
+    const { requestFromFlags, prepareImage, writeCidfile } = await import('../../engine/run-command.js');
     const { createFromRequest } = await import('../../engine/run.js');
     const req = await requestFromFlags(image, command, flags);
     const config = await createFromRequest(req, await prepareImage(req));
+    writeCidfile(flags.cidfile, config.Id);
     process.stdout.write(config.Id + '\n');
   });
 }

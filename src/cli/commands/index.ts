@@ -29,7 +29,7 @@ import { registerNetwork } from './network.js';
 import { registerCreate } from './create.js';
 import { registerExec } from './exec.js';
 import { registerAttach } from './attach.js';
-import { registerCleanup, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
+import { registerCleanup, registerHealthcheck, registerKill, registerRestart, registerStart, registerStop } from './lifecycle.js';
 import { registerDoctor } from './doctor.js';
 import { registerPort } from './port.js';
 import { registerSystem } from './system.js';
@@ -52,6 +52,7 @@ export function registerAll(program: Command): void {
     registerAttach(parent);
   }
   registerCleanup(container);
+  registerHealthcheck(container);
   registerPs(program, groups);
   registerInspect(program, groups);
   registerLogs(program, groups);

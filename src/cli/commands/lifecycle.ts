@@ -37,21 +37,21 @@ export function registerStart(parent: Command): void {
 
 export function registerStop(parent: Command): void {
   parent.command('stop').description('stop one or more running containers')
-    .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10').option('-s, --signal <signal>', 'signal to send', 'TERM')
-    .action(async (refs: string[], f: { time: string; signal: string }) => {
+    .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it (default: its --stop-timeout, else 10)').option('-s, --signal <signal>', 'signal to send (default: its --stop-signal, else TERM)')
+    .action(async (refs: string[], f: { time?: string; signal?: string }) => {
       const { stopContainer, parseStopTimeout } = await import('../../engine/stop.js');
-      const t = parseStopTimeout(f.time);
+      const t = f.time === undefined ? undefined : parseStopTimeout(f.time);
       await each(refs, (ref) => stopContainer(ref, t, f.signal));
     });
 }
 
 export function registerRestart(parent: Command): void {
   parent.command('restart').description('restart one or more containers')
-    .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it', '10')
-    .action(async (refs: string[], f: { time: string }) => {
+    .argument('<container...>').option('-t, --time <seconds>', 'seconds to wait before killing it (default: its --stop-timeout, else 10)')
+    .action(async (refs: string[], f: { time?: string }) => {
       const { stopContainer, parseStopTimeout } = await import('../../engine/stop.js');
       const { startExisting } = await import('../../engine/lifecycle.js');
-      const t = parseStopTimeout(f.time);
+      const t = f.time === undefined ? undefined : parseStopTimeout(f.time);
       await each(refs, async (ref) => {
         await stopContainer(ref, t);
         await startExisting(ref, false);
@@ -75,5 +75,14 @@ export function registerCleanup(container: Command): void {
       const { finishContainer } = await import('../../engine/exit.js');
       const { resolveContainer } = await import('../../state/containers.js');
       await finishContainer(resolveContainer(id));
+    });
+}
+
+/** Run by a container's supervisor on the healthcheck's interval (src/engine/health.ts). */
+export function registerHealthcheck(container: Command): void {
+  container.command('healthcheck', { hidden: true }).argument('<id>')
+    .action(async (id: string) => {
+      const { probeContainer } = await import('../../engine/health.js');
+      await probeContainer(id);
     });
 }
