@@ -4,6 +4,7 @@
 
 export type SkiffErrorCode =
   | 'EUSAGE' // bad flag, bad argument
+  | 'EFLAG' // a flag value Docker's own flag parser refuses (exit 125 for every verb, as the docker CLI)
   | 'ENOIMAGE' // image not found locally / in any registry
   | 'EREFERENCE' // malformed image reference
   | 'ENOCONTAINER' // no such container

@@ -11,7 +11,7 @@ export class ApiError extends Error {
 }
 
 const STATUS: Partial<Record<SkiffErrorCode, number>> = {
-  EUSAGE: 400, EREFERENCE: 400, EPORT: 400,
+  EUSAGE: 400, EFLAG: 400, EREFERENCE: 400, EPORT: 400,
   ENOCONTAINER: 404, ENOIMAGE: 404,
   ENAMEINUSE: 409, ESTATE: 409, EIMAGEINUSE: 409,
   EAUTH: 401,

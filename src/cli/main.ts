@@ -18,7 +18,7 @@ let running: Command | undefined;
  * be started is 126 (the daemon's exec exit code); any other verb's failure is 1.
  */
 function exitStatusFor(verb: Command | undefined, err: SkiffError): number {
-  if (err.exitCode !== 125 || !verb) return err.exitCode;
+  if (err.exitCode !== 125 || !verb || err.code === 'EFLAG') return err.exitCode;
   const path = commandPath(verb);
   if (/^skiff (container )?(run|create)$/.test(path)) return 125;
   if (/^skiff (container )?exec$/.test(path) && err.code === 'ELAUNCH') return 126;
@@ -72,7 +72,12 @@ export async function main(argv: string[], program?: Command): Promise<number> {
         return await reexecInEngine(argv);
       }
     } catch (e) {
-      return reportError(e);
+      reportError(e);
+      // No verb ran yet (the engine namespace could not be entered): the status Docker gives that verb's failure.
+      const words = argv.filter((a) => !a.startsWith('-'));
+      const err = asSkiffError(e);
+      const runOrCreate = /^(run|create)$/.test(words[0] === 'container' ? words[1] ?? '' : words[0] ?? '');
+      return err.exitCode !== 125 || runOrCreate || err.code === 'EFLAG' ? err.exitCode : 1;
     }
   }
   program ??= buildProgram();

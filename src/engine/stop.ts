@@ -19,7 +19,7 @@ export function signalNumber(name: string): number {
 /** `-t/--time` of stop and restart: whole seconds, 0 or more (anything else would never time out). */
 export function parseStopTimeout(text: string): number {
   const t = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(t)) throw new SkiffError('EUSAGE', `invalid timeout: ${text}`, 'give whole seconds, e.g. -t 5');
+  if (!Number.isSafeInteger(t)) throw new SkiffError('EFLAG', `invalid timeout: ${text}`, 'give whole seconds, e.g. -t 5');
   return t;
 }
 

@@ -84,7 +84,7 @@ describe('create', () => {
         resolveDir: process.cwd(), loader: 'ts',
       },
       bundle: true, platform: 'node', format: 'esm', outfile: racer, external: ['ffi-rs'], logLevel: 'error',
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      banner: { js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);" },
     });
     const runs = await Promise.all(Array.from({ length: 20 }, () => new Promise<string>((resolve) => {
       const p = spawn(process.execPath, [racer], { env: { ...process.env, SKIFF_ROOT: store.root} });

@@ -141,7 +141,9 @@ describe('inspect', () => {
     const out = skiff(['inspect', 'there', 'nothere'], { env: store.env });
     expect(out.status).toBe(1);
     expect(JSON.parse(out.stdout).map((x: { Id: string }) => x.Id)).toEqual([r.config.Id]);
-    expect(out.stderr).toBe('skiff: No such container: nothere\n');
+    // Docker's generic inspect looks at every kind of object: "No such object" (container inspect says container).
+    expect(out.stderr).toBe('skiff: No such object: nothere\n');
+    expect(skiff(['container', 'inspect', 'nothere'], { env: store.env }).stderr).toBe('skiff: No such container: nothere\n');
     const none = skiff(['inspect', 'nothere'], { env: store.env });
     expect(none.stdout).toBe('[]\n');
     expect(none.status).toBe(1);
