@@ -92,13 +92,15 @@ describe('front door', () => {
 
   it('Ctrl-C in a terminal reaches a foreground container, as it did when the CLI was in the terminal\'s process group', async () => {
     const script = `"${SKIFF}" run --rm diamol/base sh -c 'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.1; done'; echo "status $?"`;
-    const child = spawn('script', ['-qec', script, '/dev/null'], { env: { ...process.env, ...store.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // script(1) runs the line with $SHELL: bash, as in a user's terminal, waits for the foreground job
+    // and goes on unless the job died of the Ctrl-C; dash (/bin/sh, when SHELL is unset) dies of it itself.
+    const child = spawn('script', ['-qec', script, '/dev/null'], { env: { ...process.env, ...store.env, SHELL: '/bin/bash' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += String(d); });
     const ended = new Promise((r) => child.on('exit', r));
     expect(await waitFor(() => out.includes('ready'), 20_000)).toBe(true);
     child.stdin.write('\x03');  // the pty's line discipline turns it into SIGINT for its foreground group
-    expect(await waitFor(() => out.includes('status'), 20_000)).toBe(true);
+    expect(await waitFor(() => out.includes('status'), 20_000), out).toBe(true);
     child.stdin.end();
     await ended;
     expect(out).toContain('got-int');

@@ -32,6 +32,10 @@ function vethLinks(): string[] {
 function linkNames(): string {
   return ip(['-o', 'link', 'show']).split('\n').map((l) => l.split(':')[1]?.trim() ?? '').filter(Boolean).sort().join(' ');
 }
+/** Addresses by link (an IPv6 address's DAD state — tentative, then not — changes on its own). */
+function addresses(): string {
+  return ip(['-o', 'addr', 'show']).split('\n').map((l) => l.split(/\s+/).slice(1, 4).join(' ')).filter(Boolean).sort().join('\n');
+}
 function skiffRules(): string {
   try {
     return execFileSync('nft', ['list', 'table', 'ip', 'skiff'], { encoding: 'utf8' });
@@ -158,7 +162,7 @@ describe('rootful bridge networking', () => {
   itWhen(conds, '50 connect/release cycles leave zero links, addresses, rules and allocations', async () => {
     const { Ipam } = await import('../../src/network/ipam.js');
     const links = linkNames();
-    const addrs = ip(['-o', 'addr', 'show']);
+    const addrs = addresses();
     const rulesBefore = skiffRules();
     for (let i = 0; i < 50; i++) {
       const id = i.toString(16).padStart(2, '0').repeat(32);
@@ -173,7 +177,7 @@ describe('rootful bridge networking', () => {
       }
     }
     expect(linkNames()).toBe(links);
-    expect(ip(['-o', 'addr', 'show'])).toBe(addrs);
+    expect(addresses()).toBe(addrs);
     expect(skiffRules()).toBe(rulesBefore);
     expect(await new Ipam().list()).toEqual({});
   }, 180_000);
