@@ -17,7 +17,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const gnuList = (file: string) => execFileSync('tar', ['--numeric-owner', '--full-time', '-tvzf', file], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+// UTC and a UTF-8 locale: GNU tar prints times in local time and escapes non-ASCII names under the C locale.
+const gnuList = (file: string) => execFileSync('tar', ['--numeric-owner', '--full-time', '-tvzf', file], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' } });
 
 describe('writeLayer', () => {
   it('digest/diffId/size describe the gzip and the tar; GNU tar lists every kind of entry', async () => {
