@@ -17,9 +17,8 @@ let running: Command | undefined;
  * Docker keeps 125 for `run`/`create` (the container never started); an exec whose process could not
  * be started is 126 (the daemon's exec exit code); any other verb's failure is 1.
  */
-function exitStatusFor(verb: Command | undefined, err: SkiffError): number {
-  if (err.exitCode !== 125 || !verb || err.code === 'EFLAG') return err.exitCode;
-  const path = commandPath(verb);
+function exitStatusFor(path: string | undefined, err: SkiffError): number {
+  if (err.exitCode !== 125 || !path || err.code === 'EFLAG') return err.exitCode;
   if (/^skiff (container )?(run|create)$/.test(path)) return 125;
   if (/^skiff (container )?exec$/.test(path) && err.code === 'ELAUNCH') return 126;
   return 1;
@@ -75,9 +74,7 @@ export async function main(argv: string[], program?: Command): Promise<number> {
       reportError(e);
       // No verb ran yet (the engine namespace could not be entered): the status Docker gives that verb's failure.
       const words = argv.filter((a) => !a.startsWith('-'));
-      const err = asSkiffError(e);
-      const runOrCreate = /^(run|create)$/.test(words[0] === 'container' ? words[1] ?? '' : words[0] ?? '');
-      return err.exitCode !== 125 || runOrCreate || err.code === 'EFLAG' ? err.exitCode : 1;
+      return exitStatusFor(['skiff', ...words.slice(0, words[0] === 'container' ? 2 : 1)].join(' '), asSkiffError(e));
     }
   }
   program ??= buildProgram();
@@ -91,7 +88,7 @@ export async function main(argv: string[], program?: Command): Promise<number> {
       return e.exitCode;
     }
     reportError(e);
-    return exitStatusFor(running, asSkiffError(e));
+    return exitStatusFor(running && commandPath(running), asSkiffError(e));
   }
 }
 
