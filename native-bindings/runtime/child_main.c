@@ -33,9 +33,9 @@ int op_pause(struct child_ctx *c, struct op *op) {
   for (;;) pause();
 }
 
-void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio[3]) {
+void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio[3], int join_fd) {
   struct child_ctx c = {.sync_fd = sync_fd, .err_fd = err_fd, .root_fd = -1, .env = NULL, .nenv = 0,
-                        .trace = plan->trace, .fifo_fd = -1};
+                        .trace = plan->trace, .fifo_fd = -1, .join_fd = join_fd};
   sigset_t none;
   sigemptyset(&none);
   if (sigprocmask(SIG_SETMASK, &none, NULL) != 0 || signal(SIGPIPE, SIG_DFL) == SIG_ERR) fail_step(err_fd, -1, errno);

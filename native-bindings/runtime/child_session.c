@@ -2,6 +2,7 @@
 // directory, and the descriptors it must not carry into the container.
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -82,15 +83,17 @@ static int keep_cloexec(int fd) {
 
 // Close (not only mark close-on-exec) every descriptor above stdio except the launcher's own channels
 // to its parent: the sync socket, the error pipe (closed by execve: EOF = success) and, when tracing,
-// the report pipe. Whatever the engine or the launcher held — a cgroup directory, log pipes, the plan —
+// the report pipe; and, for exec, the container's own pidfd until join-cgroupns, the very next step.
+// Whatever the engine or the launcher held — a cgroup directory, log pipes, the plan —
 // is gone before anything in the container could reach it.
 int op_close_fds(struct child_ctx *c, struct op *op) {
   (void)op;
-  int keep[4], n = 0;
+  int keep[5], n = 0;
   if (c->sync_fd > 2) keep[n++] = c->sync_fd;
   if (c->err_fd > 2) keep[n++] = c->err_fd;
   if (c->trace) keep[n++] = FD_REPORT;
   if (c->fifo_fd > 2) keep[n++] = c->fifo_fd;
+  if (c->join_fd > 2) keep[n++] = c->join_fd;
   // ascending, without duplicates
   for (int i = 0; i < n; i++)
     for (int j = i + 1; j < n; j++)
@@ -103,4 +106,16 @@ int op_close_fds(struct child_ctx *c, struct op *op) {
     if ((unsigned)keep[i] + 1 > from) from = (unsigned)keep[i] + 1;
   }
   return syscall(SYS_close_range, from, ~0U, 0) ? last_errno() : 0;
+}
+
+// exec into a container with a cgroup: born in the container's cgroup (CLONE_INTO_CGROUP), the process now
+// enters its cgroup namespace, which the launcher's join left out (see op_join), and drops the pidfd.
+int op_join_cgroupns(struct child_ctx *c, struct op *op) {
+  (void)op;
+  if (c->join_fd < 0) return EBADF;
+  int r = setns(c->join_fd, CLONE_NEWCGROUP);
+  int e = errno;
+  close(c->join_fd);
+  c->join_fd = -1;
+  return r ? e : 0;
 }

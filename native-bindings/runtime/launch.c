@@ -36,7 +36,7 @@ int cmd_launch(void) {
   }
   close(FD_PLAN);
   struct launch l = {.plan = &the_plan, .child = -1, .pidfd = -1, .sync_fd = -1, .err_fd = -1, .pty_master = -1,
-                     .cgroup_fd = -1, .child_stdio = {-1, -1, -1}, .stdin_w = -1, .log_in = {-1, -1}, .status = 0};
+                     .cgroup_fd = -1, .join_fd = -1, .child_stdio = {-1, -1, -1}, .stdin_w = -1, .log_in = {-1, -1}, .status = 0};
   for (int i = 0; i < the_plan.nparent; i++) {
     struct op *op = &the_plan.parent[i];
     uint64_t t0 = the_plan.trace ? now_usec() : 0;

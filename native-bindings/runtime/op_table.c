@@ -51,6 +51,7 @@ const struct op_def op_table[] = {
   C("user",          3, 3, op_user),
   C("no-new-privs",  0, 0, op_no_new_privs),
   C("close-fds",     0, 0, op_close_fds),
+  C("join-cgroupns", 0, 0, op_join_cgroupns),
   C("env",           ARGS_ANY, 0, op_env),
   C("rlimit",        3, 3, op_rlimit),
   C("seccomp",       1, 1, op_seccomp),

@@ -20,7 +20,7 @@ child_fn op_wait_parent, op_pause;
 // child_mounts.c: the container's filesystem
 child_fn op_mount_private, op_overlay, op_mount, op_bind, op_mkdir, op_symlink, op_pivot, op_mask, op_readonly;
 // child_session.c: hostname, domain name, session, terminal, working directory, descriptors
-child_fn op_hostname, op_domainname, op_setsid, op_pty, op_chdir, op_close_fds;
+child_fn op_hostname, op_domainname, op_setsid, op_pty, op_chdir, op_close_fds, op_join_cgroupns;
 // child_identity.c: who the process is and what it may do
 child_fn op_user, op_no_new_privs;
 // child_exec.c

@@ -54,18 +54,25 @@ int op_open_cgroup(struct launch *l, struct op *op) {
   return l->cgroup_fd < 0 ? errno : 0;
 }
 
+// The pidfd is kept until the clone: the child may still have to enter the container's cgroup namespace
+// (join-cgroupns) after it is born in the container's cgroup — with cgroup2's nsdelegate (systemd mounts it
+// so) the kernel refuses CLONE_INTO_CGROUP from inside a cgroup namespace whose root the caller's own cgroup
+// lies outside of, so the plan leaves that namespace out of this join.
 int op_join(struct launch *l, struct op *op) {
-  (void)l;
   uint64_t pid, flags;
   int e = parse_u64(op->args[0], 10, INT32_MAX, &pid);
   if (!e) e = parse_u64(op->args[1], 10, UINT32_MAX, &flags);
   if (e) return e;
+  if (l->join_fd >= 0) return EBUSY;  // one join per plan
   int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
   if (pidfd < 0) return errno;
-  int r = setns(pidfd, (int)flags);
-  e = errno;
-  close(pidfd);
-  return r ? e : 0;
+  if (setns(pidfd, (int)flags) != 0) {
+    e = errno;
+    close(pidfd);
+    return e;
+  }
+  l->join_fd = pidfd;
+  return 0;
 }
 
 int op_clone(struct launch *l, struct op *op) {
@@ -94,8 +101,9 @@ int op_clone(struct launch *l, struct op *op) {
   if (pid == 0) {
     close(sp[0]);
     close(ep[0]);
-    child_main(l->plan, sp[1], ep[1], l->child_stdio);
+    child_main(l->plan, sp[1], ep[1], l->child_stdio, l->join_fd);
   }
+  if (l->join_fd >= 0) { close(l->join_fd); l->join_fd = -1; }  // only the child needs it now
   if (cgfd >= 0) close(cgfd);
   if (l->cgroup_fd >= 0 && l->cgroup_fd == cgfd) l->cgroup_fd = -1;
   close(sp[1]);

@@ -36,6 +36,7 @@ struct launch {
   int err_fd;       // read end of the child's CLOEXEC error pipe: EOF without data = execve succeeded
   int pty_master;   // -1 unless the child sent one
   int cgroup_fd;    // from open-cgroup: opened before join, while the host's paths are still visible
+  int join_fd;      // from join: the pidfd of the process joined, kept for the child's join-cgroupns (-1: none)
   int child_stdio[3]; // from the stdio op: what the child gets as fds 0/1/2 (-1: the plan has no stdio op)
   int stdin_w;      // the parent's write end of the child's stdin pipe (-1: its stdin is /dev/null)
   int log_in[2];    // the parent's read ends of the child's stdout/stderr pipes (-1: a pty or /dev/null)
@@ -51,6 +52,7 @@ struct child_ctx {
   int nenv;
   int trace;        // keep the report pipe (CLOEXEC) for step timings until execve
   int fifo_fd;      // OCI create: O_PATH fd of the exec fifo (fifo-open .. fifo-wait), -1 otherwise; close-fds keeps it
+  int join_fd;      // exec: the launcher's pidfd of the container (join .. join-cgroupns), -1 otherwise; close-fds keeps it
 };
 
 int plan_read(int fd, struct plan *plan);
@@ -87,7 +89,7 @@ uint64_t now_usec(void);
 
 // The cloned child: stdio are the fds it takes as 0/1/2 before anything else (stdio[0] = -1: keep the
 // inherited ones; only the engine-namespace holder, which closes them all, has no stdio op).
-void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio[3]) __attribute__((noreturn));
+void child_main(struct plan *plan, int sync_fd, int err_fd, const int stdio[3], int join_fd) __attribute__((noreturn));
 
 int open_in_root(int root_fd, const char *path, int create_kind, int mode); // O_PATH fd or -errno
 int open_in_own_root(const char *path);  // O_PATH fd of path beneath the process's "/", or -errno

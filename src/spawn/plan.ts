@@ -54,6 +54,7 @@ export const OPS = {
   user: { role: 'child', n: 3 },
   'no-new-privs': { role: 'child', n: 0 },
   'close-fds': { role: 'child', n: 0 },
+  'join-cgroupns': { role: 'child', n: 0 },
   env: { role: 'child', n: -1, min: 0 },
   rlimit: { role: 'child', n: 3 },
   seccomp: { role: 'child', n: 1 },

@@ -61,3 +61,16 @@ test('the container sees its own cgroup as / and its limits in cgroup files; sta
   assert.deepEqual(cgroupDirs(), []);
   assert.equal(existsSync(join(store, 'containers', id)), false);
 });
+
+test('exec into a container with a cgroup (cgroup2 with nsdelegate, as systemd mounts it): the process joins its cgroup and cgroup namespace', () => {
+  const id = skiff('run', '-d', '--network', 'none', '--memory', '64m', 'diamol/base', 'sleep', '60').stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  // The kernel refuses CLONE_INTO_CGROUP from inside a cgroup namespace whose root the caller's cgroup lies
+  // outside of (nsdelegate): a launcher that joined the cgroup namespace first failed here (ENOENT, 126).
+  const r = skiff('exec', id.slice(0, 12), 'sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^0::\/$/m);
+  assert.match(r.stdout, /^67108864$/m);
+  assert.equal(skiff('rm', '-f', id).status, 0);
+  assert.deepEqual(cgroupDirs(), []);
+});
