@@ -27,6 +27,8 @@ const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 const say = (m) => process.stderr.write(`[test-lab ${secs()}s] ${m}\n`);
 const results = [];
+let work = ''; // the run's scratch folder (seed, VM disk, console log), made once the image is there
+let qemu;
 const timings = {};
 
 function finish(extra = {}) {
@@ -63,11 +65,20 @@ const built = spawnSync(join(root, 'scripts/lab-image.sh'), [image], { stdio: ['
 timings.image = Math.round((Date.now() - t) / 1000);
 if (built.status !== 0) fatal('build the lab image', `scripts/lab-image.sh exited ${built.status}`);
 
+// The lab images' Debian packages come from the host's mirror; a fresh clone has none yet, so the host builds
+// them once (the same command the test suite runs) and the VM is handed the cache below.
+if (!existsSync(join(root, 'rootfs/build/debs'))) {
+  t = Date.now();
+  const lab = spawnSync('npm', ['run', '-s', 'lab:build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  timings.labImages = Math.round((Date.now() - t) / 1000);
+  if (lab.status !== 0) fatal('build the lab images on the host', `npm run lab:build exited ${lab.status}`);
+}
+
 // ---------- the synced folder and the seed disk ----------
-const work = mkdtempSync('/var/tmp/skiff-lab-run-');
-let qemu;
+work = mkdtempSync('/var/tmp/skiff-lab-run-');
 function cleanup() {
   if (qemu && qemu.exitCode === null) qemu.kill('SIGKILL');
+  if (!work) return;
   if (!keep) rmSync(work, { recursive: true, force: true });
   else say(`kept ${work}`);
 }
@@ -81,11 +92,17 @@ const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exc
 for (const f of files) {
   if (!existsSync(join(root, f))) continue;
   mkdirSync(dirname(join(project, f)), { recursive: true });
-  cpSync(join(root, f), join(project, f), { dereference: false, preserveTimestamps: true });
+  // verbatimSymlinks: else Node rewrites a relative link (bin/skiff → ../dist/…) as an absolute path on this host.
+  cpSync(join(root, f), join(project, f), { dereference: false, preserveTimestamps: true, verbatimSymlinks: true });
 }
 // The VM has no network of its own: it is handed what its provisioning would download — the Debian
 // packages of the lab images (rootfs/build/debs, the lab builder's cache) and an npm cache for the lockfile.
 if (existsSync(join(root, 'rootfs/build/debs'))) cpSync(join(root, 'rootfs/build/debs'), join(project, 'rootfs/build/debs'), { recursive: true });
+// The docker CLI a student brings (a static client binary; the VM has no network to fetch one): the Engine
+// API check drives the user's skiff.service with it.
+const dockerCli = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim();
+if (!dockerCli) fatal('find the docker CLI', 'no docker on this host: run scripts/install-deps.sh --with-tests');
+cpSync(dockerCli, join(seed, 'docker'));
 const npmDir = join(work, 'npm-lock');
 mkdirSync(npmDir);
 for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(npmDir, f));
@@ -186,7 +203,7 @@ await check('boot: systemd is pid 1 and /sys/fs/cgroup is cgroup v2', () =>
 // Vagrant's rsync synced folder: the project in /home/vagrant/skiff, owned by vagrant.
 t = Date.now();
 const sync = ssh('sudo mkdir -p /mnt/seed && sudo mount -o ro /dev/vdb /mnt/seed && sudo rsync -a --chown=vagrant:vagrant /mnt/seed/skiff/ /home/vagrant/skiff/'
-  + ' && sudo rsync -a /mnt/seed/npm-cache/ /root/.npm/ && sudo umount /mnt/seed');
+  + ' && sudo rsync -a /mnt/seed/npm-cache/ /root/.npm/ && sudo install -m 0755 /mnt/seed/docker /usr/local/bin/docker && sudo umount /mnt/seed');
 if (sync.status !== 0) fatal('synced folder', sync.stderr);
 // The Vagrantfile's provisioner: `type: "shell", path: "scripts/vagrant-provision.sh", privileged: true,
 // env: { LAB_USER, SKIFF_DIR }` — Vagrant uploads the script and runs it with sudo and that environment.
@@ -244,7 +261,23 @@ await check('limits: --pids-limit stops a fork bomb', () => {
   const n = Number(/running=(\d+)/.exec(r.stdout)?.[1]);
   return /max=20/.test(r.stdout) && n <= 20 ? true : `${r.stdout}\n${r.stderr}`;
 });
+await check('limits: the container\'s cgroup lies in the vagrant user\'s delegated systemd tree; exec joins it', () => {
+  const r = ssh('id=$(skiff run -d --memory 64m diamol/base sleep 600) && cat /proc/$(skiff inspect -f "{{.State.Pid}}" "$id")/cgroup'
+    + ' && echo id=$id && skiff exec "$id" sh -c "echo exec-cgroup=\\$(cat /proc/self/cgroup) max=\\$(cat /sys/fs/cgroup/memory.max)"; skiff rm -f "$id" >/dev/null');
+  const id = /^id=([0-9a-f]{64})$/m.exec(r.stdout)?.[1];
+  const cg = /^0::(\/\S*)$/m.exec(r.stdout)?.[1] ?? '';
+  return id && /^\/user\.slice\/user-\d+\.slice\/user@\d+\.service\//.test(cg) && cg.includes(id) && /^exec-cgroup=0::\/ max=67108864$/m.test(r.stdout)
+    ? true : `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
+});
 timings.limits = Math.round((Date.now() - t) / 1000);
+
+t = Date.now();
+const dockerEnv = 'export DOCKER_HOST=unix://$XDG_RUNTIME_DIR/skiff/skiff.sock;';
+await check('api: the user\'s skiff.service (systemctl --user) serves the docker CLI', () => {
+  const r = ssh(`systemctl --user is-active skiff.service; ${dockerEnv} docker version --format "server={{.Server.Version}}" && docker run --rm diamol/base echo via-docker && docker ps -a --format "{{.Image}}" | wc -l`);
+  return /^active$/m.test(r.stdout) && /^server=\S+/m.test(r.stdout) && /^via-docker$/m.test(r.stdout) ? true : `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
+});
+timings.api = Math.round((Date.now() - t) / 1000);
 
 t = Date.now();
 await check('reboot: --restart always containers come back after a reboot of the VM', async () => {
@@ -261,6 +294,14 @@ await check('reboot: --restart always containers come back after a reboot of the
     await new Promise((res) => setTimeout(res, 2000));
   }
   return /^keeper Up/m.test(ps.stdout) && !/^once /m.test(ps.stdout) ? true : `after reboot: ${ps.stdout}\n${ps.stderr}`;
+});
+await check('reboot: the Engine API service is back and the docker CLI sees the restarted container', () => {
+  const r = ssh(`systemctl --user is-active skiff.service skiff-restart.service; ${dockerEnv} docker ps --format "{{.Names}} {{.Status}}"`);
+  return /^active\nactive$/m.test(r.stdout) && /^keeper Up/m.test(r.stdout) ? true : `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
+});
+await check('reboot: limits hold again (--memory 64m → OOM, 137)', () => {
+  const r = ssh('skiff run --rm --memory 64m diamol/base sh -c "tail /dev/zero"; echo exit=$?');
+  return /exit=137/.test(r.stdout) ? true : `${r.stdout}\n${r.stderr}`;
 });
 timings.reboot = Math.round((Date.now() - t) / 1000);
 

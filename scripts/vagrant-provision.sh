@@ -7,6 +7,8 @@
 #      and cpu/cpuset/io/memory/pids delegated to users' systemd sessions, for rootless limits
 #   4. containers with a restart policy come back after a reboot: a systemd user unit runs
 #      `skiff start --all --filter restart-policy=…` at boot (the user's manager starts at boot: linger)
+#   5. the Docker Engine API for the lab user: `skiff system service` as a `systemctl --user` service, so the
+#      docker CLI, compose and SDKs work with DOCKER_HOST=unix://$XDG_RUNTIME_DIR/skiff/skiff.sock
 # Nothing is downloaded that is already there, so a box with the packages pre-installed provisions offline.
 set -eu
 LAB_USER=${LAB_USER:-vagrant}
@@ -62,21 +64,43 @@ systemctl daemon-reload
 echo "==> restart policies across reboots"
 # dockerd brings back --restart always/unless-stopped containers when it starts; skiff has no daemon, so
 # each user's systemd manager does it at boot (as podman-restart.service does for podman).
+# No After=default.target: default.target wants this unit, so that ordering would be a cycle, and systemd breaks
+# a cycle by dropping a unit from the boot transaction (seen: skiff.service below not started after a reboot).
 cat >/etc/systemd/user/skiff-restart.service <<'UNIT'
 [Unit]
 Description=Start skiff containers whose restart policy is always or unless-stopped
-After=default.target
 
 [Service]
 Type=oneshot
+RemainAfterExit=true
 ExecStart=/usr/local/bin/skiff start --all --filter restart-policy=always --filter restart-policy=unless-stopped
 
 [Install]
 WantedBy=default.target
 UNIT
 systemctl --global enable skiff-restart.service
+
+echo "==> the Engine API (systemctl --user)"
+# The socket is made by skiff itself inside the user's engine namespace, so there is no socket unit.
+cat >/etc/systemd/user/skiff.service <<'UNIT'
+[Unit]
+Description=skiff Engine API (rootless): DOCKER_HOST=unix://%t/skiff/skiff.sock
+
+[Service]
+ExecStart=/usr/local/bin/skiff system service
+Restart=on-failure
+
+[Install]
+WantedBy=default.target
+UNIT
+systemctl --global enable skiff.service
 # The user's manager (and so the unit above) starts at boot, not only at the first login.
 loginctl enable-linger "$LAB_USER"
+# And the API now, in the user's running manager (at boot the global enable above starts it).
+if systemctl --machine="$LAB_USER@.host" --user daemon-reload 2>/dev/null; then
+  systemctl --machine="$LAB_USER@.host" --user restart skiff.service \
+    || echo "warning: skiff.service did not start now; it starts at the next boot (journalctl --user -u skiff)" >&2
+fi
 
 cat <<MSG
 
@@ -87,4 +111,5 @@ Try the chapter's first command:
   skiff container run diamol/ch02-hello-diamol
 
 Check the machine any time with: skiff doctor
+The Docker Engine API is served for $LAB_USER: export DOCKER_HOST=unix://\$XDG_RUNTIME_DIR/skiff/skiff.sock
 MSG
