@@ -130,6 +130,19 @@ describe('container plan', () => {
     expect(o.indexOf('parent:join')).toBeLessThan(o.indexOf('parent:clone'));
     expect(p.steps.find((s) => s.op === 'clone')!.args[0]).toBe('0');
     expect(o.some((x) => /mount|overlay|pivot/.test(x))).toBe(false);
+    expect(Number(p.steps.find((s) => s.op === 'join')!.args[1]) & CLONE.NEWCGROUP).toBe(CLONE.NEWCGROUP);
+    expect(o).not.toContain('child:join-cgroupns');
+  });
+
+  it('exec into a container with a cgroup: born in it, the child enters the cgroup namespace right after close-fds', () => {
+    const p = buildExecPlan({ containerPid: 42, joinNet: true, cgroupDir: '/sys/fs/cgroup/skiff/x', process: spec().process, supervise: { stdin: false }, trace: false, security: spec().security });
+    const o = ops(p);
+    // nsdelegate: CLONE_INTO_CGROUP is refused from inside a cgroup namespace the launcher's cgroup lies outside of.
+    expect(Number(p.steps.find((s) => s.op === 'join')!.args[1]) & CLONE.NEWCGROUP).toBe(0);
+    expect(o.indexOf('parent:open-cgroup')).toBeLessThan(o.indexOf('parent:join'));
+    const child = o.filter((x) => x.startsWith('child:'));
+    expect(child.slice(0, 2)).toEqual(['child:close-fds', 'child:join-cgroupns']);
+    expect(child.indexOf('child:join-cgroupns')).toBeLessThan(child.indexOf('child:cap-bound'));
   });
 });
 
