@@ -15,6 +15,7 @@
 #include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "runtime.h"
 
@@ -71,6 +72,67 @@ static int runs_this_runtime(long pid) {
   return strcmp(exe, "/memfd:skiff-runtime (deleted)") == 0 && same_bytes(path, "/proc/self/exe");
 }
 
+// The cgroup v2 path of a process ("0::" line of /proc/PID/cgroup), or -1.
+static int cgroup_of(const char *procfile, char *out, size_t n) {
+  FILE *f = fopen(procfile, "re");
+  if (!f) return -1;
+  char line[4096];
+  int found = -1;
+  while (found && fgets(line, sizeof line, f))
+    if (!strncmp(line, "0::", 3)) {
+      line[strcspn(line, "\n")] = '\0';
+      size_t len = strlen(line + 3);
+      if (len >= n) break;  // no cgroup path is that long: treat as unknown
+      memcpy(out, line + 3, len + 1);
+      found = 0;
+    }
+  fclose(f);
+  return found;
+}
+
+// A command from a login session joins the engine's cgroup before its namespaces. The kernel lets a process
+// be cloned into (or moved to) a cgroup only by a writer of the cgroup.procs of the common ancestor of where
+// it is and where it goes; from session-N.scope that ancestor is root's user-UID.slice, so the containers'
+// cgroups (under the holder's delegated scope, src/rootless/systemd-scope.ts) would be out of reach. Then the
+// user's systemd manager, which may move its user's processes, is asked to (AttachProcessesToUnit, through
+// busctl, on the host side: D-Bus checks our uid, which the engine's user namespace would change). Where the
+// ancestor is writable (a `systemctl --user` service, a delegated session) nothing is done. A failure only
+// means that limits are refused later, with their own error.
+static void follow_holder_cgroup(long pid) {
+  char own[2048], hold[2048], path[2100];
+  snprintf(path, sizeof path, "/proc/%ld/cgroup", pid);
+  if (cgroup_of("/proc/self/cgroup", own, sizeof own) || cgroup_of(path, hold, sizeof hold) || !strcmp(own, hold)) return;
+  size_t common = 0;  // length of the deepest common ancestor, on a '/' boundary
+  for (size_t i = 0; own[i] && own[i] == hold[i]; i++)
+    if (own[i] == '/') common = i;
+  if (!own[common] || own[common] != hold[common]) return;
+  size_t hl = strlen(hold);
+  if (!strncmp(own, hold, hl) && (!own[hl] || own[hl] == '/')) return;  // inside it already
+  snprintf(path, sizeof path, "/sys/fs/cgroup%.*s/cgroup.procs", (int)common, own);
+  if (access(path, W_OK) == 0) return;
+  // The unit: the holder's deepest .scope/.service component; the rest is the sub-cgroup (the engine leaf).
+  char *unit = NULL, *sub = NULL;
+  for (char *p = hold; (p = strchr(p, '/')) != NULL; p++) {
+    char *end = strchr(p + 1, '/');
+    size_t len = end ? (size_t)(end - p - 1) : strlen(p + 1);
+    if ((len > 6 && !strncmp(p + 1 + len - 6, ".scope", 6)) || (len > 8 && !strncmp(p + 1 + len - 8, ".service", 8))) { unit = p + 1; sub = end; }
+  }
+  if (!unit) return;
+  char unit_name[512], sub_path[1024], self[32];
+  snprintf(unit_name, sizeof unit_name, "%.*s", (int)(sub ? (size_t)(sub - unit) : strlen(unit)), unit);
+  snprintf(sub_path, sizeof sub_path, "%s", sub ? sub : "");
+  snprintf(self, sizeof self, "%d", (int)getpid());
+  pid_t child = fork();
+  if (child == 0) {
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+    execlp("busctl", "busctl", "--user", "--quiet", "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+           "org.freedesktop.systemd1.Manager", "AttachProcessesToUnit", "ssau", unit_name, sub_path, "1", self, (char *)NULL);
+    _exit(127);
+  }
+  if (child > 0) while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+}
+
 static int join_holder(const char *pidfile) {
   if (!ours_and_private_dir(pidfile)) return -1;
   int pfd = open(pidfile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -84,6 +146,7 @@ static int join_holder(const char *pidfile) {
   int ok = fscanf(f, "%ld %31s", &pid, want) == 2;
   fclose(f);
   if (!ok || read_starttime(pid, have, sizeof have) != 0 || strcmp(want, have) != 0 || !runs_this_runtime(pid)) return -1;
+  follow_holder_cgroup(pid);
   const char *kinds[] = {"user", "mnt", "net"};
   int fds[3];
   for (int i = 0; i < 3; i++) {

@@ -6,12 +6,15 @@
 //            the controllers are bound to v1, so v2 has none (it can still group processes).
 //
 // skiff's cgroups hang under a *base*: rootful, the root of the hierarchy (of our cgroup namespace);
-// rootless, our own cgroup when it is delegated to us (systemd's user@.service or a
-// `systemd-run --user --scope -p Delegate=yes` scope), else nothing.
+// rootless, the engine's cgroup when it is delegated to us (systemd's user@.service or a
+// `systemd-run --user --scope -p Delegate=yes` scope), else nothing. The engine's cgroup is its holder's
+// (src/rootless/systemd-scope.ts puts a holder made in an undelegated login session into a delegated scope
+// of its own), so the CLI in a terminal and the Engine API service under `systemctl --user` share one base.
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { engineMode, storePaths } from '../state/paths.js';
+import { processStartTime } from '../kernel/process-identity.js';
 import { checkCgroupName, readWords } from './utils.js';
 
 export type CgroupLayout = 'unified' | 'hybrid' | 'other';
@@ -82,7 +85,7 @@ export function ownCgroup(procSelfCgroup = readFileSync('/proc/self/cgroup', 'ut
 
 export interface CgroupEnv {
   mount: CgroupMount | undefined;
-  /** Our own cgroup (v2), as /proc/self/cgroup says. */
+  /** The engine's cgroup (v2): rootless, its holder's when it runs, else ours, as /proc/self/cgroup says. */
   own: string | undefined;
   rootless: boolean;
   /** Directory under which skiff's parent is made; undefined when skiff may not use cgroup v2 here. */
@@ -115,10 +118,21 @@ function writable(path: string): boolean {
   }
 }
 
+/** The cgroup of this user's engine holder (engine.pid: "pid starttime"), when it is alive. */
+function holderCgroup(): string | undefined {
+  try {
+    const [pid, start] = readFileSync(storePaths().enginePid, 'utf8').trim().split(' ');
+    if (!pid || !start || processStartTime(Number(pid)) !== start) return undefined;
+    return ownCgroup(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 export function detectCgroups(): CgroupEnv {
   const mount = findCgroup2Mount();
-  let own = ownCgroup();
   const rootless = engineMode() === 'rootless';
+  let own = (rootless ? holderCgroup() : undefined) ?? ownCgroup();
   const env: CgroupEnv = { mount, own, rootless, base: undefined, unusable: undefined, available: [], enabled: [], parent: undefined };
   if (!mount) {
     env.unusable = 'no cgroup2 filesystem is mounted';

@@ -14,6 +14,7 @@ import { launch } from '../spawn/launch.js';
 import { engineHolderPlan } from './engine-plan.js';
 import { subIdRanges } from './subid.js';
 import { checkHolder } from './holder-identity.js';
+import { enterDelegatedScope } from './systemd-scope.js';
 
 /** The holder's pid when engine.pid names this user's live holder (holder-identity.ts), else undefined. */
 export function holderAlive(pidFile: string): number | undefined {
@@ -42,6 +43,7 @@ async function startHolder(pidFile: string): Promise<void> {
   if (!ranges.uid || !ranges.gid) {
     trace.step('engine', `no /etc/subuid range for ${ranges.user}: single-id map`, 'containers can then use only uid 0');
   }
+  enterDelegatedScope();
   const plan = engineHolderPlan({ uid, gid, subUid: ranges.uid, subGid: ranges.gid, trace: trace.enabled });
   const r = await launch(plan, {
     stdio: 'ignore',

@@ -1,0 +1,58 @@
+// A rootless engine made from an ordinary login session (ssh, a console) starts in a delegated systemd scope
+// of its own, as podman does: systemd delegates cgroup controllers to the user's manager (user@UID.service),
+// not to login sessions (session-N.scope), so containers can only have limits — and a process can only be
+// cloned into their cgroups — from inside the manager's tree. The user's manager is asked over D-Bus
+// (busctl) to make a transient scope with Delegate=yes holding this process; the holder it launches next is
+// born there, and `skiff-runtime enter` brings later commands of the session into the holder's cgroup
+// (native-bindings/runtime/enter.c). Without a user manager, nothing changes: a limit is then refused with
+// its clear error (src/cgroups/support.ts).
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { trace } from '../trace.js';
+
+const CGROUP2 = '/sys/fs/cgroup';
+
+function ownCgroupPath(): string | undefined {
+  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  return line?.slice(3);
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Before the holder is launched: move this process into a delegated scope if it is not in one already. */
+export function enterDelegatedScope(): void {
+  // Only on a unified hierarchy (a hybrid host's empty v2 has no controllers to delegate).
+  if (!existsSync(join(CGROUP2, 'cgroup.controllers'))) return;
+  const own = ownCgroupPath();
+  if (own === undefined) return;
+  const dir = join(CGROUP2, own);
+  if (writable(join(dir, 'cgroup.procs')) && writable(join(dir, 'cgroup.subtree_control'))) return; // delegated already
+  const runtimeDir = process.env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.()}`;
+  if (!existsSync(join(runtimeDir, 'bus')) && !process.env.DBUS_SESSION_BUS_ADDRESS) {
+    trace.step('cgroup', `${own} is not delegated and no systemd user manager answers`, 'limits will be refused with their own error');
+    return;
+  }
+  const unit = `skiff-engine-${process.pid}.scope`;
+  trace.step('cgroup', `systemd --user: StartTransientUnit ${unit} Delegate=yes PIDs=${process.pid}`,
+    `${own} is a login session's cgroup, not delegated: the engine and its containers live in a scope of the user's manager`);
+  const r = spawnSync('busctl', ['--user', '--quiet', 'call', 'org.freedesktop.systemd1', '/org/freedesktop/systemd1',
+    'org.freedesktop.systemd1.Manager', 'StartTransientUnit', 'ssa(sv)a(sa(sv))', unit, 'fail',
+    '3', 'PIDs', 'au', '1', String(process.pid), 'Delegate', 'b', 'true', 'Description', 's', 'skiff rootless engine', '0'],
+  { encoding: 'utf8', timeout: 10_000, env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir } });
+  if (r.status !== 0) {
+    trace.step('cgroup', `no delegated scope: ${(r.stderr || String(r.error ?? '')).trim()}`, 'limits will be refused with their own error');
+    return;
+  }
+  // The job that moves us runs in the manager: wait until the kernel says we are there.
+  const end = Date.now() + 5000;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (!ownCgroupPath()?.endsWith(`/${unit}`) && Date.now() < end) Atomics.wait(nap, 0, 0, 10);
+}
