@@ -4,8 +4,9 @@
 // cloned into their cgroups — from inside the manager's tree. The user's manager is asked over D-Bus
 // (busctl) to make a transient scope with Delegate=yes holding this process; the holder it launches next is
 // born there, and `skiff-runtime enter` brings later commands of the session into the holder's cgroup
-// (native-bindings/runtime/enter.c). Without a user manager, nothing changes: a limit is then refused with
-// its clear error (src/cgroups/support.ts).
+// (native-bindings/runtime/enter.c). A holder first made by a `systemctl --user` service gets a scope too, so
+// that stopping the service does not take the engine and its containers with it. Without a user manager,
+// nothing changes: a limit is then refused with its clear error (src/cgroups/support.ts).
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -34,15 +35,19 @@ export function enterDelegatedScope(): void {
   const own = ownCgroupPath();
   if (own === undefined) return;
   const dir = join(CGROUP2, own);
-  if (writable(join(dir, 'cgroup.procs')) && writable(join(dir, 'cgroup.subtree_control'))) return; // delegated already
+  // A delegated cgroup is kept — unless it is a service's: the engine must outlive the unit that happened to
+  // make it (skiff-restart.service at boot, the API's skiff.service), whose stop or restart kills its cgroup.
+  const delegated = writable(join(dir, 'cgroup.procs')) && writable(join(dir, 'cgroup.subtree_control'));
+  if (delegated && !own.endsWith('.service')) return;
   const runtimeDir = process.env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.()}`;
   if (!existsSync(join(runtimeDir, 'bus')) && !process.env.DBUS_SESSION_BUS_ADDRESS) {
     trace.step('cgroup', `${own} is not delegated and no systemd user manager answers`, 'limits will be refused with their own error');
     return;
   }
   const unit = `skiff-engine-${process.pid}.scope`;
-  trace.step('cgroup', `systemd --user: StartTransientUnit ${unit} Delegate=yes PIDs=${process.pid}`,
-    `${own} is a login session's cgroup, not delegated: the engine and its containers live in a scope of the user's manager`);
+  trace.step('cgroup', `systemd --user: StartTransientUnit ${unit} Delegate=yes PIDs=${process.pid}`, delegated
+    ? `${own} is a service's cgroup: the engine and its containers live in a scope of their own, which outlives it`
+    : `${own} is a login session's cgroup, not delegated: the engine and its containers live in a scope of the user's manager`);
   const r = spawnSync('busctl', ['--user', '--quiet', 'call', 'org.freedesktop.systemd1', '/org/freedesktop/systemd1',
     'org.freedesktop.systemd1.Manager', 'StartTransientUnit', 'ssa(sv)a(sa(sv))', unit, 'fail',
     '3', 'PIDs', 'au', '1', String(process.pid), 'Delegate', 'b', 'true', 'Description', 's', 'skiff rootless engine', '0'],
