@@ -36,7 +36,8 @@ export function start(store: OciStore, id: string): void {
   unlinkSync(fifo);
   store.write({ ...r, started: true });
   const hooks = readPoststart(r);
-  runHooks('poststart', hooks, { ...store.state(r), status: 'running' }, false);
+  // The init's pid even if it has already ended (a short command): the hook is about that process.
+  runHooks('poststart', hooks, { ...store.state(r), status: 'running', pid: r.pid }, false);
 }
 
 function readPoststart(r: OciRecord) {

@@ -177,6 +177,12 @@ export function translate(t: TranslateInput): Translated {
   const root = resolve(t.bundle, c.root?.path ?? 'rootfs');
   p.child('bind-root', [root], 'the bundle\'s root, bound on itself so pivot_root sees a mount point');
   if (t.fifoPath) p.child('fifo-open', [t.fifoPath], 'hold the exec fifo while its host path is still visible');
+  if (fresh.includes('user') && mapped(0, c.linux?.uidMappings) && mapped(0, c.linux?.gidMappings)) {
+    // So far the child had the caller's ids, the owner of the bundle and state paths it just opened; the
+    // maps need not include them (root mapping 0 to 1000, say), and a file made with an id the new
+    // namespace cannot name fails (EOVERFLOW at /dev/pts). Container root from here on, as with crun.
+    p.child('user', ['0', '0', setgroups ? '' : '-'], 'become the new user namespace\'s root before making anything in it');
+  }
   const newNet = fresh.includes('network');
   for (const m of c.mounts ?? []) planMount(p, m, t.bundle, c, userns, newNet);
 

@@ -134,6 +134,23 @@ describe('skiff-oci lifecycle (root)', () => {
     }
   });
 
+  itWhen([needRoot, needUserns], 'a user namespace that maps root elsewhere (0 → 1000): the container\'s root makes its /dev/pts and runs', () => {
+    const b = makeBundle();
+    try {
+      b.config.linux!.namespaces!.push({ type: 'user' });
+      b.config.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+      b.config.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+      b.config.process!.args = ['sh', '-c', 'id -u; test -d /dev/pts && echo pts; cat /proc/self/uid_map'];
+      b.write();
+      const r = skiffOci(root.root, ['run', '--bundle', b.dir, 'mapped']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.split('\n').slice(0, 2)).toEqual(['0', 'pts']);
+      expect(r.stdout.split('\n')[2]!.trim().split(/\s+/)).toEqual(['0', '1000', '1000']);
+    } finally {
+      b.dispose();
+    }
+  });
+
   itWhen([needRoot, needCommand('python3')], 'hands the pty master to --console-socket with SCM_RIGHTS', async () => {
     const b = makeBundle();
     try {

@@ -79,4 +79,21 @@ describe('config.json → plan', () => {
     d.process!.cwd = 'relative';
     expect(() => ops({ config: d })).toThrow(/not an absolute path/);
   });
+
+  it('a new user namespace whose maps leave out the caller: the child becomes its root after opening the host paths, before any mount', () => {
+    const c = config();
+    c.linux!.namespaces!.push({ type: 'user' });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+    c.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }];
+    const o = ops({ config: c });
+    const early = o.indexOf('c:user 0|0|');
+    expect(early).toBeGreaterThan(o.findIndex((x) => x.startsWith('c:fifo-open')));
+    expect(early).toBeLessThan(o.findIndex((x) => x.startsWith('c:mount ')));
+    // Container uid 0 unmapped: no such step (setresuid would fail); the process's own user step stays.
+    c.linux!.uidMappings = [{ containerID: 1, hostID: 1000, size: 1000 }];
+    c.process!.user = { uid: 5, gid: 0 };
+    expect(ops({ config: c }).filter((x) => x.startsWith('c:user'))).toEqual(['c:user 5|0|']);
+  });
 });
+
