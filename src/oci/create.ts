@@ -13,6 +13,7 @@ import { OciStore, checkId, type OciRecord } from './state.js';
 import { applyV1, cgroupRelPath, removeV1, v1Mounts, v1Writes } from './cgroup-v1.js';
 import { OCI_VERSION, type OciConfig } from './spec.js';
 import { translate } from './translate.js';
+import { detachMounts, mountsAt, mountsSince, type MountEntry } from './shared-mounts.js';
 
 export interface CreateOptions {
   root: string;
@@ -119,6 +120,9 @@ export async function create(o: CreateOptions): Promise<number> {
   const early = [...(hooks.prestart ?? []), ...(hooks.createRuntime ?? []), ...(hooks.createContainer ?? [])];
   let pid = 0;
   let cgroupDirs: string[] | undefined;
+  // No mount namespace: what the container mounts lands in ours, beneath its root, and is ours to undo.
+  const root = resolve(bundle, config.root?.path ?? 'rootfs');
+  const before: MountEntry[] | undefined = (config.linux?.namespaces ?? []).some((n) => n.type === 'mount') ? undefined : mountsAt(root);
   const record = (p: number, started: boolean): OciRecord => ({
     id: o.id, pid: p, startTime: processStartTime(p) ?? '', bundle, created: new Date().toISOString(), owner: process.geteuid?.() ?? 0,
     annotations: config.annotations, poststop: hooks.poststop, started,
@@ -146,9 +150,11 @@ export async function create(o: CreateOptions): Promise<number> {
     if (o.foreground) {
       store.remove(o.id);
       removeV1(cgroupDirs);
+      if (before) detachMounts(mountsSince(root, before), root);
       runHooks('poststop', hooks.poststop, { ociVersion: OCI_VERSION, id: o.id, status: 'stopped', bundle, annotations: config.annotations }, false);
       return result.exitCode ?? 0;
     }
+    if (before) store.write({ ...store.read(o.id), root, sharedMounts: mountsSince(root, before) });
     writePidFile(o.pidFile, result.pid);
     return 0;
   } catch (e) {
@@ -156,6 +162,7 @@ export async function create(o: CreateOptions): Promise<number> {
     store.remove(o.id);
     if (pid) waitGone(pid, 2000);
     removeV1(cgroupDirs);
+    if (before) detachMounts(mountsSince(root, before), root);
     void dir;
     throw e;
   }

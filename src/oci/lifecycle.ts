@@ -10,6 +10,7 @@ import { OciStore, type OciRecord } from './state.js';
 import { readConfig } from './create.js';
 import { OCI_VERSION } from './spec.js';
 import { freezeV1, removeV1 } from './cgroup-v1.js';
+import { detachMounts } from './shared-mounts.js';
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -106,6 +107,7 @@ export function remove(store: OciStore, id: string, force: boolean): void {
   }
   store.remove(id);
   removeV1(r.cgroupDirs);
+  if (r.root) detachMounts(r.sharedMounts, r.root);
   runHooks('poststop', r.poststop, { ociVersion: OCI_VERSION, id, status: 'stopped', bundle: r.bundle, annotations: r.annotations }, false);
 }
 
