@@ -127,7 +127,14 @@ export function applyV2(rel: string, resources: Res | undefined, pid: number, ro
   const made: string[] = [];
   for (let d = dir; d !== root && !existsSync(d); d = dirname(d)) made.unshift(d);
   try {
-    for (const d of made) mkdirSync(d);
+    for (const d of made) {
+      try {
+        mkdirSync(d);
+      } catch (e) {
+        throw new SkiffError('ECGROUP', `linux.cgroupsPath: cannot create ${d}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+          'run as root, or (rootless) give a cgroupsPath inside a cgroup delegated to you');
+      }
+    }
     // Each ancestor hands the controllers down; root's own subtree_control included.
     const parts = rel.split('/').filter(Boolean);
     for (let i = 0, d = root; i < parts.length; d = join(d, parts[i]!), i++) {
