@@ -245,3 +245,21 @@ int op_bind_root(struct child_ctx *c, struct op *op) {
   c->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   return c->root_fd < 0 ? fail() : 0;
 }
+
+// Without a mount namespace (runc and crun accept such configs) the container shares its caller's
+// mounts: the root is only opened, not bound on itself, so no mount of skiff's own is left behind.
+int op_open_root(struct child_ctx *c, struct op *op) {
+  c->root_fd = open(op->args[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return c->root_fd < 0 ? fail() : 0;
+}
+
+// ... and the init is confined to its root with chroot(2), as runc and crun do then: pivot_root would
+// change the root of every process in the caller's mount namespace.
+int op_chroot(struct child_ctx *c, struct op *op) {
+  (void)op;
+  if (c->root_fd < 0) return EBADF;
+  if (fchdir(c->root_fd) != 0 || chroot(".") != 0 || chdir("/") != 0) return fail();
+  close(c->root_fd);
+  c->root_fd = -1;
+  return 0;
+}

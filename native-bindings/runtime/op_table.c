@@ -66,6 +66,8 @@ const struct op_def op_table[] = {
   C("cap-bound",     1, 1, op_cap_bound),
   C("cap-sets",      4, 4, op_cap_sets),
   C("remount",       2, 2, op_remount),
+  C("open-root",     1, 1, op_open_root),
+  C("chroot",        0, 0, op_chroot),
 };
 const unsigned op_table_len = sizeof op_table / sizeof op_table[0];
 

@@ -14,7 +14,8 @@ int child_failure_from_pipe(struct launch *l);
 
 // oci_ops.c: what skiff-oci's config.json translation needs beyond `skiff run`
 parent_fn op_mkfifo, op_setns, op_send_pty, op_wait_ready;
-child_fn op_bind_root, op_fifo_open, op_fifo_wait, op_mknod, op_write, op_umask, op_cap_bound, op_cap_sets, op_remount;
+child_fn op_bind_root, op_fifo_open, op_fifo_wait, op_mknod, op_write, op_umask, op_cap_bound, op_cap_sets, op_remount,
+  op_open_root, op_chroot;
 // child_main.c
 child_fn op_wait_parent, op_pause;
 // child_mounts.c: the container's filesystem

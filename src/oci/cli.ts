@@ -148,7 +148,11 @@ export function buildProgram(): Command {
         throw new SkiffError('EUSAGE', `update --resources: ${(e as Error).message}`, 'give linux.resources as a JSON object');
       }
       const s = await store();
-      (await import('./cgroup-v1.js')).updateV1(s.read(id).cgroupDirs, res);
+      const dirs = s.read(id).cgroupDirs;
+      const v2 = await import('./cgroup-v2.js');
+      const root = v2.v2Root();
+      if (root && dirs?.some((d) => d.startsWith(root + '/'))) v2.updateV2(dirs, res, root);
+      else (await import('./cgroup-v1.js')).updateV1(dirs, res);
     });
   program.command('checkpoint').argument('<id>').allowUnknownOption().action(() => refuse('checkpoint', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));
   program.command('restore').argument('<id>').allowUnknownOption().action(() => refuse('restore', 'checkpoint/restore (CRIU) is not supported by skiff-oci', 'use runc or crun for checkpoints'));

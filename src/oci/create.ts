@@ -11,8 +11,10 @@ import { runHooks } from './hooks.js';
 import { launchPlan } from './launcher.js';
 import { OciStore, checkId, type OciRecord } from './state.js';
 import { applyV1, cgroupRelPath, removeV1, v1Mounts, v1Writes } from './cgroup-v1.js';
+import { applyV2, v2Root } from './cgroup-v2.js';
 import { OCI_VERSION, type OciConfig } from './spec.js';
 import { translate } from './translate.js';
+import { detachMounts, mountsAt, mountsSince, type MountEntry } from './shared-mounts.js';
 
 export interface CreateOptions {
   root: string;
@@ -66,25 +68,36 @@ const DEFAULT_ALLOW = [
   { allow: true, type: 'c', major: 136, access: 'rwm' },
 ];
 
-export interface CgroupChoice { rel: string; resources: Record<string, unknown> }
+export interface CgroupChoice {
+  rel: string;
+  resources: Record<string, unknown>;
+  /** The cgroup v2 root, on a host with no v1 hierarchy; absent: v1. */
+  v2?: string;
+}
 
 /**
  * Whether the container gets cgroups and which: as root, whenever config.json names a cgroupsPath or a
  * limit (containerd and podman always do, and find the container's processes there); rootless only
  * when it asks for a limit (runc's rule: an unprivileged user's cgroups are best left alone). cgroup v1
- * hierarchies (hybrid hosts) only: where there are none, a limit is refused before anything is made.
+ * hierarchies where the host has them (hybrid hosts: their v2 tree is empty and never used); else the
+ * unified v2 hierarchy; with neither, a limit is refused before anything is made.
  */
-export function cgroupChoice(c: OciConfig, id: string, euid: number, mounts = v1Mounts()): CgroupChoice | undefined {
+export function cgroupChoice(c: OciConfig, id: string, euid: number, mounts = v1Mounts(), unified = v2Root()): CgroupChoice | undefined {
   const resources = { ...(c.linux?.resources ?? {}) } as Record<string, unknown>;
   const limits = v1Writes({ ...resources, devices: undefined });
+  if (mounts.size === 0 && unified) {
+    if (euid !== 0 && limits.length === 0) return undefined;
+    if (!c.linux?.cgroupsPath && limits.length === 0) return undefined;
+    return { rel: cgroupRelPath(c.linux?.cgroupsPath, id), resources, v2: unified };
+  }
   if (mounts.size === 0) {
     // cpu.shares 1024 is the kernel's default weight: containerd sends it for "no limit".
     const cpu = resources.cpu as Record<string, unknown> | undefined;
     const r: Record<string, unknown> = { ...resources, devices: undefined, cpu: cpu && cpu.shares === 1024 ? { ...cpu, shares: 0 } : cpu };
     const asked = Object.keys(r).filter((k) => asks(r[k]));
     if (asked.length) {
-      throw new SkiffError('ECGROUP', `linux.resources.${asked.join(', ')}: skiff-oci applies limits through cgroup v1 hierarchies, and this host has none mounted`,
-        'drop the limits from config.json, or run on a host with cgroup v1 controllers (see docs/oci.md)');
+      throw new SkiffError('ECGROUP', `linux.resources.${asked.join(', ')}: this host has neither cgroup v1 controllers nor a cgroup v2 hierarchy at /sys/fs/cgroup`,
+        'drop the limits from config.json, or mount cgroup2 at /sys/fs/cgroup (see docs/oci.md)');
     }
     return undefined;
   }
@@ -119,6 +132,9 @@ export async function create(o: CreateOptions): Promise<number> {
   const early = [...(hooks.prestart ?? []), ...(hooks.createRuntime ?? []), ...(hooks.createContainer ?? [])];
   let pid = 0;
   let cgroupDirs: string[] | undefined;
+  // No mount namespace: what the container mounts lands in ours, beneath its root, and is ours to undo.
+  const root = resolve(bundle, config.root?.path ?? 'rootfs');
+  const before: MountEntry[] | undefined = (config.linux?.namespaces ?? []).some((n) => n.type === 'mount') ? undefined : mountsAt(root);
   const record = (p: number, started: boolean): OciRecord => ({
     id: o.id, pid: p, startTime: processStartTime(p) ?? '', bundle, created: new Date().toISOString(), owner: process.geteuid?.() ?? 0,
     annotations: config.annotations, poststop: hooks.poststop, started,
@@ -133,7 +149,7 @@ export async function create(o: CreateOptions): Promise<number> {
       onPid: (p) => {
         pid = p;
         // Limits in force and the pid inside before the init goes on (the plan waits for "go").
-        if (cgroup) cgroupDirs = applyV1(cgroup.rel, cgroup.resources, p).dirs;
+        if (cgroup) cgroupDirs = (cgroup.v2 ? applyV2(cgroup.rel, cgroup.resources, p, cgroup.v2) : applyV1(cgroup.rel, cgroup.resources, p)).dirs;
         store.write(record(p, !!o.foreground));
         if (o.foreground) writePidFile(o.pidFile, p);
         // runtime-tools checks "created" in these hooks' state, as runc reports it.
@@ -146,9 +162,11 @@ export async function create(o: CreateOptions): Promise<number> {
     if (o.foreground) {
       store.remove(o.id);
       removeV1(cgroupDirs);
+      if (before) detachMounts(mountsSince(root, before), root);
       runHooks('poststop', hooks.poststop, { ociVersion: OCI_VERSION, id: o.id, status: 'stopped', bundle, annotations: config.annotations }, false);
       return result.exitCode ?? 0;
     }
+    if (before) store.write({ ...store.read(o.id), root, sharedMounts: mountsSince(root, before) });
     writePidFile(o.pidFile, result.pid);
     return 0;
   } catch (e) {
@@ -156,6 +174,7 @@ export async function create(o: CreateOptions): Promise<number> {
     store.remove(o.id);
     if (pid) waitGone(pid, 2000);
     removeV1(cgroupDirs);
+    if (before) detachMounts(mountsSince(root, before), root);
     void dir;
     throw e;
   }

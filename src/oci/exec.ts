@@ -96,6 +96,11 @@ export async function exec(store: OciStore, id: string, o: ExecOptions): Promise
   if (o.detach) p.parent('detach', [], 'leave: the process is adopted by the caller\'s subreaper');
   else p.parent('supervise', [], 'forward signals, relay the terminal, return the exit status');
   p.child('wait-parent', [], 'wait for the parent');
+  if (!r.namespaces.includes('mount')) {
+    // No mount namespace to join: the container's root is the init's chroot, which setns does not carry.
+    p.child('open-root', [`/proc/${r.pid}/root`], 'the container has no mount namespace: its root is its init\'s chroot');
+    p.child('chroot', [], 'confine the process to it, as the init is');
+  }
   if (proc.terminal) p.child('pty', [], 'a pty of the container\'s own, as controlling terminal');
   else p.child('setsid', [], 'a session of its own');
   for (const rl of proc.rlimits ?? []) {

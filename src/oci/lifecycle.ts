@@ -10,6 +10,8 @@ import { OciStore, type OciRecord } from './state.js';
 import { readConfig } from './create.js';
 import { OCI_VERSION } from './spec.js';
 import { freezeV1, removeV1 } from './cgroup-v1.js';
+import { freezeV2 } from './cgroup-v2.js';
+import { detachMounts } from './shared-mounts.js';
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -36,7 +38,8 @@ export function start(store: OciStore, id: string): void {
   unlinkSync(fifo);
   store.write({ ...r, started: true });
   const hooks = readPoststart(r);
-  runHooks('poststart', hooks, { ...store.state(r), status: 'running' }, false);
+  // The init's pid even if it has already ended (a short command): the hook is about that process.
+  runHooks('poststart', hooks, { ...store.state(r), status: 'running', pid: r.pid }, false);
 }
 
 function readPoststart(r: OciRecord) {
@@ -105,6 +108,7 @@ export function remove(store: OciStore, id: string, force: boolean): void {
   }
   store.remove(id);
   removeV1(r.cgroupDirs);
+  if (r.root) detachMounts(r.sharedMounts, r.root);
   runHooks('poststop', r.poststop, { ociVersion: OCI_VERSION, id, status: 'stopped', bundle: r.bundle, annotations: r.annotations }, false);
 }
 
@@ -112,7 +116,7 @@ export function remove(store: OciStore, id: string, force: boolean): void {
 export function freeze(store: OciStore, id: string, state: 'FROZEN' | 'THAWED'): void {
   const r = store.read(id);
   if (store.status(r) === 'stopped') throw new SkiffError('ESTATE', `container "${id}" is not running`, 'nothing to pause or resume');
-  if (!freezeV1(r.cgroupDirs, state)) {
-    throw new SkiffError('ECGROUP', `container "${id}" has no freezer cgroup`, 'pause needs a cgroup v1 freezer hierarchy and a container created as root with linux.cgroupsPath');
+  if (!freezeV1(r.cgroupDirs, state) && !freezeV2(r.cgroupDirs, state)) {
+    throw new SkiffError('ECGROUP', `container "${id}" has no freezer cgroup`, 'pause needs a cgroup (v1 freezer or v2) and a container created as root with linux.cgroupsPath');
   }
 }

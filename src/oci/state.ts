@@ -22,6 +22,10 @@ export interface OciRecord {
   namespaces: string[];
   /** The container's cgroup v1 directories (one per hierarchy), removed on delete. */
   cgroupDirs?: string[];
+  /** Without a mount namespace: the mounts the container made in the caller's namespace, beneath `root`. */
+  sharedMounts?: Array<{ id: number; mountPoint: string }>;
+  /** The container's root directory (root.path resolved), where sharedMounts are. */
+  root?: string;
   /** Set once `start` has let the init exec. */
   started?: boolean;
 }

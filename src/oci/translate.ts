@@ -138,7 +138,10 @@ export function translate(t: TranslateInput): Translated {
   const joined = nss.filter((n) => n.path);
   const userns = has('user');
   if (t.euid !== 0 && !userns) throw new SkiffError('EUSAGE', 'rootless containers need a user namespace', 'add {"type":"user"} to linux.namespaces with your uid and gid mapped (skiff-oci spec --rootless)');
-  if (!has('mount')) throw new SkiffError('EUSAGE', 'config.json: skiff-oci needs a mount namespace', 'add {"type":"mount"} to linux.namespaces');
+  // No mount namespace (runc and crun accept it): the container shares the caller's mounts, so what
+  // would change the caller's own view of its root is refused, and the rest is made as runc makes it.
+  const mountns = has('mount');
+  if (!mountns && c.linux?.rootfsPropagation) throw new SkiffError('EUSAGE', 'config.json sets linux.rootfsPropagation without a mount namespace', 'add {"type":"mount"} to linux.namespaces, or drop rootfsPropagation: it would change the propagation of the caller\'s own mounts');
   if (c.hostname && !has('uts')) throw new SkiffError('EUSAGE', 'config.json sets a hostname without a uts namespace', 'add {"type":"uts"} (new, or joined by path) to linux.namespaces');
 
   if (t.fifoPath) p.parent('mkfifo', [t.fifoPath, '622'], 'the exec fifo that holds the container until `start` (runc\'s exec.fifo)');
@@ -173,10 +176,22 @@ export function translate(t: TranslateInput): Translated {
 
   // --- the child, in its new namespaces ---
   p.child('wait-parent', [], 'wait for the id maps and the hooks');
-  p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');
   const root = resolve(t.bundle, c.root?.path ?? 'rootfs');
-  p.child('bind-root', [root], 'the bundle\'s root, bound on itself so pivot_root sees a mount point');
+  if (mountns) {
+    p.child('mount-private', [], 'make every mount private so nothing we mount propagates back to the host');
+    p.child('bind-root', [root], 'the bundle\'s root, bound on itself so pivot_root sees a mount point');
+  } else if (c.root?.readonly) {
+    p.child('bind-root', [root], 'no mount namespace, a read-only root: the root bound on itself (in the caller\'s namespace) to be remounted read-only');
+  } else {
+    p.child('open-root', [root], 'no mount namespace: the caller\'s mounts are the container\'s; its mounts go beneath the bundle\'s root, in the caller\'s namespace, as runc makes them');
+  }
   if (t.fifoPath) p.child('fifo-open', [t.fifoPath], 'hold the exec fifo while its host path is still visible');
+  if (fresh.includes('user') && mapped(0, c.linux?.uidMappings) && mapped(0, c.linux?.gidMappings)) {
+    // So far the child had the caller's ids, the owner of the bundle and state paths it just opened; the
+    // maps need not include them (root mapping 0 to 1000, say), and a file made with an id the new
+    // namespace cannot name fails (EOVERFLOW at /dev/pts). Container root from here on, as with crun.
+    p.child('user', ['0', '0', setgroups ? '' : '-'], 'become the new user namespace\'s root before making anything in it');
+  }
   const newNet = fresh.includes('network');
   for (const m of c.mounts ?? []) planMount(p, m, t.bundle, c, userns, newNet);
 
@@ -193,7 +208,8 @@ export function translate(t: TranslateInput): Translated {
   for (const [target, link] of DEV_LINKS) p.child('symlink', [target, link], `${link} -> ${target}`);
   if (proc.cwd !== '/') p.child('mkdir', [proc.cwd, '755'], 'process.cwd exists, as runc makes it');
   if (c.root?.readonly) p.child('remount', [root, String(MS.RDONLY)], 'root.readonly: the root becomes read-only (its submounts keep their own flags)');
-  p.child('pivot', [], 'make the bundle\'s root the root and detach the host\'s filesystem from view');
+  if (mountns) p.child('pivot', [], 'make the bundle\'s root the root and detach the host\'s filesystem from view');
+  else p.child('chroot', [], 'no mount namespace: confine the init to the bundle\'s root with chroot, as runc and crun do (pivot_root would move the caller\'s root)');
   // After pivot_root, on the container's own "/": pivot_root refuses a shared root mount (put_old is the new root).
   const prop = c.linux?.rootfsPropagation;
   if (prop) {

@@ -69,6 +69,8 @@ export const OPS = {
   'cap-bound': { role: 'child', n: 1 },
   'cap-sets': { role: 'child', n: 4 },
   remount: { role: 'child', n: 2 },
+  'open-root': { role: 'child', n: 1 },
+  chroot: { role: 'child', n: 0 },
 } as const satisfies Record<string, { role: Role; n: number; min?: number }>;
 
 type OpName = keyof typeof OPS;

@@ -3,7 +3,7 @@
 // stdin, the pty master over --console-socket, rootless (runc's rules) and the clear refusals.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { itWhen, needRoot, needCommand, needUserns } from '../helpers/conditions.js';
 import { makeBundle, ociRoot, skiffOci, SKIFF_OCI } from '../helpers/oci-bundle.js';
@@ -129,6 +129,58 @@ describe('skiff-oci lifecycle (root)', () => {
       const bad = skiffOci(root.root, ['--log', log, '--log-format', 'json', 'start', 'nope']);
       expect(bad.status).toBe(1);
       expect(JSON.parse(readFileSync(log, 'utf8').trim())).toMatchObject({ level: 'error', msg: expect.stringContaining('"nope" does not exist') });
+    } finally {
+      b.dispose();
+    }
+  });
+
+  itWhen([needRoot], 'a config without a mount namespace: the init shares our mounts, chrooted; exec joins its root; delete takes its mounts away', () => {
+    const b = makeBundle();
+    try {
+      b.config.linux!.namespaces = b.config.linux!.namespaces!.filter((n) => n.type !== 'mount');
+      b.config.process!.args = ['sleep', '60'];
+      writeFileSync(join(b.dir, 'rootfs/etc/marker'), 'inside\n');
+      b.write();
+      const rootfs = join(b.dir, 'rootfs');
+      const mountsUnder = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => (l.split(' ')[4] ?? '').startsWith(`${rootfs}/`)).length;
+      const c = skiffOci(root.root, ['create', '--bundle', b.dir, 'nomnt']);
+      expect(c.status, c.stderr).toBe(0);
+      const pid = state('nomnt').pid!;
+      expect(readlinkSync(`/proc/${pid}/ns/mnt`)).toBe(readlinkSync('/proc/self/ns/mnt'));
+      expect(readlinkSync(`/proc/${pid}/ns/pid`)).not.toBe(readlinkSync('/proc/self/ns/pid'));
+      // Its /proc, /dev … are in our mount table, beneath its root.
+      expect(mountsUnder()).toBeGreaterThan(0);
+      expect(skiffOci(root.root, ['start', 'nomnt']).status).toBe(0);
+      expect(readlinkSync(`/proc/${pid}/root`)).toBe(rootfs);
+      const e = skiffOci(root.root, ['exec', 'nomnt', 'sh', '-c', 'cat /etc/marker; ls /proc/1/cmdline >/dev/null && cat /proc/1/cmdline']);
+      expect(e.status, e.stderr).toBe(0);
+      expect(e.stdout).toBe('inside\nsleep\x0060\x00');
+      expect(skiffOci(root.root, ['delete', '--force', 'nomnt']).status).toBe(0);
+      expect(mountsUnder()).toBe(0);
+      // What would change the propagation of our own mounts is refused before anything starts.
+      b.config.linux!.rootfsPropagation = 'rshared';
+      b.write();
+      const r = skiffOci(root.root, ['create', '--bundle', b.dir, 'prop']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('rootfsPropagation without a mount namespace');
+      expect(readdirSync(root.root)).not.toContain('prop');
+    } finally {
+      b.dispose();
+    }
+  });
+
+  itWhen([needRoot, needUserns], 'a user namespace that maps root elsewhere (0 → 1000): the container\'s root makes its /dev/pts and runs', () => {
+    const b = makeBundle();
+    try {
+      b.config.linux!.namespaces!.push({ type: 'user' });
+      b.config.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+      b.config.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+      b.config.process!.args = ['sh', '-c', 'id -u; test -d /dev/pts && echo pts; cat /proc/self/uid_map'];
+      b.write();
+      const r = skiffOci(root.root, ['run', '--bundle', b.dir, 'mapped']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.split('\n').slice(0, 2)).toEqual(['0', 'pts']);
+      expect(r.stdout.split('\n')[2]!.trim().split(/\s+/)).toEqual(['0', '1000', '1000']);
     } finally {
       b.dispose();
     }

@@ -79,4 +79,39 @@ describe('config.json → plan', () => {
     d.process!.cwd = 'relative';
     expect(() => ops({ config: d })).toThrow(/not an absolute path/);
   });
+
+  it('no mount namespace: the root is opened, not bound; chroot instead of pivot_root; nothing private-made; rootfsPropagation refused', () => {
+    const c = config();
+    c.linux!.namespaces = [{ type: 'pid' }, { type: 'uts' }];
+    const o = ops({ config: c });
+    expect(o).toContain('c:open-root /b/rootfs');
+    expect(o).toContain('c:chroot');
+    for (const op of ['c:mount-private', 'c:pivot']) expect(o).not.toContain(op);
+    expect(o.some((x) => x.startsWith('c:bind-root'))).toBe(false);
+    expect(o.indexOf('c:chroot')).toBeLessThan(o.indexOf('c:fifo-wait'));
+    // A read-only root needs a mount of its own to remount (made in the caller's namespace, undone by delete).
+    c.root!.readonly = true;
+    const ro = ops({ config: c });
+    expect(ro).toContain('c:bind-root /b/rootfs');
+    expect(ro.indexOf(ro.find((x) => x.startsWith('c:remount'))!)).toBeLessThan(ro.indexOf('c:chroot'));
+    c.linux!.rootfsPropagation = 'rshared';
+    expect(() => ops({ config: c })).toThrow(/rootfsPropagation without a mount namespace/);
+  });
+
+  it('a new user namespace whose maps leave out the caller: the child becomes its root after opening the host paths, before any mount', () => {
+    const c = config();
+    c.linux!.namespaces!.push({ type: 'user' });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1000 }];
+    c.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }];
+    const o = ops({ config: c });
+    const early = o.indexOf('c:user 0|0|');
+    expect(early).toBeGreaterThan(o.findIndex((x) => x.startsWith('c:fifo-open')));
+    expect(early).toBeLessThan(o.findIndex((x) => x.startsWith('c:mount ')));
+    // Container uid 0 unmapped: no such step (setresuid would fail); the process's own user step stays.
+    c.linux!.uidMappings = [{ containerID: 1, hostID: 1000, size: 1000 }];
+    c.process!.user = { uid: 5, gid: 0 };
+    expect(ops({ config: c }).filter((x) => x.startsWith('c:user'))).toEqual(['c:user 5|0|']);
+  });
 });
+
