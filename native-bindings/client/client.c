@@ -445,11 +445,11 @@ int main(int argc, char **argv) {
     printf("%s", run_dir);
     return 0;
   }
-  if (strcmp(mode, "off") == 0) run_directly(entry, argc, argv);
   if (!oci && rootless_outside && host_side_verb(argc, argv)) {
     host_side = 1;
     run_directly(entry, argc, argv);
   }
+  if (strcmp(mode, "off") == 0) run_directly(entry, argc, argv);
   if (oci) oci_setup();
   // An ordinary user's first command makes the engine namespace; the Node CLI knows how.
   if (rootless_outside && (!run_dir_private() || !holder_alive())) run_directly(entry, argc, argv);
