@@ -4,8 +4,9 @@
 // there either (`skiff push 127.0.0.1:5000/…` and `docker push` through the API failed). Instead of
 // opening the uplink, the process that starts `skiff system service` stays on the host side and relays:
 // the service connects to this unix socket (0600 in the user's private run dir, never mounted into a
-// container), names a loopback host and port on the first line, and gets a byte pipe to it made in
-// the host's network namespace. Only loopback destinations are served.
+// container), names a loopback host and port on the first line, and — after an `OK` line, or an
+// `ERR <code>` line and the end — gets a byte pipe to it made in the host's network namespace. Only
+// loopback destinations are served.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 
@@ -35,16 +36,20 @@ function relay(client: Socket): void {
     client.off('data', onData);
     client.pause();
     const target = relayTarget(head.subarray(0, nl).toString('latin1'));
-    if (!target) { client.destroy(); return; }
+    if (!target) { client.end('ERR EACCES\n'); return; }
     const rest = head.subarray(nl + 1);
     const upstream = connect(target.port, target.host);
+    let connected = false;
     upstream.once('connect', () => {
+      connected = true;
+      client.write('OK\n');
       if (rest.length) upstream.write(rest);
       client.pipe(upstream);
       upstream.pipe(client);
       client.resume();
     });
-    upstream.on('error', () => client.destroy());
+    // Before the pipe exists the service hears why (ECONNREFUSED…); after, a plain hang-up.
+    upstream.on('error', (e: NodeJS.ErrnoException) => (connected ? client.destroy() : client.end(`ERR ${e.code ?? 'EIO'}\n`)));
     client.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
