@@ -18,6 +18,15 @@ export function importReference(repo: string | null, tag: string | null): string
   return `${bare}:${tag}`;
 }
 
+/** What Go's net/http says of a failed dial (moby's words for the usual offline failures). */
+function dialError(u: URL, e: NodeJS.ErrnoException): string {
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  if (e.code === 'ECONNREFUSED') return `dial tcp ${u.hostname}:${port}: connect: connection refused`;
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `dial tcp: lookup ${u.hostname}: no such host`;
+  if (e.code === 'ENETUNREACH') return `dial tcp ${u.hostname}:${port}: connect: network is unreachable`;
+  return `${e.code ?? ''} ${e.message ?? 'cannot connect'}`.trim();
+}
+
 async function download(url: string): Promise<Readable> {
   if (!/^https?:\/\//i.test(url)) throw new ApiError(400, `fromSrc must be - (the request body) or an http(s) URL, not ${url}`);
   const { rawGet } = await import('../../image/registry/raw-get.js');
@@ -25,8 +34,7 @@ async function download(url: string): Promise<Readable> {
   try {
     res = await rawGet(url, {});
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    throw new ApiError(500, `Get "${url}": ${err.code ?? err.message ?? 'cannot connect'} (skiff downloads the archive itself; offline, download it elsewhere and send it with fromSrc=-, e.g. docker import FILE)`);
+    throw new ApiError(500, `Get "${url}": ${dialError(new URL(url), e as NodeJS.ErrnoException)}`);
   }
   if (res.status !== 200) {
     res.body.resume();
