@@ -2,7 +2,9 @@
 // dockerd 20.10 (its own containerd and runc), interleaved in one run, inside the bench's private
 // network and mount namespace (dockerd's dirs, containerd's too, all under a temp dir):
 //   docker run --rm diamol/base true · docker run -d -p … diamol/ch02-hello-diamol-web · docker ps -a
-//   with 100 containers · and the service's resident memory when idle.
+//   with 100 containers · and the service's resident memory when idle. The docker CLI's own share of
+//   `ps -a` is measured apart: `docker --version` (its start, no request) and `docker ps -a` against a
+//   stub socket that answers at once (start + ping + one request, no server work).
 // Targets (issue #12): run --rm ≤ 0.5× dockerd, ps -a ≤ 50 ms, idle service ≤ 60 MiB RSS.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -39,6 +41,14 @@ async function waitFor(sock: string, what: string): Promise<void> {
   }
   throw new Error(`${what} did not come up`);
 }
+
+// The stub: /_ping and an empty container list, answered at once, in a process of its own (timeOnce
+// blocks this one).
+const STUB = `require('http').createServer((q, r) => {
+  const h = { 'Api-Version': '1.50', 'Content-Type': 'application/json' };
+  if (q.url.endsWith('/_ping')) { r.writeHead(200, h); r.end(q.method === 'HEAD' ? undefined : 'OK'); return; }
+  r.writeHead(200, h); r.end('[]');
+}).listen(process.argv[1]);`;
 
 const cli = (sock: string) => (args: string[]) => timeOnce(docker, ['-H', `unix://${sock}`, ...args], { env: { ...process.env, DOCKER_CONFIG: join(work, 'docker-config') } });
 
@@ -89,12 +99,20 @@ try {
     { name: 'docker version (round trip) → skiff', run: () => onSkiff(['version']) },
     { name: 'docker version (round trip) → dockerd', run: () => onDocker(['version']) },
   ]);
+  const stubSock = join(work, 'stub.sock');
+  children.push(spawn(process.execPath, ['-e', STUB, stubSock], { stdio: 'ignore' }));
+  for (let i = 0; i < 100 && !existsSync(stubSock); i++) await new Promise((r) => setTimeout(r, 50));
+  const cliOnly = interleaved(rounds, [
+    { name: 'docker --version (the CLI\'s start alone)', run: () => timeOnce(docker, ['--version']) },
+    { name: 'docker ps -a → a stub answering [] at once', run: () => cli(stubSock)(['ps', '-a']) },
+  ]);
   const series = [...runs, ...ps];
   const med = Object.fromEntries(series.map((s) => [s.name, median(s.samples)]));
   const rows = [['contender', 'median ms', 'p90 ms', '× dockerd']];
   for (let i = 0; i < series.length; i += 2) {
     for (const s of [series[i]!, series[i + 1]!]) rows.push([s.name, med[s.name]!.toFixed(1), p90(s.samples).toFixed(1), (med[s.name]! / med[series[i + 1]!.name]!).toFixed(2)]);
   }
+  for (const s2 of cliOnly) rows.push([s2.name, median(s2.samples).toFixed(1), p90(s2.samples).toFixed(1), '']);
   const busyRss = rssMiB(svc.pid!);
   rows.push(['skiff service RSS idle after start (MiB)', idleRss.toFixed(1), '', '']);
   rows.push(['skiff service RSS after the runs (MiB)', busyRss.toFixed(1), '', '']);
@@ -109,6 +127,10 @@ try {
   summaryRow('docker run --rm diamol/base true (API)', `${med[runs[0]!.name]!.toFixed(0)} ms`, `dockerd ${med[runs[1]!.name]!.toFixed(0)} ms`, `${runRatio.toFixed(2)}×`, '≤ 0.5×', runRatio <= 0.5);
   summaryRow(`docker ps -a, ${many} containers (API)`, `${psMs.toFixed(0)} ms`, `dockerd ${dockerPs.toFixed(0)} ms`, `${(psMs / dockerPs).toFixed(2)}×`, '≤ 50 ms', psMs <= 50);
   summaryRow(`GET /containers/json?all=1, ${many} containers`, `${psServer.toFixed(0)} ms`, `dockerd ${dockerGet.toFixed(0)} ms`, `${(psServer / dockerGet).toFixed(2)}×`, '');
+  const cliStart = median(cliOnly[0]!.samples), stubPs = median(cliOnly[1]!.samples);
+  console.log(`the docker CLI's own share: ${cliStart.toFixed(0)} ms to start, ${stubPs.toFixed(0)} ms for ps -a against a stub that does no work`);
+  summaryRow('docker --version (CLI start, no request)', `${cliStart.toFixed(0)} ms`, '', '', '');
+  summaryRow('docker ps -a against an instant stub', `${stubPs.toFixed(0)} ms`, '', '', '');
   summaryRow('idle API service RSS', `${idleRss.toFixed(0)} MiB`, '', '', '≤ 60 MiB', idleRss <= 60);
 } finally {
   spawnSync(skiff, ['ps', '-aq'], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).forEach((id) => spawnSync(skiff, ['rm', '-f', id], { env, stdio: 'ignore' }));

@@ -34,6 +34,7 @@ static char native_dir[PATH_MAX];  // where this binary and skiff-runtime live
 static char run_dir[PATH_MAX];
 static int rootless_outside;     // an ordinary user on the host: the engine lives in its namespace
 static int oci;                  // called as skiff-oci: see oci_setup()
+static int host_side;            // `system service`: starts on the host side of the engine namespace (host_side_verb)
 static pid_t launcher = -1;      // skiff-oci: the pre-started `skiff-runtime launch`, our child
 static int launcher_fds[3] = {-1, -1, -1};  // our ends of its plan, report and control channels
 
@@ -166,7 +167,7 @@ static void run_directly(const char *entry, int argc, char **argv) {
   const char *prog[3] = {node_binary(), "--", script};
   const char **args = calloc((size_t)argc + 8, sizeof *args);
   if (!args) die("out of memory");
-  int n = build_argv(args, argc + 8, prog, 3, !oci && rootless_outside && run_dir_private() && holder_alive());
+  int n = build_argv(args, argc + 8, prog, 3, !oci && !host_side && rootless_outside && run_dir_private() && holder_alive());
   for (int i = 1; i < argc; i++) args[n++] = argv[i];
   args[n] = NULL;
   execvp(args[0], (char **)args);
@@ -416,6 +417,20 @@ static void drop_launcher(void) {
   launcher = -1;
 }
 
+// An ordinary user's `skiff system service` starts outside the engine namespace and enters it itself:
+// the process it leaves on the host side relays the service's registry traffic to the host's loopback
+// (src/rootless/loopback-relay.ts), which the engine's own network cannot reach.
+static int host_side_verb(int argc, char **argv) {
+  const char *words[2] = {NULL, NULL};
+  int n = 0;
+  for (int i = 1; i < argc && n < 2; i++) {
+    if (strcmp(argv[i], "--log-level") == 0) { i++; continue; }
+    if (argv[i][0] == '-') continue;
+    words[n++] = argv[i];
+  }
+  return n == 2 && strcmp(words[0], "system") == 0 && strcmp(words[1], "service") == 0;
+}
+
 int main(int argc, char **argv) {
   // A closed stdin/stdout/stderr is /dev/null, as a fresh process would find it — and never the
   // server connection, which would otherwise take the lowest free number and be handed on as stdio.
@@ -429,6 +444,10 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "run-dir") == 0) {
     printf("%s", run_dir);
     return 0;
+  }
+  if (!oci && rootless_outside && host_side_verb(argc, argv)) {
+    host_side = 1;
+    run_directly(entry, argc, argv);
   }
   if (strcmp(mode, "off") == 0) run_directly(entry, argc, argv);
   if (oci) oci_setup();

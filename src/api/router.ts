@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { ApiError, errorStatus } from './errors.js';
 import { hijackPlain, hijackUpgraded, type Hijacked } from './hijack.js';
 import { readBody } from './http-util.js';
+import { handshakeProblem, hijackWebSocket, OP } from './websocket.js';
 
 import { API_VERSION, MIN_API_VERSION } from '../engine/system-info.js';
 
@@ -22,6 +23,8 @@ export interface Ctx {
   version: string;
   /** Answer 101 (Upgrade) or 200 and own the connection: output, input, and a signal for the end. */
   hijack(multiplexed: boolean): Hijacked;
+  /** Answer a WebSocket handshake (101) and own the connection; data goes out as binary or text frames. */
+  websocket(binary: boolean): Hijacked;
   /** The plain response; throws on an upgraded connection. */
   response(): ServerResponse;
   /** Aborted when the client closes its connection. */
@@ -64,6 +67,12 @@ export class Router {
       hijack(mux) {
         answered = true;
         return upgrade ? hijackUpgraded(upgrade.socket, head, mux) : hijackPlain(req, res!, mux);
+      },
+      websocket(binary) {
+        const problem = upgrade ? handshakeProblem(req) : 'not a websocket handshake: Upgrade: websocket is missing';
+        if (problem) throw new ApiError(400, problem);
+        answered = true;
+        return hijackWebSocket(req, upgrade!.socket, head, binary ? OP.binary : OP.text);
       },
       async body() {
         if (!upgrade) return readBody(req);

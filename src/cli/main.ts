@@ -60,6 +60,12 @@ function firstVerb(argv: string[]): string | undefined {
   return undefined;
 }
 
+/** `skiff system service` (any global options before it). */
+function isServiceVerb(argv: string[]): boolean {
+  const words = argv.filter((a, i) => !a.startsWith('-') && argv[i - 1] !== '--log-level');
+  return words[0] === 'system' && words[1] === 'service';
+}
+
 /** Run one command; `program` may be built ahead of time (the front door's worker does). */
 export async function main(argv: string[], program?: Command): Promise<number> {
   const verb = firstVerb(argv);
@@ -68,6 +74,20 @@ export async function main(argv: string[], program?: Command): Promise<number> {
       const { needsEngineNamespace, reexecInEngine } = await import('../rootless/engine-ns.js');
       if (needsEngineNamespace()) {
         if (argv.includes('--trace')) (await import('../trace.js')).trace.enable();
+        if (isServiceVerb(argv)) {
+          // This process stays on the host side for the service's registry traffic (loopback-relay.ts).
+          const { storePaths } = await import('../state/paths.js');
+          const { startLoopbackRelay } = await import('../rootless/loopback-relay.js');
+          const path = `${storePaths().run}/host-loopback.sock`;
+          const relay = await startLoopbackRelay(path);
+          process.env.SKIFF_HOST_LOOPBACK = path;
+          try {
+            return await reexecInEngine(argv);
+          } finally {
+            relay.close();
+            (await import('node:fs')).rmSync(path, { force: true });
+          }
+        }
         return await reexecInEngine(argv);
       }
     } catch (e) {

@@ -26,10 +26,11 @@ const CHANGE_COMMANDS = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 
 export function applyChanges(config: ImageConfig, changes: string[]): ImageConfig {
   if (!changes.length) return config;
   const df = parseDockerfile(`FROM scratch\n${changes.join('\n')}\n`);
-  if (df.stages.length > 1) throw new SkiffError('EUSAGE', 'FROM is not a valid change command', `use one of ${[...CHANGE_COMMANDS].join(', ')}`, { exitCode: 1 });
+  // moby names the instruction in lower case: "from is not a valid change command".
+  if (df.stages.length > 1) throw new SkiffError('EUSAGE', 'from is not a valid change command', `use one of ${[...CHANGE_COMMANDS].join(', ')}`, { exitCode: 1 });
   const st = new StageState(config, new Map(), new Map());
   for (const ins of df.stages[0]?.steps ?? []) {
-    if (!CHANGE_COMMANDS.has(ins.kind)) throw new SkiffError('EUSAGE', `${ins.kind} is not a valid change command`, `use one of ${[...CHANGE_COMMANDS].join(', ')}`, { exitCode: 1 });
+    if (!CHANGE_COMMANDS.has(ins.kind)) throw new SkiffError('EUSAGE', `${ins.kind.toLowerCase()} is not a valid change command`, `use one of ${[...CHANGE_COMMANDS].join(', ')}`, { exitCode: 1 });
     st.apply(ins);
   }
   // The changes are part of this one commit, not steps of their own.

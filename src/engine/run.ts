@@ -279,7 +279,12 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
     })).then(() => recordContainerEvent(c, 'start'));
     if (detached) {
       const r = await launch(plan, { stdio: 'ignore', detached: true, onPid });
-      await markRunning(r.pid, r.runtimePid);
+      await markRunning(r.pid, r.runtimePid).catch((e: unknown) => {
+        // A --rm container whose process ended at once may already be finished and removed (by the
+        // service's wait=removed or the supervisor's cleanup) before its start is on record: it did start.
+        if (c.HostConfig.AutoRemove && e instanceof SkiffError && e.code === 'ENOCONTAINER') return;
+        throw e;
+      });
       return undefined;
     }
     let running: Promise<unknown> | undefined;

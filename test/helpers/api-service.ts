@@ -28,8 +28,8 @@ export function api(socket: string, method: string, path: string, body?: unknown
   });
 }
 
-export async function startService(root: string, opts: { user?: TestUser; args?: string[]; env?: Record<string, string> } = {}): Promise<Service> {
-  const socket = join(root, 'api.sock');
+export async function startService(root: string, opts: { user?: TestUser; args?: string[]; env?: Record<string, string>; socketName?: string } = {}): Promise<Service> {
+  const socket = join(root, opts.socketName ?? 'api.sock');
   const args = ['system', 'service', '--socket', socket, ...(opts.args ?? [])];
   const env = { PATH: process.env.PATH!, SKIFF_ROOT: root, ...(opts.user ? { HOME: opts.user.home, USER: opts.user.name } : { HOME: process.env.HOME ?? '/root' }), ...opts.env };
   const child = opts.user

@@ -92,7 +92,7 @@ describe.each(modes)('diff, export, commit, import (%s)', (mode) => {
     expect(insp.Config.Cmd).toEqual(['cat', '/a/b/c']);
     const bad = sk(c, ['commit', '-c', 'RUN true', name]);
     expect(bad.status).toBe(1);
-    expect(err(bad)).toContain('RUN is not a valid change command');
+    expect(err(bad)).toContain('run is not a valid change command');
 
     // import: the export again, from a file and gzip'd on stdin, with --change and -m.
     const im = sk(c, ['import', '-c', 'CMD ["cat", "/a/b/c"]', '-m', 'imported', tar, `imported-${mode}`]);

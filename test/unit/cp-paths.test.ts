@@ -43,7 +43,7 @@ describe('cp paths', () => {
     const c = applyChanges(scratchConfig(), ['CMD ["a", "b"]', 'ENV X=1', 'EXPOSE 80', 'LABEL k=v', 'WORKDIR /w', 'USER 5']);
     expect(c.config).toMatchObject({ Cmd: ['a', 'b'], Env: ['X=1'], ExposedPorts: { '80/tcp': {} }, Labels: { k: 'v' }, WorkingDir: '/w', User: '5' });
     expect(c.history).toEqual([]);
-    expect(() => applyChanges(scratchConfig(), ['RUN x'])).toThrow('RUN is not a valid change command');
-    expect(() => applyChanges(scratchConfig(), ['FROM x'])).toThrow('FROM is not a valid change command');
+    expect(() => applyChanges(scratchConfig(), ['RUN x'])).toThrow('run is not a valid change command');
+    expect(() => applyChanges(scratchConfig(), ['FROM x'])).toThrow('from is not a valid change command');
   });
 });

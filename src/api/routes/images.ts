@@ -1,4 +1,5 @@
-// Images: list, pull (POST /images/create, with Docker's JSON progress stream and X-Registry-Auth),
+// Images: list, pull (POST /images/create, with Docker's JSON progress stream and X-Registry-Auth;
+// with fromSrc it is `docker import`: image-import.ts),
 // inspect, tag, delete, prune (history, save/load, push and /auth: image-transfer.ts). The pull and the
 // store are the ones skiff's CLI uses.
 import type { Router } from '../router.js';
@@ -6,6 +7,7 @@ import { ApiError } from '../errors.js';
 import { boolParam, filterList, sendJson } from '../http-util.js';
 import type { Events } from '../events.js';
 import { imageTransferRoutes, registryAuth } from './image-transfer.js';
+import { importImage } from './image-import.js';
 
 export function imageRoutes(r: Router, events: Events): void {
   r.on('GET', '/images/json', async (ctx) => {
@@ -35,7 +37,11 @@ export function imageRoutes(r: Router, events: Events): void {
 
   r.on('POST', '/images/create', async (ctx) => {
     const from = ctx.query.get('fromImage');
-    if (!from) throw new ApiError(400, 'skiff does not support importing images (fromSrc); pull with fromImage');
+    if (!from) {
+      if (ctx.query.get('fromSrc') === null) throw new ApiError(400, 'one of fromImage or fromSrc is required');
+      await importImage(ctx, events);
+      return;
+    }
     const tag = ctx.query.get('tag');
     const name = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
     const { parseReference } = await import('../../image/reference.js');

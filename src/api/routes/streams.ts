@@ -1,7 +1,7 @@
-// The streaming container endpoints: attach (hijacked), logs (follow), wait, stats. Each ends when
+// The streaming container endpoints: attach (hijacked, or over a WebSocket: attach/ws), logs (follow), wait, stats. Each ends when
 // its client goes away — the AbortSignal from the router stops the engine's loop, so nothing is left
 // polling for a client that is gone.
-import type { Router } from '../router.js';
+import { compareVersion, type Router } from '../router.js';
 import { ApiError } from '../errors.js';
 import { boolParam } from '../http-util.js';
 import { frame, STDERR, STDOUT } from '../stdcopy.js';
@@ -21,11 +21,37 @@ export function streamRoutes(r: Router, _events: Events): void {
       tty,
       ...(want.stdin ? { stdin: out.input } : {}),
       logs: boolParam(ctx.query, 'logs'),
-      signal: out.closed,
+      // stream=0: the logs so far, then the end (an aborted signal stops after the first read).
+      signal: boolParam(ctx.query, 'stream') ? out.closed : AbortSignal.abort(),
       output(stream, data) {
         if (stream === 'stdout' && !want.stdout) return;
         if (stream === 'stderr' && !want.stderr) return;
         out.write(tty ? data : frame(stream === 'stderr' ? STDERR : STDOUT, data));
+      },
+    });
+    out.end();
+  });
+
+  // moby's attach over a WebSocket (browsers' terminals): never multiplexed, the streams are raw
+  // frames — binary from API 1.28 on, text before; stdin/stdout/stderr are honoured from 1.42, older
+  // clients get all three, as moby does.
+  r.on('GET', '/containers/{id}/attach/ws', async (ctx) => {
+    const id = resolveContainer(ctx.params[0]!);
+    const tty = readConfig(id).Config.Tty;
+    const all = compareVersion(ctx.version, '1.42') < 0;
+    const want = { stdout: all || boolParam(ctx.query, 'stdout'), stderr: all || boolParam(ctx.query, 'stderr'), stdin: all || boolParam(ctx.query, 'stdin') };
+    const out = ctx.websocket(compareVersion(ctx.version, '1.28') >= 0);
+    const { attachStreams } = await import('../../engine/attach-stream.js');
+    await attachStreams(id, {
+      tty,
+      ...(want.stdin ? { stdin: out.input } : {}),
+      logs: boolParam(ctx.query, 'logs'),
+      // stream=0: the logs so far, then the end (an aborted signal stops after the first read).
+      signal: boolParam(ctx.query, 'stream') ? out.closed : AbortSignal.abort(),
+      output(stream, data) {
+        if (stream === 'stdout' && !want.stdout) return;
+        if (stream === 'stderr' && !want.stderr) return;
+        out.write(data);
       },
     });
     out.end();

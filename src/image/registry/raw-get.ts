@@ -3,12 +3,14 @@
 // Follows redirects (storage backends), dropping Authorization when the origin changes, as Docker does.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { relayConnector } from './host-loopback.js';
 
 export interface RawResponse { status: number; headers: IncomingMessage['headers']; body: IncomingMessage }
 
 function once(url: URL, headers: Record<string, string>): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', headers }, resolve);
+    const relay = relayConnector(url);
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', headers, ...(relay ? { createConnection: relay } : {}) }, resolve);
     req.on('error', reject);
     req.end();
   });

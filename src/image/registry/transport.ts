@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError } from '../../errors.js';
 import { log } from '../../log.js';
+import { relayConnector, relayFetch } from './host-loopback.js';
 
 export const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 export const MAX_ATTEMPTS = 4;
@@ -50,7 +51,8 @@ export async function send(url: string, init: SendInit, what: string): Promise<R
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     try {
       const body = init.body?.();
-      const res = await fetch(url, {
+      // A rootless service reaches a registry on the host's loopback through its relay (host-loopback.ts).
+      const res = relayConnector(new URL(url)) ? await relayFetch(url, init.method, init.headers, body) : await fetch(url, {
         method: init.method,
         headers: init.headers,
         redirect: 'follow',
