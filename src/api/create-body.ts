@@ -2,6 +2,8 @@
 // mostly at its zero value; a field skiff does not implement is refused with a 400 that names it when
 // it carries a real value — never silently dropped.
 import type { RunRequest } from '../engine/run.js';
+import { signalNumber } from '../engine/stop.js';
+import type { HealthConfig, RunExtras } from '../state/container-record.js';
 import { ApiError } from './errors.js';
 
 type Json = Record<string, unknown>;
@@ -11,7 +13,7 @@ const CONFIG_OK = new Set(['Hostname', 'User', 'AttachStdin', 'AttachStdout', 'A
   'Image', 'WorkingDir', 'Entrypoint', 'Labels', 'ExposedPorts', 'Volumes', 'HostConfig', 'NetworkingConfig', 'Domainname', 'ArgsEscaped',
   'StopSignal', 'StopTimeout', 'Healthcheck', 'OnBuild', 'MacAddress', 'NetworkDisabled', 'Shell']);
 /** Fields of Config accepted but without effect, where their zero/default is what skiff does anyway. */
-const CONFIG_IGNORED = new Set(['Domainname', 'ArgsEscaped', 'StdinOnce', 'Volumes', 'OnBuild', 'Shell', 'StopSignal', 'StopTimeout', 'MacAddress']);
+const CONFIG_IGNORED = new Set(['Domainname', 'ArgsEscaped', 'StdinOnce', 'Volumes', 'OnBuild', 'Shell', 'MacAddress']);
 const HOST_OK = new Set(['Binds', 'PortBindings', 'NetworkMode', 'AutoRemove', 'RestartPolicy', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares',
   'PidsLimit', 'CpusetCpus', 'Init', 'PublishAllPorts', 'LogConfig', 'ConsoleSize', 'ContainerIDFile', 'VolumeDriver', 'Isolation', 'CgroupnsMode',
   'Cgroup', 'IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Links', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'ShmSize', 'OomScoreAdj']);
@@ -64,10 +66,38 @@ function portSpecs(bindings: Record<string, Array<{ HostIp?: string; HostPort?: 
 
 export interface CreateExtras { aliases: string[] }
 
+/**
+ * Healthcheck, StopSignal, StopTimeout as `run --health-* / --no-healthcheck / --stop-*` keep them: the
+ * engine merges them over the image's HEALTHCHECK and STOPSIGNAL (so Test ["NONE"] turns the image's off).
+ * Checked as dockerd checks them at create (durations ≥ 1 ms when given, retries ≥ 0).
+ */
+function describingExtras(body: Json): RunExtras {
+  const x: RunExtras = {};
+  const h = body.Healthcheck as (Partial<Omit<HealthConfig, 'Test'>> & { Test?: string[] | null }) | null | undefined;
+  if (h && !isZero(h)) {
+    const test = h.Test ?? [];
+    if (test.length && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0]!)) throw new ApiError(400, `unknown healthcheck type '${test[0]}' (use CMD, CMD-SHELL or NONE)`);
+    for (const k of ['Interval', 'Timeout', 'StartPeriod'] as const) {
+      const v = h[k];
+      if (v !== undefined && v !== 0 && !(typeof v === 'number' && v >= 1e6)) throw new ApiError(400, `${k} in Healthcheck cannot be less than 1ms`);
+    }
+    if (h.Retries !== undefined && !(typeof h.Retries === 'number' && h.Retries >= 0)) throw new ApiError(400, 'Retries in Healthcheck cannot be negative');
+    const hc: HealthConfig = { Test: test };
+    for (const k of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const) if (h[k] !== undefined) hc[k] = h[k];
+    x.Healthcheck = hc;
+  }
+  if (typeof body.StopSignal === 'string' && body.StopSignal) {
+    try { signalNumber(body.StopSignal); } catch { throw new ApiError(400, `Invalid signal: ${body.StopSignal}`); }
+    x.StopSignal = body.StopSignal;
+  }
+  if (typeof body.StopTimeout === 'number') x.StopTimeout = body.StopTimeout;
+  return x;
+}
+
 /** The request skiff's engine runs, from the body of POST /containers/create and its `name`. */
 export function runRequestFromBody(body: Json, name: string | undefined): { req: RunRequest; extras: CreateExtras } {
   checkKnown(body, CONFIG_OK, '');
-  if (!isZero(body.Healthcheck) && (body.Healthcheck as { Test?: string[] }).Test?.[0] !== 'NONE') refuse('Healthcheck');
+  const extras = describingExtras(body);
   if (body.NetworkDisabled) refuse('NetworkDisabled (use NetworkMode "none")');
   void CONFIG_IGNORED;
   const image = body.Image;
@@ -107,6 +137,7 @@ export function runRequestFromBody(body: Json, name: string | undefined): { req:
     },
     pull: 'never', init: !!h.Init, restart: { Name: restartName, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
     labels: (body.Labels as Record<string, string> | null) ?? {},
+    extras,
   };
   return { req, extras: { aliases: ep?.Aliases ?? [] } };
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { attachSocketPath, readConfig, resolveContainer } from '../state/containers.js';
 import { readExitFile, refreshState } from '../state/liveness.js';
+import { recordContainerEvent } from '../state/events.js';
 
 /** Docker's --detach-keys: "ctrl-p,ctrl-q", "ctrl-a,x" … into the bytes to watch for. */
 export function parseDetachKeys(spec: string): number[] {
@@ -34,6 +35,7 @@ export async function attachContainer(ref: string, opts: { detachKeys?: string; 
     sock.once('connect', resolve);
     sock.once('error', (e) => reject(new SkiffError('ESTATE', `cannot attach: ${e.message}`, 'the container may just have stopped')));
   });
+  recordContainerEvent(readConfig(id), 'attach');
   if (config.Tty) sock.pipe(process.stdout);
   else sock.on('data', demux());
   let detached = false;

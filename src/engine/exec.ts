@@ -8,6 +8,7 @@ import { launch } from '../spawn/launch.js';
 import { mergeEnv, pathOf, withHome } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { setgroupsAllowed } from './id-maps.js';
+import { newExecId, recordExecEvent } from './exec-events.js';
 import type { Readable, Writable } from 'node:stream';
 
 export interface ExecFlags { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean; detachKeys?: string }
@@ -49,31 +50,58 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
   // As Docker: only a terminal session without a terminal is refused (-it); -t alone runs; -d never reads stdin.
   if (f.tty && f.interactive && !f.detach && !isatty(0)) throw new SkiffError('EUSAGE', 'the input device is not a TTY', 'drop -i or -t, or run skiff from a terminal', { exitCode: 1 });
   const plan = await planExec(ref, command, f, isatty(0));
+  const id = resolveContainer(ref);
+  const execId = newExecId();
+  recordExecEvent(id, 'exec_create', execId, command);
+  recordExecEvent(id, 'exec_start', execId, command);
   if (f.detach) {
+    // The supervisor reaps a detached exec: its exit is not seen here, so there is no exec_die for it.
     await launch(plan, { stdio: 'ignore', detached: true });
     return 0;
   }
-  const r = await launch(plan, { stdio: 'inherit', relay: { signals: ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] } });
-  if (r.detached) {
-    process.stderr.write('\r\nread escape sequence\r\n');
-    return 0;
+  let code = 126;
+  try {
+    const r = await launch(plan, { stdio: 'inherit', relay: { signals: ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] } });
+    if (r.detached) {
+      process.stderr.write('\r\nread escape sequence\r\n');
+      code = -1;
+      return 0;
+    }
+    code = r.exitCode ?? 0;
+    return code;
+  } catch (e) {
+    code = (e as { exitCode?: number }).exitCode ?? 126;
+    throw e;
+  } finally {
+    if (code !== -1) recordExecEvent(id, 'exec_die', execId, command, code);
   }
-  return r.exitCode ?? 0;
 }
 
 export interface ExecPipes { stdin: Writable; stdout: Readable; stderr: Readable }
 
 /**
  * An exec whose stdio are pipes (with a tty, the supervisor relays the pty over stdin/stdout).
- * `onStarted` gets the pipes once the process exists; resolves with its exit code.
+ * `onStarted` gets the pipes once the process exists; resolves with its exit code. Records moby's
+ * `exec_start` and `exec_die` under `execId` (the API's exec instance, or a healthcheck probe's own).
  */
-export async function execWithPipes(ref: string, command: string[], f: ExecFlags, onStarted: (p: ExecPipes, pid: number) => void): Promise<number> {
+export async function execWithPipes(ref: string, command: string[], f: ExecFlags, onStarted: (p: ExecPipes, pid: number) => void, execId = newExecId()): Promise<number> {
   const plan = await planExec(ref, command, f, false);
+  const id = resolveContainer(ref);
   let pipes: ExecPipes | undefined;
-  const r = await launch(plan, {
-    stdio: 'pipe',
-    onSpawn: (child) => { pipes = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr! }; pipes.stdin.on('error', () => {}); },
-    onExec: (pid) => { if (pipes) onStarted(pipes, pid); },
-  });
-  return r.exitCode ?? 0;
+  recordExecEvent(id, 'exec_start', execId, command);
+  let code = 126;
+  try {
+    const r = await launch(plan, {
+      stdio: 'pipe',
+      onSpawn: (child) => { pipes = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr! }; pipes.stdin.on('error', () => {}); },
+      onExec: (pid) => { if (pipes) onStarted(pipes, pid); },
+    });
+    code = r.exitCode ?? 0;
+    return code;
+  } catch (e) {
+    code = (e as { exitCode?: number }).exitCode ?? 126;
+    throw e;
+  } finally {
+    recordExecEvent(id, 'exec_die', execId, command, code);
+  }
 }

@@ -8,6 +8,7 @@ import { SkiffError } from '../errors.js';
 import { nowIso, parseIsoMs, type ContainerConfig, type HealthConfig, type HealthState } from '../state/container-record.js';
 import { readConfig, readState, resolveContainer, updateState } from '../state/containers.js';
 import { isProcessAlive } from '../kernel/process-identity.js';
+import { recordContainerEvent } from '../state/events.js';
 
 /** Docker's defaults (container.Health*): 30 s interval and timeout, no start period, 3 retries. */
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -88,10 +89,15 @@ export async function probeContainer(ref: string): Promise<void> {
     ExitCode: timedOut ? -1 : code,
     Output: timedOut ? `Health check exceeded timeout (${timeoutMs / 1000}s)` : output.slice(0, MAX_OUTPUT),
   };
+  let change: string | undefined;
   await updateState(id, (s) => {
     // Only the same run of the container: a restart meanwhile began a new "starting".
     if (!s.Running || s.StartedAt !== before.StartedAt) return s;
     const prev = s.Health ?? { Status: 'starting', FailingStreak: 0, Log: [] };
-    return { ...s, Health: nextHealth(prev, h, result, s.StartedAt) };
+    const next = nextHealth(prev, h, result, s.StartedAt);
+    change = next.Status !== prev.Status ? next.Status : undefined;
+    return { ...s, Health: next };
   });
+  // moby's event when the status changes: `health_status: healthy` / `health_status: unhealthy`.
+  if (change) recordContainerEvent(c, `health_status: ${change}`);
 }

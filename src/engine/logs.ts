@@ -1,7 +1,7 @@
 // `skiff logs`: read the shim's json-file log (`{"log","stream","time"}` per line) and replay it —
 // stdout entries to stdout, stderr entries to stderr — with Docker's --tail, -t, --since, --until,
 // and -f, which keeps reading until the container is no longer running.
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { logPath, readConfig } from '../state/containers.js';
 import { watchChanges } from '../state/change-watch.js';
 import { refreshState } from '../state/liveness.js';
@@ -64,32 +64,162 @@ function takeLines(buf: { text: string }): LogEntry[] {
   return out;
 }
 
-/** A json-file log read incrementally; the descriptor stays open, so a removed log can still be drained. */
+/** The inode at a path, or undefined when nothing is there (between a rotation's rename and its new file). */
+function inodeAt(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Open a path for reading and check it is still the inode we listed (a rotation may have moved it since). */
+function openExpecting(path: string, ino: number): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  if (fstatSync(fd).ino === ino) return fd;
+  closeSync(fd);
+  return undefined;
+}
+
+/** Everything in a descriptor from `offset` on. */
+function readFrom(fd: number, offset: number): Buffer {
+  const chunk = Buffer.alloc(1 << 16);
+  const parts: Buffer[] = [];
+  let n: number;
+  let at = offset;
+  while ((n = readSync(fd, chunk, 0, chunk.length, at)) > 0) {
+    parts.push(Buffer.from(chunk.subarray(0, n)));
+    at += n;
+  }
+  return Buffer.concat(parts);
+}
+
+/** How many rotated files (PATH.1 …) the reader looks for: more than any max-file anyone sets. */
+const MAX_ROTATED = 64;
+
+/**
+ * A json-file log read incrementally, across --log-opt max-size rotations, as Docker's follower reads it:
+ * the descriptor stays on the file it opened (so a removed log can still be drained); when the path names
+ * another file, the rotation happened — the old file is drained to its end (the supervisor writes a line
+ * before it renames, never after), then the files rotated in between (PATH.k … PATH.1, none of them
+ * read yet), then the new live file from its start. No line is read twice, and none is lost unless more
+ * rotations than max-file happened between two reads (then those files are gone, as with Docker). With
+ * max-file=1 the file is truncated in place: a size below the offset starts it over.
+ */
 export class LogFile {
   private fd: number | undefined;
+  private ino = 0;
   private offset = 0;
   private buf = { text: '' };
   constructor(private readonly path: string) {}
 
-  /** Complete entries appended since the last call. */
-  readNew(): LogEntry[] {
-    if (this.fd === undefined) {
+  /** The rotated files PATH.N … PATH.1 that exist, oldest first, with their inodes. */
+  private rotated(): Array<{ path: string; ino: number }> {
+    const out: Array<{ path: string; ino: number }> = [];
+    for (let n = MAX_ROTATED; n >= 1; n--) {
+      const ino = inodeAt(`${this.path}.${n}`);
+      if (ino !== undefined) out.push({ path: `${this.path}.${n}`, ino });
+    }
+    return out;
+  }
+
+  private openLive(): boolean {
+    try {
+      this.fd = openSync(this.path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+    this.ino = fstatSync(this.fd).ino;
+    this.offset = 0;
+    this.buf.text = '';
+    return true;
+  }
+
+  private drain(): LogEntry[] {
+    if (this.fd === undefined) return [];
+    // Truncated in place (max-file=1): what is there now was written after the truncation.
+    if (fstatSync(this.fd).size < this.offset) {
+      this.offset = 0;
+      this.buf.text = '';
+    }
+    const got = readFrom(this.fd, this.offset);
+    this.offset += got.length;
+    this.buf.text += got.toString('utf8');
+    return takeLines(this.buf);
+  }
+
+  /** Every entry on record — the rotated files older than the live one, then the live one — once. */
+  readAll(): LogEntry[] {
+    if (this.fd === undefined && !this.openLive()) return [];
+    const older: LogEntry[] = [];
+    const files = this.rotated();
+    // A rotation right after our open moved the live file to PATH.1: only files older than it count.
+    const mine = files.findIndex((f) => f.ino === this.ino);
+    for (const f of mine < 0 ? files : files.slice(0, mine)) {
+      const fd = openExpecting(f.path, f.ino);
+      if (fd === undefined) continue;
       try {
-        this.fd = openSync(this.path, 'r');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw e;
+        older.push(...takeLines({ text: readFrom(fd, 0).toString('utf8') }));
+      } finally {
+        closeSync(fd);
       }
     }
-    const chunk = Buffer.alloc(1 << 16);
-    const parts: Buffer[] = [];
-    let n: number;
-    while ((n = readSync(this.fd, chunk, 0, chunk.length, this.offset)) > 0) {
-      parts.push(Buffer.from(chunk.subarray(0, n)));
-      this.offset += n;
+    return [...older, ...this.readNew()];
+  }
+
+  /** Complete entries appended since the last call, following the file through rotations. */
+  readNew(): LogEntry[] {
+    if (this.fd === undefined && !this.openLive()) return [];
+    const out: LogEntry[] = [];
+    for (let attempt = 0; attempt < 16; attempt++) {
+      // Looked at before the drain: whatever was written to the old file before its rename is then in it.
+      const live = inodeAt(this.path);
+      out.push(...this.drain());
+      if (live === undefined || live === this.ino) return out;
+      const next = this.switchAfterRotation();
+      if (next) out.push(...next);
     }
-    this.buf.text += Buffer.concat(parts).toString('utf8');
-    return takeLines(this.buf);
+    return out;
+  }
+
+  /** The old file is drained: read the rotated files newer than it, then move to the live one. */
+  private switchAfterRotation(): LogEntry[] | undefined {
+    const files = this.rotated();
+    const mine = files.findIndex((f) => f.ino === this.ino);
+    // Not among them: it was the oldest and is gone; every rotated file is newer.
+    const newer = mine < 0 ? files : files.slice(mine + 1);
+    const fds: number[] = [];
+    const undo = () => { for (const fd of fds) closeSync(fd); };
+    for (const f of newer) {
+      const fd = openExpecting(f.path, f.ino);
+      if (fd === undefined) {
+        undo();
+        return undefined; // rotated again while we looked: try again
+      }
+      fds.push(fd);
+    }
+    const liveIno = inodeAt(this.path);
+    const liveFd = liveIno === undefined ? undefined : openExpecting(this.path, liveIno);
+    if (liveFd === undefined || newer.some((f) => f.ino === liveIno)) {
+      if (liveFd !== undefined) closeSync(liveFd);
+      undo();
+      return undefined;
+    }
+    const out: LogEntry[] = [];
+    for (const fd of fds) out.push(...takeLines({ text: readFrom(fd, 0).toString('utf8') }));
+    undo();
+    closeSync(this.fd!);
+    this.fd = liveFd;
+    this.ino = liveIno!;
+    this.offset = 0;
+    this.buf.text = '';
+    return out;
   }
 
   close(): void {
@@ -117,23 +247,13 @@ export async function streamLogs(id: string, opts: LogsOptions, sink: LogSink): 
   }
   const file = new LogFile(logPath(id));
   try {
-    const first = [...rotatedEntries(logPath(id)), ...file.readNew()];
+    const first = file.readAll();
     emit(tail < 0 ? first : tail === 0 ? [] : first.slice(-tail));
     if (!opts.follow) return;
     await follow(id, file, emit, until, opts.pollMs ?? 200, opts.signal);
   } finally {
     file.close();
   }
-}
-
-/** The files --log-opt max-file keeps (PATH.N … PATH.1, oldest first), read before the live one. */
-function rotatedEntries(path: string): LogEntry[] {
-  const out: LogEntry[] = [];
-  for (let n = 64; n >= 1; n--) {
-    if (!existsSync(`${path}.${n}`)) continue;
-    out.push(...takeLines({ text: readFileSync(`${path}.${n}`, 'utf8') }));
-  }
-  return out;
 }
 
 async function follow(id: string, file: LogFile, emit: (e: LogEntry[]) => void, until: number | undefined, pollMs: number, signal?: AbortSignal): Promise<void> {

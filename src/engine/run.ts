@@ -216,6 +216,8 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       'give your user a subordinate id range in /etc/subuid and /etc/subgid (skiff doctor shows how)');
   }
   const relay = opts.attach ? await foregroundRelay(c.Config.Tty, !!c.Config.OpenStdin, opts) : undefined;
+  // A foreground run / start -a attaches before it starts, as the docker CLI does: moby's `attach` event.
+  if (opts.attach) recordContainerEvent(c, 'attach');
   const undo: Array<() => Promise<void>> = [];
   try {
     const { createContainerCgroup, removeContainerCgroup } = await import('../cgroups/index.js');

@@ -4,7 +4,7 @@
 // behind for each kind of bad input. Runs inside the suite's network namespace; the only traffic is to
 // the container's published ports on loopback.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect } from 'node:net';
@@ -179,6 +179,27 @@ for (const [mode, conds] of modes) {
       expect(l.stderr).toContain('configured logging driver does not support reading');
       ok(c(), ['rm', '-f', 'rec', 'quiet']);
     });
+
+    itWhen(conds, 'logs -f follows the json-file log across its rotations: every line once, in order', async () => {
+      // ~90 bytes a line, 1 KiB a file: a rotation every ~11 lines, 14 of them while logs -f follows.
+      ok(c(), ['run', '-d', '--network', 'none', '--name', 'rot', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=10',
+        'diamol/base', 'sh', '-c', 'i=0; while [ $i -lt 160 ]; do echo line-$i; i=$((i+1)); sleep 0.03; done']);
+      const [cmd, ...rest] = [...c().prefix, SKIFF, 'logs', '-f', 'rot'];
+      const followed = await new Promise<string>((resolve, reject) => {
+        const p = spawn(cmd!, rest, { env: { ...process.env, ...c().env }, cwd: c().work, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const t = setTimeout(() => { p.kill(); reject(new Error(`logs -f did not end: ${out.slice(-200)}`)); }, 60_000);
+        p.on('close', () => { clearTimeout(t); resolve(out); });
+      });
+      expect(followed.trim().split('\n')).toEqual(Array.from({ length: 160 }, (_, i) => `line-${i}`));
+      // What stays on disk is the newest max-file files, read oldest first.
+      const kept = ok(c(), ['logs', 'rot']).trim().split('\n');
+      expect(kept.at(-1)).toBe('line-159');
+      expect(kept.length).toBeLessThan(160);
+      expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `line-${160 - kept.length + i}`));
+      ok(c(), ['rm', 'rot']);
+    }, 90_000);
 
     itWhen(conds, 'health: (health: starting) → (healthy) → (unhealthy) in ps, .State.Health in inspect', async () => {
       ok(c(), ['run', '-d', '--name', 'hc', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '300ms', '--health-retries', '2',

@@ -101,7 +101,8 @@ describe.each(modes)('system verbs (%s)', (mode) => {
     const lines = replay.trim().split('\n');
     expect(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d (container|image|volume|network) \S+ \S+/.test(l)), replay).toBe(true);
     const actions = lines.filter((l) => / container /.test(l)).map((l) => l.split(' ')[2]);
-    expect(actions).toEqual(['create', 'start', 'die', 'rename', 'destroy']);
+    // A foreground run attaches before it starts, as `docker run` does.
+    expect(actions).toEqual(['create', 'attach', 'start', 'die', 'rename', 'destroy']);
     expect(replay).toMatch(/ container die [0-9a-f]{64} \(exitCode=3, image=diamol\/base, name=ev1\)\n/);
     expect(replay).toMatch(/ volume create ev-vol \(driver=local\)\n/);
     expect(ok(c, ['events', '--since', start, '--until', end, '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}'])).toBe('create ev-vol\n');
@@ -110,10 +111,46 @@ describe.each(modes)('system verbs (%s)', (mode) => {
     expect(JSON.parse(json)).toMatchObject({ Type: 'container', Action: 'rename', Actor: { Attributes: { name: 'ev2', oldName: '/ev1' } } });
     expect(json).toMatch(/"timeNano":\d{19}\}/);
     // The live stream (started before the container) saw it under its first name, and ended at --until.
-    expect(await live).toBe('container create ev1\ncontainer start ev1\ncontainer die ev1\n');
+    expect(await live).toBe('container create ev1\ncontainer attach ev1\ncontainer start ev1\ncontainer die ev1\n');
     const bad = sk(c, ['events', '--filter', 'colour=red', '--until', '0s']);
     expect([bad.status, bad.stderr.split('\n')[0]]).toEqual([1, "skiff: invalid filter 'colour'. supported filters: container, event, image, label, network, type, volume, scope, daemon"]);
     ok(c, ['volume', 'rm', 'ev-vol']);
+  }, 90_000);
+
+  itWhen(conds(mode), 'events: exec_create/exec_start/exec_die, attach, health_status, with Docker\'s shape and filters', async () => {
+    const c = caller(mode);
+    const start = (Date.now() / 1000).toFixed(3);
+    ok(c, ['run', '-d', '--name', 'evx', '--network', 'none', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '300ms', '--health-retries', '1',
+      'diamol/base', 'sh', '-c', 'touch /tmp/ok; sleep 300']);
+    const health = () => ok(c, ['inspect', '-f', '{{.State.Health.Status}}', 'evx']).trim();
+    for (let i = 0; i < 100 && health() !== 'healthy'; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(sk(c, ['exec', 'evx', 'sh', '-c', 'rm /tmp/ok; exit 4']).status).toBe(4);
+    for (let i = 0; i < 100 && health() !== 'unhealthy'; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(health()).toBe('unhealthy');
+    ok(c, ['rm', '-f', 'evx']);
+    const end = (Date.now() / 1000 + 0.5).toFixed(3);
+    const ev = (filters: string[], format = '{{.Action}}') => ok(c, ['events', '--since', start, '--until', end, ...filters, '--format', format]).trim().split('\n');
+    // `event=exec_create` matches `exec_create: CMD` (moby's fuzzy match for exec and health events).
+    expect(ev(['--filter', 'event=exec_create'])).toEqual(['exec_create: sh -c rm /tmp/ok; exit 4']);
+    const execs = ev(['--filter', 'event=exec_create', '--filter', 'event=exec_start', '--filter', 'event=exec_die'], '{{.Action}}|{{.Actor.Attributes.execID}}|{{.Actor.Attributes.exitCode}}|{{.Actor.Attributes.name}}');
+    // The user's exec: create, start, die with its exit code, one execID; the probes: start and die only.
+    const mine = execs.filter((l) => l.includes('rm /tmp/ok') || execs.some((o) => o.startsWith('exec_create') && o.split('|')[1] === l.split('|')[1]));
+    const id = mine[0]!.split('|')[1]!;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    // (A missing key prints `<no value>`, as Go's templates do.)
+    expect(mine).toEqual([`exec_create: sh -c rm /tmp/ok; exit 4|${id}|<no value>|evx`, `exec_start: sh -c rm /tmp/ok; exit 4|${id}|<no value>|evx`, `exec_die|${id}|4|evx`]);
+    expect(execs.some((l) => /^exec_start: \/bin\/sh -c test -f \/tmp\/ok\|[0-9a-f]{64}\|<no value>\|evx$/.test(l))).toBe(true);
+    expect(execs.some((l) => /^exec_die\|[0-9a-f]{64}\|1\|evx$/.test(l))).toBe(true);
+    expect(ev(['--filter', 'event=health_status'])).toEqual(['health_status: healthy', 'health_status: unhealthy']);
+    expect(ev(['--filter', 'event=health_status: unhealthy', '--filter', 'container=evx'], '{{.Type}} {{.Action}} {{.Actor.Attributes.image}}')).toEqual(['container health_status: unhealthy diamol/base']);
+    const json = JSON.parse(ok(c, ['events', '--since', start, '--until', end, '--filter', 'event=exec_die', '--filter', 'container=evx', '--format', 'json']).trim().split('\n').find((l) => l.includes('"exitCode":"4"'))!);
+    expect(json).toMatchObject({ Type: 'container', Action: 'exec_die', status: 'exec_die', scope: 'local', Actor: { Attributes: { execID: id, exitCode: '4', image: 'diamol/base', name: 'evx' } } });
+    // attach: skiff attach to a running container (it returns when the container ends).
+    const a0 = (Date.now() / 1000).toFixed(3);
+    ok(c, ['run', '-d', '--name', 'eva', '--network', 'none', 'diamol/base', 'sh', '-c', 'sleep 2; echo bye']);
+    expect(sk(c, ['attach', 'eva']).stdout).toBe('bye\n');
+    ok(c, ['rm', '-f', 'eva']);
+    expect(ok(c, ['events', '--since', a0, '--until', (Date.now() / 1000 + 0.5).toFixed(3), '--filter', 'event=attach', '--format', '{{.Action}} {{.Actor.Attributes.name}}'])).toBe('attach eva\n');
   }, 90_000);
 
   itWhen(conds(mode), 'top with ps options, wait prints the exit code, ps -s', () => {

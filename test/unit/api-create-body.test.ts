@@ -35,7 +35,20 @@ describe('create body', () => {
     const caps = structuredClone(DOCKER28) as typeof body;
     caps.HostConfig.CapAdd = ['NET_ADMIN'];
     expect(() => runRequestFromBody(caps, undefined)).toThrow(ApiError);
-    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['CMD', 'true'] } }, undefined)).toThrow(/Healthcheck/);
+  });
+
+  it('Healthcheck, StopSignal, StopTimeout reach the container as the CLI flags do (--no-healthcheck turns the image\'s off)', () => {
+    const hc = { Test: ['CMD-SHELL', 'true'], Interval: 2e9, Timeout: 0, StartPeriod: 0, Retries: 2 };
+    const { req } = runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: hc, StopSignal: 'SIGUSR1', StopTimeout: 3 }, undefined);
+    expect(req.extras).toEqual({ Healthcheck: hc, StopSignal: 'SIGUSR1', StopTimeout: 3 });
+    // docker run --no-healthcheck sends Test ["NONE"]: kept, so the image's HEALTHCHECK does not run.
+    expect(runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['NONE'] } }, undefined).req.extras).toEqual({ Healthcheck: { Test: ['NONE'] } });
+    // --health-interval alone: the image's test with this interval (the merge is the engine's).
+    expect(runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: null, Interval: 1e9 } }, undefined).req.extras).toEqual({ Healthcheck: { Test: [], Interval: 1e9 } });
+    expect(runRequestFromBody(structuredClone(DOCKER28), undefined).req.extras).toEqual({});
+    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), StopSignal: 'SIGBOGUS' }, undefined)).toThrow('Invalid signal: SIGBOGUS');
+    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['CMD', 'true'], Interval: -1 } }, undefined)).toThrow(/Interval/);
+    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['BOGUS', 'true'] } }, undefined)).toThrow(/BOGUS/);
   });
 
   it('ports: ip, host port, random; a compose network with its aliases', () => {

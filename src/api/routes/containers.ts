@@ -56,7 +56,8 @@ export function containerRoutes(r: Router, events: Events): void {
     const id = resolveContainer(ctx.params[0]!);
     if (!(await refreshState(id)).Running) return sendEmpty(ctx.response(), 304);
     const { stopContainer } = await import('../../engine/stop.js');
-    await stopContainer(id, intParam(ctx.query, 't', 10), ctx.query.get('signal') || 'TERM');
+    // No t / signal: the container's own --stop-timeout / STOPSIGNAL (stopContainer's defaults), as moby.
+    await stopContainer(id, ctx.query.has('t') ? intParam(ctx.query, 't', 10) : undefined, ctx.query.get('signal') || undefined);
     sendEmpty(ctx.response(), 204);
   });
 
@@ -72,7 +73,7 @@ export function containerRoutes(r: Router, events: Events): void {
     const id = resolveContainer(ctx.params[0]!);
     const { stopContainer } = await import('../../engine/stop.js');
     const { startExisting } = await import('../../engine/lifecycle.js');
-    await stopContainer(id, intParam(ctx.query, 't', 10));
+    await stopContainer(id, ctx.query.has('t') ? intParam(ctx.query, 't', 10) : undefined, ctx.query.get('signal') || undefined);
     await startExisting(id, false);
     events.emit('container', 'restart', id);
     sendEmpty(ctx.response(), 204);

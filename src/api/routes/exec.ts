@@ -1,6 +1,5 @@
 // Exec: create (remembered in this service's memory, as moby does), start (hijacked, or detached),
 // resize, inspect. The process runs through the same exec plan as `skiff exec`, with pipes for stdio.
-import { randomBytes } from 'node:crypto';
 import type { Router } from '../router.js';
 import { ApiError } from '../errors.js';
 import { readJson, sendEmpty, sendJson } from '../http-util.js';
@@ -30,7 +29,9 @@ export function execRoutes(r: Router): void {
     if (!cmd || cmd.length === 0) throw new ApiError(400, 'No exec command specified');
     if (body.Privileged) throw new ApiError(400, 'skiff does not support Privileged exec');
     if (!(await refreshState(cid)).Running) throw new ApiError(409, `Container ${cid} is not running`);
-    const id = randomBytes(32).toString('hex');
+    const { newExecId, recordExecEvent } = await import('../../engine/exec-events.js');
+    const id = newExecId();
+    recordExecEvent(cid, 'exec_create', id, cmd);
     execs.set(id, {
       ID: id, ContainerID: cid, Running: false, ExitCode: null, Pid: 0,
       OpenStdin: !!body.AttachStdin, OpenStderr: !!body.AttachStderr, OpenStdout: !!body.AttachStdout, CanRemove: false, DetachKeys: String(body.DetachKeys ?? ''),
@@ -59,7 +60,7 @@ export function execRoutes(r: Router): void {
         p.stdout.resume();
         p.stderr.resume();
         started();
-      });
+      }, e.ID);
       run.then(finish, () => finish(126));
       await Promise.race([ok, run]);
       return sendEmpty(ctx.response(), 200);
@@ -76,7 +77,7 @@ export function execRoutes(r: Router): void {
         if (e.OpenStdin) o.input.pipe(p.stdin); else p.stdin.end();
         // A client that goes away ends the process's input; the process itself runs to its end.
         o.closed.addEventListener('abort', () => p.stdin.end(), { once: true });
-      });
+      }, e.ID);
       finish(code);
     } catch (err) {
       finish(126);

@@ -17,6 +17,8 @@ export function streamRoutes(r: Router, _events: Events): void {
     if (!boolParam(ctx.query, 'stream') && !boolParam(ctx.query, 'logs')) throw new ApiError(400, 'at least one of stream or logs must be set');
     const { attachStreams } = await import('../../engine/attach-stream.js');
     const out = ctx.hijack(!tty);
+    const { recordContainerEvent } = await import('../../state/events.js');
+    recordContainerEvent(readConfig(id), 'attach');
     await attachStreams(id, {
       tty,
       ...(want.stdin ? { stdin: out.input } : {}),
