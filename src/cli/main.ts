@@ -8,7 +8,7 @@ import { asSkiffError, type SkiffError } from '../errors.js';
 import { registerAll } from './commands/index.js';
 import { applyGlobalOptions } from './global-options.js';
 import { VERSION_LINE } from './version.js';
-import { commandPath, useDockerUsageErrors } from './usage-errors.js';
+import { commandPath, dockerUsage, useDockerUsageErrors } from './usage-errors.js';
 
 /** The verb whose action is running (set before it runs): its errors' exit status depends on it. */
 let running: Command | undefined;
@@ -93,10 +93,20 @@ export async function main(argv: string[], program?: Command): Promise<number> {
       // --help and --version end here with code 0; usage errors were already printed (usage-errors.ts).
       return e.exitCode;
     }
+    const err = asSkiffError(e);
+    if (running && FLAG_VALUE.test(err.message)) {
+      // A flag value refused: cobra's flag error as docker prints it, usage and all, exit 125 for every verb.
+      const path = commandPath(running);
+      process.stderr.write(`${err.message}\n\nUsage:  ${dockerUsage(running)}\n\nRun '${path} --help' for more information\n`);
+      return 125;
+    }
     reportError(e);
-    return exitStatusFor(running && commandPath(running), asSkiffError(e));
+    return exitStatusFor(running && commandPath(running), err);
   }
 }
+
+/** pflag's wording for a value its flag's type refuses (`invalid argument "x" for "--shm-size" flag: …`). */
+const FLAG_VALUE = /^invalid argument ".*" for "[^"]+" flag: /s;
 
 const isEntry = process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1]);
 if (isEntry) {
