@@ -320,8 +320,91 @@ const CASES: Case[] = [
     name: 'events of a commit', args: ['events', '--since', '10m', '--until', '0s', '--filter', 'container=changer', '--format', '{{.Action}}'],
     differs: { reason: 'skiff records no attach and commit events yet (docs/docker-compatibility.md)', same: ['status', 'stderr'] },
   },
+  // ── more run flags ──
+  { name: 'run -p with ranges', run: ({ cli }) => {
+    const r = cli(['run', '-d', '--name', 'ranged', '-p', '8090-8091:80-81', 'diamol/base', 'sleep', '600']);
+    if (r.status !== 0) return r;
+    return cli(['inspect', '-f', '{{json .HostConfig.PortBindings}} {{json .Config.ExposedPorts}}', 'ranged']);
+  }, after: [['rm', '-f', 'ranged']] },
+  { name: 'run --health-cmd: (healthy) in ps, .State.Health in inspect', run: ({ cli }) => {
+    const r = cli(['run', '-d', '--name', 'hc', '--health-cmd', 'true', '--health-interval', '1s', 'diamol/base', 'sleep', '600']);
+    if (r.status !== 0) return r;
+    let st = cli(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']);
+    for (let i = 0; i < 100 && !st.stdout.includes('(healthy)'); i++) {
+      spawnSync('sleep', ['0.1']);
+      st = cli(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']);
+    }
+    const h = cli(['inspect', '-f', '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{json .Config.Healthcheck}}', 'hc']);
+    return { status: h.status, stdout: st.stdout + h.stdout, stderr: st.stderr + h.stderr };
+  }, after: [['rm', '-f', 'hc']] },
+  { name: 'run --log-driver none, then logs', run: ({ cli }) => {
+    const r = cli(['run', '--name', 'nolog', '--log-driver', 'none', 'diamol/base', 'echo', 'hi']);
+    const l = cli(['logs', 'nolog']);
+    return { status: l.status, stdout: r.stdout + l.stdout, stderr: r.stderr + l.stderr };
+  }, hint: true, after: [['rm', 'nolog']] },
+  { name: 'run --mount type=tmpfs', args: ['run', '--rm', '--mount', 'type=tmpfs,target=/t', 'diamol/base', 'sh', '-c', 'echo x > /t/f; cat /t/f'] },
+  { name: 'run --mount type=volume', args: ['run', '--rm', '--mount', 'type=volume,source=mvol,target=/m', 'diamol/base', 'ls', '-ld', '/m'], after: [['volume', 'rm', 'mvol']], norm: (s) => s.replace(/\w{3} +\d+ \d\d:\d\d/, '<date>') },
+  { name: 'run --network host keeps the host\'s hostname', args: ['run', '--rm', '--network', 'host', 'diamol/base', 'hostname'] },
+  { name: 'run --dns, --dns-search', args: ['run', '--rm', '--dns', '9.9.9.9', '--dns-search', 'example.com', 'diamol/base', 'cat', '/etc/resolv.conf'] },
+  { name: 'run --domainname, -u, --group-add', args: ['run', '--rm', '--domainname', 'example.com', '-u', '1000', '--group-add', '10', 'diamol/base', 'sh', '-c', 'cat /proc/sys/kernel/domainname; id'] },
+  { name: 'run --shm-size', args: ['run', '--rm', '--shm-size', '128m', 'diamol/base', 'df', '-k', '/dev/shm'] },
+  { name: 'run --pull never of a missing image', args: ['run', '--rm', '--pull', 'never', 'no/such-image'], hint: true },
+  { name: 'run --cidfile', run: ({ cli, tmp }) => {
+    const file = join(tmp, 'cid');
+    const r = cli(['run', '--rm', '--cidfile', file, 'diamol/base', 'true']);
+    return { ...r, stdout: r.stdout + readFileSync(file, 'utf8').replace(/^[0-9a-f]{64}$/, '<64 hex>') + '\n' };
+  } },
+  { name: 'run --cidfile of a file that is there', run: ({ cli, tmp }) => {
+    const file = join(tmp, 'cid-there');
+    writeFileSync(file, 'x');
+    return cli(['run', '--rm', '--cidfile', file, 'diamol/base', 'true']);
+  }, norm: (s) => s.replace(/\/tmp\/\w+-sbs-\w+-\w+/, '<tmp>'), hint: true },
+  { name: 'run --env-file, --label-file', run: ({ cli, tmp }) => {
+    writeFileSync(join(tmp, 'env'), 'A=1\n# comment\nB=two words\n');
+    writeFileSync(join(tmp, 'labels'), 'l1=a\nl2=b\n');
+    const r = cli(['run', '--name', 'files', '--env-file', join(tmp, 'env'), '--label-file', join(tmp, 'labels'), 'diamol/base', 'sh', '-c', 'echo "$A|$B"']);
+    const i = cli(['inspect', '-f', '{{json .Config.Labels}}', 'files']);
+    return { status: r.status, stdout: r.stdout + i.stdout, stderr: r.stderr + i.stderr };
+  }, after: [['rm', 'files']] },
+  { name: 'run --env-file of a missing file', args: ['run', '--rm', '--env-file', '/nonexistent/env', 'diamol/base', 'true'], hint: true },
+  { name: 'run --stop-signal, --expose in inspect', run: ({ cli }) => {
+    const c = cli(['create', '--name', 'sig', '--stop-signal', 'SIGUSR1', '--expose', '7000-7001', 'diamol/base', 'true']);
+    if (c.status !== 0) return c;
+    return cli(['inspect', '-f', '{{.Config.StopSignal}} {{json .Config.ExposedPorts}}', 'sig']);
+  }, after: [['rm', 'sig']] },
+  { name: 'create, then start -a', run: ({ cli }) => {
+    const c = cli(['create', '--name', 'sa', 'diamol/base', 'echo', 'started']);
+    if (c.status !== 0) return c;
+    return cli(['start', '-a', 'sa']);
+  }, after: [['rm', 'sa']] },
+  { name: 'exec -d returns at once', run: ({ cli }) => {
+    const t = Date.now();
+    const r = cli(['exec', '-d', 'sleeper', 'sleep', '5']);
+    return { ...r, stdout: r.stdout + (Date.now() - t < 3000 ? 'quick\n' : 'slow\n') };
+  } },
+  { name: 'logs -t', args: ['logs', '-t', 'three'], sort: true },
+  { name: 'top with ps options', args: ['top', 'sleeper', '-o', 'pid,args'], norm: (s) => s.replace(/^\d+ /gm, '<pid> ') },
+  { name: 'ps -s', args: ['ps', '-s', '--filter', 'name=sleeper', '--format', '{{.Names}} {{.Size}}'] },
+  { name: 'stats --format', args: ['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'sleeper'] },
+  { name: 'commit -c -m, then run and inspect', run: ({ cli }) => {
+    const c = cli(['commit', '-c', 'CMD ["echo","committed"]', '-m', 'msg', 'changer', 'img:c2']);
+    const r = cli(['run', '--rm', 'img:c2']);
+    const i = cli(['inspect', '-f', '{{.Comment}} {{json .Config.Cmd}}', 'img:c2']);
+    return { status: Math.max(c.status ?? 255, r.status ?? 255, i.status ?? 255), stdout: c.stdout + r.stdout + i.stdout, stderr: c.stderr + r.stderr + i.stderr };
+  }, after: [['rmi', 'img:c2']] },
+  { name: 'rmi of an image a container uses', args: ['rmi', 'diamol/ch02-hello-diamol'], differs: { reason: 'docker names the container by its short id; skiff by its name, and adds a hint', same: ['status', 'stdout'] } },
+  { name: 'chapter: the published page', run: ({ side }) => {
+    const curl = ['curl', '-s', '--max-time', '10', 'http://127.0.0.1:8088/'];
+    const r = side === 'docker' ? spawnSync('nsenter', [`--net=${dockerd!.netns}`, '--', ...curl], { encoding: 'utf8' }) : spawnSync(curl[0]!, curl.slice(1), { encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } },
   // ── the system ──
+  { name: 'version --format of the server', args: ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'] },
+  { name: 'system df --format', args: ['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}'] },
+  { name: 'image prune -f with nothing to prune', args: ['image', 'prune', '-f'] },
   { name: 'info --format counts', args: ['info', '--format', '{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}} {{.ContainersStopped}} {{.Images}}'] },
+  // last: it removes the stopped fixtures
+  { name: 'container prune -f', args: ['container', 'prune', '-f'], sort: true },
 ];
 
 describe('side by side with Debian\'s dockerd: docker CLI → dockerd vs skiff', () => {

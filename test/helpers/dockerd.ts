@@ -14,6 +14,8 @@ export interface Dockerd {
   socket: string;
   /** The environment a docker CLI needs to talk to this daemon (and no other). */
   env: Record<string, string>;
+  /** dockerd's network namespace (its published ports are on its loopback). */
+  netns: string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startDockerd(cli = '/usr/local/bin/docker'): Promise<Docke
     dir,
     socket,
     env,
+    netns: `/proc/${readFileSync(join(dir, 'dockerd.pid'), 'utf8').trim()}/ns/net`,
     async stop() {
       // Its containers first (their shims would otherwise outlive the daemon), then dockerd itself,
       // which takes its containerd along; the namespaces and their mounts go with the last process.

@@ -160,7 +160,7 @@ for (const [mode, conds] of modes) {
       // A second create with the same --cidfile is Docker's error.
       const again = sk(c(), ['create', '--cidfile', cid, 'diamol/base', 'true']);
       expect(again.status).toBe(125);
-      expect(again.stderr).toContain('Container ID file found');
+      expect(again.stderr).toContain('container ID file found');
       ok(c(), ['start', 'rec']);
       await until(() => ok(c(), ['logs', 'rec']).split('\n').length, (n) => n > 5, 10_000);
       await sleep(500);
