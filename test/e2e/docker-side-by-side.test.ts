@@ -118,10 +118,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await dockerd?.stop();
+  // skiff's containers first: their supervisors would outlive the suite's namespaces.
   store?.dispose();
+  await dockerd?.stop();
   for (const t of Object.values(tmps)) rmSync(t, { recursive: true, force: true });
-}, 60_000);
+}, 150_000);
 
 /** A shell pipeline's worth of work on the host: list a tar's names, sorted. */
 function tarNames(file: string): string {

@@ -56,16 +56,17 @@ export async function startDockerd(cli = '/usr/local/bin/docker'): Promise<Docke
     async stop() {
       // Its containers first (their shims would otherwise outlive the daemon), then dockerd itself,
       // which takes its containerd along; the namespaces and their mounts go with the last process.
-      const ids = spawnSync(cli, ['ps', '-aq'], { env, encoding: 'utf8' }).stdout.trim();
-      if (ids) spawnSync(cli, ['rm', '-f', ...ids.split('\n')], { env, stdio: 'ignore', timeout: 60_000 });
+      const ids = spawnSync(cli, ['ps', '-aq'], { env, encoding: 'utf8', timeout: 10_000 }).stdout?.trim();
+      if (ids) spawnSync(cli, ['rm', '-f', ...ids.split('\n')], { env, stdio: 'ignore', timeout: 30_000 });
       const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
       try {
         process.kill(Number(readFileSync(join(dir, 'dockerd.pid'), 'utf8')), 'SIGTERM');
       } catch {
         child.kill('SIGTERM');
       }
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
+      // --kill-child: killing unshare takes dockerd (and so its containerd) along.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
       clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
     },
