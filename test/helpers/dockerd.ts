@@ -4,7 +4,7 @@
 // namespace with tmpfs over /run and /etc/docker (so containerd's fifos and dockerd's key.json stay
 // out of the host's). Its data-root, exec-root, pidfile and socket live under one temp dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DOCKERD = '/usr/sbin/dockerd';
@@ -68,6 +68,12 @@ export async function startDockerd(cli = '/usr/local/bin/docker'): Promise<Docke
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
       clearTimeout(timer);
+      // The (now empty) cgroup parent dockerd made in each hierarchy.
+      for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+        try {
+          rmdirSync(join('/sys/fs/cgroup', h, `skiff-test-dockerd-${tag}`));
+        } catch { /* not made in this hierarchy, or not a hierarchy */ }
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
