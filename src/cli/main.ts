@@ -1,25 +1,31 @@
 // Entry point of the `skiff` command. Kept tiny: it parses global flags, registers every verb
 // (definitions only; each verb's engine code is imported when the verb runs) and turns any thrown
-// error into one line on stderr and Docker 28's exit codes: 125 for run/create errors before the
-// container starts, 126/127 for exec failures, 1 for every other command's failure.
+// error into one line on stderr and Docker 28's exit codes: 125 for run errors before the container
+// starts (and create's flag errors), 126/127 for exec failures, 1 for every other command's failure.
 import { Command, CommanderError } from 'commander';
 import { reportError } from './report.js';
 import { asSkiffError, type SkiffError } from '../errors.js';
 import { registerAll } from './commands/index.js';
 import { applyGlobalOptions } from './global-options.js';
 import { VERSION_LINE } from './version.js';
-import { commandPath, useDockerUsageErrors } from './usage-errors.js';
+import { commandPath, dockerUsage, useDockerUsageErrors } from './usage-errors.js';
 
 /** The verb whose action is running (set before it runs): its errors' exit status depends on it. */
 let running: Command | undefined;
 
+/** Errors the docker CLI finds itself, parsing `create`'s flags, before it asks the daemon anything. */
+const CLIENT_SIDE = new Set(['EUSAGE', 'EPORT', 'EREFERENCE']);
+
 /**
- * Docker keeps 125 for `run`/`create` (the container never started); an exec whose process could not
- * be started is 126 (the daemon's exec exit code); any other verb's failure is 1.
+ * Docker keeps 125 for `run` (the container never started) and for the flag errors `create` finds
+ * before it calls the daemon; `create` exits 1 for what the daemon refuses (a name in use, a missing
+ * image), as docker 28 does. An exec whose process could not be started is 126 (the daemon's exec
+ * exit code); any other verb's failure is 1.
  */
 function exitStatusFor(path: string | undefined, err: SkiffError): number {
   if (err.exitCode !== 125 || !path || err.code === 'EFLAG') return err.exitCode;
-  if (/^skiff (container )?(run|create)$/.test(path)) return 125;
+  if (/^skiff (container )?run$/.test(path)) return 125;
+  if (/^skiff (container )?create$/.test(path)) return CLIENT_SIDE.has(err.code) ? 125 : 1;
   if (/^skiff (container )?exec$/.test(path) && err.code === 'ELAUNCH') return 126;
   return 1;
 }
@@ -107,10 +113,20 @@ export async function main(argv: string[], program?: Command): Promise<number> {
       // --help and --version end here with code 0; usage errors were already printed (usage-errors.ts).
       return e.exitCode;
     }
+    const err = asSkiffError(e);
+    if (running && FLAG_VALUE.test(err.message)) {
+      // A flag value refused: cobra's flag error as docker prints it, usage and all, exit 125 for every verb.
+      const path = commandPath(running);
+      process.stderr.write(`${err.message}\n\nUsage:  ${dockerUsage(running)}\n\nRun '${path} --help' for more information\n`);
+      return 125;
+    }
     reportError(e);
-    return exitStatusFor(running && commandPath(running), asSkiffError(e));
+    return exitStatusFor(running && commandPath(running), err);
   }
 }
+
+/** pflag's wording for a value its flag's type refuses (`invalid argument "x" for "--shm-size" flag: …`). */
+const FLAG_VALUE = /^invalid argument ".*" for "[^"]+" flag: /s;
 
 const isEntry = process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1]);
 if (isEntry) {

@@ -18,6 +18,7 @@ export function commandPath(cmd: Command): string {
  */
 const DOCKER_USAGE: Record<string, string> = {
   exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+  images: '[OPTIONS] [REPOSITORY[:TAG]]',
   pull: '[OPTIONS] NAME[:TAG|@DIGEST]',
   push: '[OPTIONS] NAME[:TAG]',
   tag: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',

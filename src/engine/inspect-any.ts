@@ -3,6 +3,7 @@
 // one JSON array (or through a --format template), each name not found is an error line, and the
 // status is 1 if any was missing.
 import { SkiffError } from '../errors.js';
+import { missingImageName } from '../image/store.js';
 
 export const INSPECT_TYPES = ['container', 'image', 'network', 'volume'] as const;
 export type InspectType = (typeof INSPECT_TYPES)[number];
@@ -34,7 +35,7 @@ async function lookup(type: InspectType, ref: string): Promise<Record<string, un
 
 const NOT_FOUND: Record<InspectType, (ref: string) => string> = {
   container: (r) => `No such container: ${r}`,
-  image: (r) => `No such image: ${r}`,
+  image: (r) => `No such image: ${missingImageName(r)}`,
   network: (r) => `network ${r} not found`,
   volume: (r) => `get ${r}: no such volume`,
 };

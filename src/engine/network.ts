@@ -14,7 +14,8 @@ export async function networkCreate(name: string, opts: { subnet?: string; drive
 }
 
 export function networkLs(quiet: boolean, format?: string): string {
-  const nets = listNetworks();
+  // docker/cli sorts the daemon's list by name (natural order), -q included.
+  const nets = listNetworks().sort((a, b) => a.Name.localeCompare(b.Name, 'en', { numeric: true }));
   if (quiet) return nets.map((n) => n.Id.slice(0, 12) + '\n').join('');
   const rows = nets.map((n) => ({
     ID: n.Id.slice(0, 12), Name: n.Name, Driver: n.Driver, Scope: 'local', IPv4: 'true', IPv6: 'false', Internal: 'false',
@@ -41,17 +42,6 @@ export async function networkRm(ref: string): Promise<void> {
   await removeBaseRules(natFor(n));
   rmSync(ipamFor(n).file, { force: true });
   await deleteNetworkRecord(n.Id);
-}
-
-export async function networkInspect(refs: string[]): Promise<{ text: string; missing: string[] }> {
-  const out: unknown[] = [];
-  const missing: string[] = [];
-  for (const ref of refs) {
-    const doc = await networkInspectObject(ref);
-    if (doc) out.push(doc);
-    else missing.push(ref);
-  }
-  return { text: JSON.stringify(out, null, 4) + '\n', missing };
 }
 
 /** One network as `network inspect` shows it; undefined when there is no such network. */

@@ -187,10 +187,13 @@ function sortedRow(row: PsRow): PsRow {
 async function sizeColumn(): Promise<(r: ContainerRecord) => string> {
   const { diskUsage } = await import('./remove.js');
   const { getImage } = await import('../image/store.js');
+  const { unpackedSize } = await import('../image/layers.js');
   const { humanSizeWithPrecision } = await import('../format/size.js');
   return (r) => {
     const rw = diskUsage(r.config.Rootfs.upperDir);
-    const image = getImage(r.config.Image)?.size ?? 0;
+    // The image's unpacked size, as `images` SIZE and moby's SizeRootFs count it (not the download's).
+    const img = getImage(r.config.Image);
+    const image = img ? unpackedSize(img) : 0;
     return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(rw + image, 3)})`;
   };
 }

@@ -34,7 +34,7 @@ export async function requestFromFlags(image: string, command: string[], flags: 
     extras.OomKillDisable = false;
   }
   if (f.cidfile !== undefined && existsSync(f.cidfile)) {
-    throw new SkiffError('EUSAGE', `Container ID file found, make sure the other container isn't running or delete ${f.cidfile}`, 'remove the file or pick another --cidfile');
+    throw new SkiffError('EUSAGE', `container ID file found, make sure the other container isn't running or delete ${f.cidfile}`, 'remove the file or pick another --cidfile');
   }
   const { parseLimits } = await import('../cgroups/index.js');
   const limits = parseLimits({ memory: f.memory, memorySwap: f.memorySwap, cpus: f.cpus, cpuShares: f.cpuShares, pidsLimit: f.pidsLimit, cpusetCpus: f.cpusetCpus });

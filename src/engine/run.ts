@@ -340,8 +340,13 @@ export function mergeHealthcheck(image: HealthConfig | undefined, flags: HealthC
   if (flags.Test[0] === 'NONE') return flags;
   const test = flags.Test.length ? flags.Test : image?.Test ?? [];
   if (!test.length || test[0] === 'NONE') return undefined;
-  const pick = (k: 'Interval' | 'Timeout' | 'StartPeriod' | 'Retries') => flags[k] || image?.[k] || 0;
-  return { Test: test, Interval: pick('Interval'), Timeout: pick('Timeout'), StartPeriod: pick('StartPeriod'), Retries: pick('Retries') };
+  // A field neither gives stays out, as Go's omitempty leaves it out of moby's JSON.
+  const out: HealthConfig = { Test: test };
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const) {
+    const v = flags[k] || image?.[k];
+    if (v) out[k] = v;
+  }
+  return out;
 }
 
 /** A --mount bind or volume as the plan binds it (a named volume is made on first use, as with -v). */

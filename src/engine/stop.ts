@@ -30,11 +30,18 @@ async function markManualStop(id: string, on: boolean): Promise<void> {
 
 export async function killContainer(ref: string, signal = 'KILL'): Promise<string> {
   const sig = signalNumber(signal);
-  const id = resolveContainer(ref);
+  let id: string;
+  try {
+    id = resolveContainer(ref);
+  } catch (e) {
+    // moby's wording: the verb and the name typed, then why (`Cannot kill container: x: No such container: x`).
+    if (e instanceof SkiffError) throw new SkiffError(e.code, `Cannot kill container: ${ref}: ${e.message}`, e.hint, { cause: e, exitCode: e.exitCode });
+    throw e;
+  }
   await thawIfPaused(id);
   const s = await refreshState(id);
   if (s.Running) await markManualStop(id, true);
-  if (!s.Running) throw new SkiffError('ESTATE', `cannot kill container: ${ref}: container ${id.slice(0, 12)} is not running`, 'it has already stopped', { exitCode: 1 });
+  if (!s.Running) throw new SkiffError('ESTATE', `Cannot kill container: ${ref}: Container ${id} is not running`, 'it has already stopped', { exitCode: 1 });
   trace.step('kernel', `pidfd_send_signal(${s.Pid}, ${sig})`, 'signal the container\'s first process');
   sendSignal(s.Pid, s.PidStart, sig);
   recordContainerEvent(readConfig(id), 'kill', { signal: String(sig) });

@@ -6,7 +6,6 @@ import { displayTag, requireImage } from './store.js';
 import { join } from 'node:path';
 import { layerChainIds, unpackedSize } from './layers.js';
 import { storePaths } from '../state/paths.js';
-import { compileTemplate, parseFormat } from '../format/template.js';
 import type { OciImageConfig } from './oci-types.js';
 
 type RunConfig = NonNullable<OciImageConfig['config']> & Record<string, unknown>;
@@ -62,10 +61,4 @@ export function inspectImage(arg: string): Record<string, unknown> {
     Metadata: { LastTagTime: r.addedAt },
     Descriptor: { mediaType: r.manifest.mediaType, digest: r.manifest.digest, size: r.manifest.size },
   };
-}
-
-/** `image inspect -f`: Docker's Go templates (`{{.Id}}`, `{{json .Config}}`, `{{range .RepoTags}}…{{end}}`, `json`). */
-export function formatTemplate(tpl: string, doc: Record<string, unknown>): string {
-  const spec = parseFormat(tpl === 'json' ? '{{json .}}' : tpl);
-  return compileTemplate(spec.body, { missing: 'novalue' }).render(doc);
 }

@@ -3,7 +3,7 @@
 import { SkiffError } from '../errors.js';
 import { removeBlob } from './blobs.js';
 import { familiarString, fullName, looksLikeImageId, parseReference } from './reference.js';
-import { containersUsing, deleteImageRecord, displayTag, findImage, listImages, saveImageRecord, withImageStore, type ImageRecord } from './store.js';
+import { containersUsing, deleteImageRecord, displayTag, findImage, listImages, missingImageName, saveImageRecord, withImageStore, type ImageRecord } from './store.js';
 import { layerChainIds } from './layers.js';
 import { removeLayersExcept } from '../layers/layer-store.js';
 import { recordEvent } from '../state/events.js';
@@ -33,7 +33,7 @@ function short(id: string): string {
 export async function removeImage(arg: string, force: boolean): Promise<string[]> {
   return withImageStore(async () => {
     const r = findImage(arg);
-    if (!r) throw new SkiffError('ENOIMAGE', `No such image: ${arg}`, 'list images with `skiff images`');
+    if (!r) throw new SkiffError('ENOIMAGE', `No such image: ${missingImageName(arg)}`, 'list images with `skiff images`');
     const byId = looksLikeImageId(arg) && r.id.slice(7).startsWith(arg.replace(/^sha256:/, ''));
     const users = containersUsing(r.id);
     const out: string[] = [];

@@ -128,8 +128,18 @@ export function findImage(s: string): ImageRecord | undefined {
 
 export function requireImage(s: string): ImageRecord {
   const r = findImage(s);
-  if (!r) throw new SkiffError('ENOIMAGE', `No such image: ${s}`, 'list images with `skiff images`, or pull it with `skiff pull`');
+  if (!r) throw new SkiffError('ENOIMAGE', `No such image: ${missingImageName(s)}`, 'list images with `skiff images`, or pull it with `skiff pull`');
   return r;
+}
+
+/** How moby names an image it does not have: an id as typed, a name in its familiar form with its tag (`x:latest`). */
+export function missingImageName(s: string): string {
+  if (looksLikeImageId(s)) return s;
+  try {
+    return familiarString(parseReference(s));
+  } catch {
+    return s;
+  }
 }
 
 /** Familiar form of a stored full tag: `docker.io/library/nginx:1.28.0` → `nginx:1.28.0`. */

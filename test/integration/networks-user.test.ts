@@ -19,7 +19,8 @@ describe('skiff network', () => {
     const id = sk('network', 'create', 'lab').stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     expect(sk('network', 'create', 'lab').stderr).toContain('network with name lab already exists');
-    expect(sk('network', 'ls').stdout).toMatch(/NETWORK ID\s+NAME\s+DRIVER\s+SCOPE\n[0-9a-f]{12}\s+bridge\s+bridge\s+local\n[0-9a-f]{12}\s+host\s+host\s+local\n[0-9a-f]{12}\s+none\s+null\s+local\n[0-9a-f]{12}\s+lab\s+bridge\s+local\n/);
+    // Sorted by name, as docker/cli sorts the daemon's list.
+    expect(sk('network', 'ls').stdout).toMatch(/NETWORK ID\s+NAME\s+DRIVER\s+SCOPE\n[0-9a-f]{12}\s+bridge\s+bridge\s+local\n[0-9a-f]{12}\s+host\s+host\s+local\n[0-9a-f]{12}\s+lab\s+bridge\s+local\n[0-9a-f]{12}\s+none\s+null\s+local\n/);
     expect(sk('run', '-d', '--network', 'lab', '--name', 'web', 'diamol/ch02-hello-diamol-web').status).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     const r = sk('run', '--rm', '--network', 'lab', 'diamol/base', 'sh', '-c', 'wget -qO- http://web/; ip -4 addr show eth0 2>/dev/null | grep inet || ifconfig eth0 | grep "inet addr"');

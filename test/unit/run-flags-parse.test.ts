@@ -188,7 +188,7 @@ describe('ulimits, stop, logs, health, the rest', () => {
     const image = { Test: ['CMD', 'true'], Interval: 10e9, Retries: 5 };
     expect(mergeHealthcheck(image, undefined)).toBe(image);
     expect(mergeHealthcheck(image, { Test: [], Interval: 1e9, Timeout: 0, StartPeriod: 0, Retries: 0 }))
-      .toEqual({ Test: ['CMD', 'true'], Interval: 1e9, Timeout: 0, StartPeriod: 0, Retries: 5 });
+      .toEqual({ Test: ['CMD', 'true'], Interval: 1e9, Retries: 5 }); // zero fields left out, as moby's omitempty
     expect(mergeHealthcheck(image, { Test: ['NONE'] })).toEqual({ Test: ['NONE'] });
     expect(mergeHealthcheck(undefined, { Test: [], Interval: 1e9, Timeout: 0, StartPeriod: 0, Retries: 0 })).toBeUndefined();
     expect(testArgv(['CMD-SHELL', 'exit 1'])).toEqual(['/bin/sh', '-c', 'exit 1']);

@@ -9,10 +9,11 @@ export function registerImageInspect(_program: Command, groups: Groups): void {
     .argument('<image...>', 'IMAGE (name or id)')
     .option('-f, --format <template>', 'print one field, e.g. {{.Id}} or {{.Config.Cmd}}')
     .action(async (images: string[], o: { format?: string }) => {
-      const { inspectImage, formatTemplate } = await import('../../image/inspect.js');
-      const { dockerJson } = await import('../../engine/inspect.js');
-      const docs = images.map(inspectImage);
-      if (o.format) process.stdout.write(docs.map((d) => formatTemplate(o.format!, d)).join('\n') + '\n');
-      else process.stdout.write(dockerJson(docs) + '\n');
+      // The generic inspect narrowed to images: `[]` and docker's error line for a name that is not here.
+      const { inspectAny } = await import('../../engine/inspect-any.js');
+      const { stdout, errors } = await inspectAny(images, 'image', o.format);
+      process.stdout.write(stdout);
+      for (const e of errors) process.stderr.write(`skiff: ${e}\n`);
+      if (errors.length) process.exitCode = 1;
     });
 }

@@ -22,12 +22,14 @@ export function registerNetwork(program: Command): void {
       await eachArg(refs, networkRm);
     });
   net.command('inspect').argument('<network...>').description('display detailed information on one or more networks')
-    .action(async (refs: string[]) => {
-      const { networkInspect } = await import('../../engine/network.js');
-      const r = await networkInspect(refs);
-      process.stdout.write(r.text);
-      for (const m of r.missing) process.stderr.write(`skiff: network ${m} not found\n`);
-      if (r.missing.length) process.exitCode = 1;
+    .option('-f, --format <format>', 'format output using a Go template, or "json"')
+    .action(async (refs: string[], o: { format?: string }) => {
+      // The generic inspect narrowed to networks: the same JSON, templates and docker's error line.
+      const { inspectAny } = await import('../../engine/inspect-any.js');
+      const { stdout, errors } = await inspectAny(refs, 'network', o.format);
+      process.stdout.write(stdout);
+      for (const e of errors) process.stderr.write(`skiff: ${e}\n`);
+      if (errors.length) process.exitCode = 1;
     });
   net.command('prune').description('remove all unused networks').option('-f, --force', 'do not prompt for confirmation')
     .option('--filter <filter>', 'provide filter values (not supported yet)')

@@ -36,10 +36,14 @@ export function registerVolume(program: Command): void {
       // Docker's -f: a volume that does not exist counts as removed; one in use is still refused.
       await eachArg(names, async (n) => (o.force && !getVolume(n) ? undefined : removeVolume(n, await usedBy(n))));
     });
-  v.command('inspect').argument('<name...>').description('display detailed information on volumes').action(async (names: string[]) => {
-    const { getVolume } = await import('../../volumes/store.js');
-    const found = names.map(getVolume);
-    process.stdout.write(JSON.stringify(found.filter(Boolean), null, 4) + '\n');
-    if (found.some((x) => !x)) process.exitCode = 1;
-  });
+  v.command('inspect').argument('<name...>').description('display detailed information on volumes')
+    .option('-f, --format <format>', 'format output using a Go template, or "json"')
+    .action(async (names: string[], o: { format?: string }) => {
+      // The generic inspect narrowed to volumes: the same JSON, templates and docker's error line.
+      const { inspectAny } = await import('../../engine/inspect-any.js');
+      const { stdout, errors } = await inspectAny(names, 'volume', o.format);
+      process.stdout.write(stdout);
+      for (const e of errors) process.stderr.write(`skiff: ${e}\n`);
+      if (errors.length) process.exitCode = 1;
+    });
 }
