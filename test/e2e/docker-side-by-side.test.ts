@@ -129,7 +129,8 @@ function tarNames(file: string): string {
   return spawnSync('tar', ['-tf', file], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l && !l.startsWith('./')).sort().join('\n') + '\n';
 }
 
-const topPids = (s: string) => s.replace(/^(\S+\s+)\d+(\s+)\d+/gm, '$1<pid>$2<pid>');
+// The pids, and the padding after them: both engines pad columns to the widest real pid, whose digits differ.
+const topPids = (s: string) => s.replace(/^(\S+\s+)\d+\s+\d+\s+/gm, '$1<pid> <pid> ');
 
 const CASES: Case[] = [
   // ── usage errors (the docker CLI's own, with a daemon this time) ──
@@ -384,7 +385,7 @@ const CASES: Case[] = [
     return { ...r, stdout: r.stdout + (Date.now() - t < 3000 ? 'quick\n' : 'slow\n') };
   } },
   { name: 'logs -t', args: ['logs', '-t', 'three'], sort: true },
-  { name: 'top with ps options', args: ['top', 'sleeper', '-o', 'pid,args'], norm: (s) => s.replace(/^\d+ /gm, '<pid> ') },
+  { name: 'top with ps options', args: ['top', 'sleeper', '-o', 'pid,args'], norm: (s) => s.replace(/^\d+ +/gm, '<pid> ') },
   { name: 'ps -s', args: ['ps', '-s', '--filter', 'name=sleeper', '--format', '{{.Names}} {{.Size}}'] },
   { name: 'stats --format', args: ['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'sleeper'] },
   { name: 'commit -c -m, then run and inspect', run: ({ cli }) => {

@@ -101,7 +101,7 @@ describe.each(['root', 'rootless'])('an image\'s HEALTHCHECK and STOPSIGNAL (%s)
     ok(c, ['run', '-d', '--network', 'none', '--name', 'hc2', '--stop-signal', 'SIGUSR2', '--no-healthcheck', 'lab/hc']);
     ok(c, ['create', '--network', 'none', '--name', 'hc3', '--health-interval', '1h', '--health-retries', '5', 'lab/hc']);
     expect(JSON.parse(ok(c, ['inspect', '-f', '{{json .Config.Healthcheck}}', 'hc3'])))
-      .toEqual({ Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 3_600_000_000_000, Timeout: 5_000_000_000, StartPeriod: 0, Retries: 5 });
+      .toEqual({ Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 3_600_000_000_000, Timeout: 5_000_000_000, Retries: 5 });
     await sleep(1500);
     expect(status('hc2')).toMatch(/^Up \d+ seconds?$|^Up Less than a second$/);
     expect(ok(c, ['inspect', '-f', '{{json .Config.Healthcheck}} {{json .State.Health}}', 'hc2']).trim()).toBe('{"Test":["NONE"]} null');
