@@ -130,7 +130,8 @@ function tarNames(file: string): string {
 }
 
 // The pids, and the padding after them: both engines pad columns to the widest real pid, whose digits differ.
-const topPids = (s: string) => s.replace(/^(\S+\s+)\d+\s+\d+\s+/gm, '$1<pid> <pid> ');
+// pids differ, and so may STIME: the two sleepers start seconds apart and a minute can turn between them
+const topPids = (s: string) => s.replace(/^(\S+\s+)\d+\s+\d+\s+(\d+\s+)\d\d:\d\d/gm, '$1<pid> <pid> $2<stime>');
 
 const CASES: Case[] = [
   // ── usage errors (the docker CLI's own, with a daemon this time) ──
