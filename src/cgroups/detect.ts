@@ -109,7 +109,8 @@ export function parentName(): string {
   return `skiff-${createHash('sha256').update(storePaths().data).digest('hex').slice(0, 10)}`;
 }
 
-function writable(path: string): boolean {
+/** Whether this process may write the file (a delegated cgroup's cgroup.procs, subtree_control). */
+export function canWrite(path: string): boolean {
   try {
     accessSync(path, constants.W_OK);
     return true;
@@ -149,12 +150,12 @@ export function detectCgroups(): CgroupEnv {
     // After a first run our processes sit in the engine leaf; its parent is the delegated cgroup.
     if (basename(own) === ENGINE_LEAF) own = dirname(own);
     base = join(mount.path, own);
-    if (!existsSync(base) || !writable(base) || !writable(join(base, 'cgroup.procs')) || !writable(join(base, 'cgroup.subtree_control'))) {
+    if (!existsSync(base) || !canWrite(base) || !canWrite(join(base, 'cgroup.procs')) || !canWrite(join(base, 'cgroup.subtree_control'))) {
       env.unusable = `skiff's own cgroup ${own} is not delegated to this user`;
       return env;
     }
   }
-  if (!writable(base)) {
+  if (!canWrite(base)) {
     env.unusable = `${base} is read-only here`;
     return env;
   }

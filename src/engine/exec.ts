@@ -4,7 +4,7 @@ import { trace } from '../trace.js';
 import { readConfig, resolveContainer } from '../state/containers.js';
 import { refreshState } from '../state/liveness.js';
 import { buildExecPlan } from '../spawn/exec-plan.js';
-import { launch } from '../spawn/launch.js';
+import { launch, type LaunchResult } from '../spawn/launch.js';
 import { mergeEnv, pathOf, withHome } from './process-spec.js';
 import { resolveUser } from './user-lookup.js';
 import { setgroupsAllowed } from './id-maps.js';
@@ -53,27 +53,37 @@ export async function execInContainer(ref: string, command: string[], f: ExecFla
   const id = resolveContainer(ref);
   const execId = newExecId();
   recordExecEvent(id, 'exec_create', execId, command);
-  recordExecEvent(id, 'exec_start', execId, command);
   if (f.detach) {
     // The supervisor reaps a detached exec: its exit is not seen here, so there is no exec_die for it.
+    recordExecEvent(id, 'exec_start', execId, command);
     await launch(plan, { stdio: 'ignore', detached: true });
     return 0;
   }
-  let code = 126;
+  const r = await launchBetweenExecEvents(id, execId, command, () =>
+    launch(plan, { stdio: 'inherit', relay: { signals: ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] } }));
+  if (r.detached) {
+    process.stderr.write('\r\nread escape sequence\r\n');
+    return 0;
+  }
+  return r.exitCode ?? 0;
+}
+
+/**
+ * One launch between moby's `exec_start` and `exec_die`: the die carries the exit code, or 126 when the
+ * launch itself failed; a client that detached (ctrl-p ctrl-q) leaves the process running, so no die.
+ */
+async function launchBetweenExecEvents(id: string, execId: string, command: string[], run: () => Promise<LaunchResult>): Promise<LaunchResult> {
+  recordExecEvent(id, 'exec_start', execId, command);
+  let code: number | undefined = 126;
   try {
-    const r = await launch(plan, { stdio: 'inherit', relay: { signals: ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] } });
-    if (r.detached) {
-      process.stderr.write('\r\nread escape sequence\r\n');
-      code = -1;
-      return 0;
-    }
-    code = r.exitCode ?? 0;
-    return code;
+    const r = await run();
+    code = r.detached ? undefined : (r.exitCode ?? 0);
+    return r;
   } catch (e) {
     code = (e as { exitCode?: number }).exitCode ?? 126;
     throw e;
   } finally {
-    if (code !== -1) recordExecEvent(id, 'exec_die', execId, command, code);
+    if (code !== undefined) recordExecEvent(id, 'exec_die', execId, command, code);
   }
 }
 
@@ -88,20 +98,10 @@ export async function execWithPipes(ref: string, command: string[], f: ExecFlags
   const plan = await planExec(ref, command, f, false);
   const id = resolveContainer(ref);
   let pipes: ExecPipes | undefined;
-  recordExecEvent(id, 'exec_start', execId, command);
-  let code = 126;
-  try {
-    const r = await launch(plan, {
-      stdio: 'pipe',
-      onSpawn: (child) => { pipes = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr! }; pipes.stdin.on('error', () => {}); },
-      onExec: (pid) => { if (pipes) onStarted(pipes, pid); },
-    });
-    code = r.exitCode ?? 0;
-    return code;
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 126;
-    throw e;
-  } finally {
-    recordExecEvent(id, 'exec_die', execId, command, code);
-  }
+  const r = await launchBetweenExecEvents(id, execId, command, () => launch(plan, {
+    stdio: 'pipe',
+    onSpawn: (child) => { pipes = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr! }; pipes.stdin.on('error', () => {}); },
+    onExec: (pid) => { if (pipes) onStarted(pipes, pid); },
+  }));
+  return r.exitCode ?? 0;
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
-import { trace } from '../trace.js';
+import { writeResource, type WriteHints } from './resource-write.js';
 
 /** One write: controller, file (relative to the container's directory in that controller), value, the config key it comes from. */
 export interface CgroupWrite { controller: string; file: string; value: string; key: string }
@@ -99,17 +99,12 @@ export function cgroupRelPath(cgroupsPath: string | undefined, id: string): stri
   return '/' + clean.join('/');
 }
 
-function writeFile(path: string, value: string, key: string): void {
-  try {
-    trace.step('cgroup', `write ${path} = ${value}`, `linux.resources.${key}`);
-    writeFileSync(path, value);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    const missing = code === 'ENOENT';
-    throw new SkiffError('ECGROUP', `linux.resources.${key}: cannot write ${value.trim()} to ${path}: ${missing ? 'this kernel has no such cgroup file' : code}`,
-      missing ? 'drop this setting from config.json: the host\'s cgroup v1 controller does not offer it' : 'check the value against the cgroup v1 documentation');
-  }
-}
+const HINTS: WriteHints = {
+  missingWhy: 'this kernel has no such cgroup file',
+  missingHint: 'drop this setting from config.json: the host\'s cgroup v1 controller does not offer it',
+  otherHint: 'check the value against the cgroup v1 documentation',
+};
+const writeFile = (path: string, value: string, key: string): void => writeResource(path, value, key, HINTS);
 
 /** cpuset: a new v1 directory starts with empty cpus/mems and takes no task until they are set; copy the parent's down. */
 function initCpuset(mount: string, rel: string): void {

@@ -10,6 +10,7 @@ import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import { findCgroup2Mount } from '../cgroups/detect.js';
 import { removeV1 } from './cgroup-v1.js';
+import { writeResource, type WriteHints } from './resource-write.js';
 
 /** One write: controller ('' for core files), file, value, the config key it comes from. */
 export interface V2Write { controller: string; file: string; value: string; key: string }
@@ -91,17 +92,12 @@ export function v2Root(mountinfo?: string): string | undefined {
   return m?.layout === 'unified' ? m.path : undefined;
 }
 
-function write(path: string, value: string, key: string): void {
-  try {
-    trace.step('cgroup', `write ${path} = ${value}`, `linux.resources.${key}`);
-    writeFileSync(path, value);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    const missing = code === 'ENOENT';
-    throw new SkiffError('ECGROUP', `linux.resources.${key}: cannot write ${value.trim()} to ${path}: ${missing ? 'its controller is not enabled there' : code}`,
-      missing ? `enable the controller for this cgroup's parents (cgroup.subtree_control), or drop the setting` : 'check the value against the cgroup v2 documentation');
-  }
-}
+const HINTS: WriteHints = {
+  missingWhy: 'its controller is not enabled there',
+  missingHint: 'enable the controller for this cgroup\'s parents (cgroup.subtree_control), or drop the setting',
+  otherHint: 'check the value against the cgroup v2 documentation',
+};
+const write = (path: string, value: string, key: string): void => writeResource(path, value, key, HINTS);
 
 const words = (path: string): string[] => {
   try { return readFileSync(path, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { return []; }

@@ -7,37 +7,24 @@
 // (native-bindings/runtime/enter.c). A holder first made by a `systemctl --user` service gets a scope too, so
 // that stopping the service does not take the engine and its containers with it. Without a user manager,
 // nothing changes: a limit is then refused with its clear error (src/cgroups/support.ts).
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { trace } from '../trace.js';
+import { canWrite, ownCgroup } from '../cgroups/detect.js';
 
 const CGROUP2 = '/sys/fs/cgroup';
-
-function ownCgroupPath(): string | undefined {
-  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
-  return line?.slice(3);
-}
-
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Before the holder is launched: move this process into a delegated scope if it is not in one already. */
 export function enterDelegatedScope(): void {
   // Only on a unified hierarchy (a hybrid host's empty v2 has no controllers to delegate).
   if (!existsSync(join(CGROUP2, 'cgroup.controllers'))) return;
-  const own = ownCgroupPath();
+  const own = ownCgroup();
   if (own === undefined) return;
   const dir = join(CGROUP2, own);
   // A delegated cgroup is kept — unless it is a service's: the engine must outlive the unit that happened to
   // make it (skiff-restart.service at boot, the API's skiff.service), whose stop or restart kills its cgroup.
-  const delegated = writable(join(dir, 'cgroup.procs')) && writable(join(dir, 'cgroup.subtree_control'));
+  const delegated = canWrite(join(dir, 'cgroup.procs')) && canWrite(join(dir, 'cgroup.subtree_control'));
   if (delegated && !own.endsWith('.service')) return;
   const runtimeDir = process.env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.()}`;
   if (!existsSync(join(runtimeDir, 'bus')) && !process.env.DBUS_SESSION_BUS_ADDRESS) {
@@ -59,5 +46,5 @@ export function enterDelegatedScope(): void {
   // The job that moves us runs in the manager: wait until the kernel says we are there.
   const end = Date.now() + 5000;
   const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (!ownCgroupPath()?.endsWith(`/${unit}`) && Date.now() < end) Atomics.wait(nap, 0, 0, 10);
+  while (!ownCgroup()?.endsWith(`/${unit}`) && Date.now() < end) Atomics.wait(nap, 0, 0, 10);
 }
