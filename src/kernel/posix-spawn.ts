@@ -7,7 +7,6 @@
 import { call, syscall, SYS, T } from './libc.js';
 import { KernelError } from './errno.js';
 
-const O_CLOEXEC = 0o2000000;
 const O_RDWR = 2;
 const O_NONBLOCK = 0o4000;
 const F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;

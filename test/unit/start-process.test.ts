@@ -12,7 +12,7 @@ import { Plan } from '../../src/spawn/plan.js';
 import { SkiffError } from '../../src/errors.js';
 import { call, T } from '../../src/kernel/libc.js';
 
-function collect(s: Readable | Writable | null): Promise<string> {
+function collect(s: Readable | Writable | null | undefined): Promise<string> {
   const r = s as Readable;
   let text = '';
   r.setEncoding('utf8');
