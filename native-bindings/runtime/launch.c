@@ -11,6 +11,15 @@
 
 static struct plan the_plan;
 
+// The engine starts this program with glibc's posix_spawn, whose child sets glibc's two internal
+// signals (32 and 33) to SIG_IGN, and ignored signals survive execve: left so, every container process
+// would start with them ignored. glibc's own sigaction refuses these numbers, hence the raw syscall
+// (the kernel's struct: handler, flags, restorer, mask).
+static void default_internal_signals(void) {
+  struct { void (*handler)(int); unsigned long flags; void (*restorer)(void); uint64_t mask; } dfl = {SIG_DFL, 0, NULL, 0};
+  for (int sig = 32; sig <= 33; sig++) syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+}
+
 static void kill_child(struct launch *l) {
   if (l->child <= 0) return;
   // Through the pidfd: the pid may be reaped and reused by the time we get here.
@@ -20,6 +29,7 @@ static void kill_child(struct launch *l) {
 }
 
 int cmd_launch(void) {
+  default_internal_signals();
   // Signals are blocked from the start so none is lost before supervise reads them from a signalfd;
   // the child restores an empty mask and default dispositions before anything else.
   sigset_t set;

@@ -1,11 +1,11 @@
 // Runs a plan with skiff-runtime: plan on fd 3 (a sealed memfd), reports back on fd 4, "go"/"abort" on fd 5.
 // Turns the runtime's terse report lines into trace output, callbacks and typed errors.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { closeSync } from 'node:fs';
 import { sealedMemfd } from '../kernel/memfd.js';
 import type { Readable, Writable } from 'node:stream';
 import { nativeBinary } from '../native.js';
+import { startProcess, type StartedProcess } from './start-process.js';
 import { trace } from '../trace.js';
 import { SkiffError } from '../errors.js';
 import { errnoHint, errnoName } from '../kernel/errno.js';
@@ -18,7 +18,7 @@ export interface LaunchOptions {
   onExec?: (pid: number, runtimePid: number) => void;
   /** 'pipe': the caller gets the runtime's stdin/stdout/stderr through onSpawn (Engine API exec). */
   stdio?: 'inherit' | 'ignore' | 'pipe';
-  onSpawn?: (child: ChildProcess) => void;
+  onSpawn?: (child: RuntimeStdio) => void;
   /** Start the runtime in its own session and let it outlive this process (detached containers). */
   detached?: boolean;
   /**
@@ -31,6 +31,9 @@ export interface LaunchOptions {
 
 /** The largest plan skiff-runtime reads (PLAN_MAX_BYTES in native-bindings/runtime/runtime.h). */
 export const PLAN_MAX_BYTES = 16 * 2 ** 20;
+
+/** The runtime's stdin/stdout/stderr when launched with stdio 'pipe' (null otherwise). */
+export interface RuntimeStdio { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null }
 
 export interface LaunchResult { pid: number; exitCode?: number; signal?: number; runtimePid: number; /** the user detached (ctrl-p ctrl-q) */ detached?: boolean }
 
@@ -46,32 +49,28 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
   // fits (a pipe would block this process at 64 KiB with nobody reading yet), and the launcher never
   // waits on this process's event loop to read it.
   const planRead = sealedMemfd('skiff-plan', encoded);
-  const stdio: StdioOptions = [std, std, std, planRead, 'pipe', 'pipe'];
   if (trace.enabled) {
     for (const s of plan.ordered()) trace.step('plan', `${s.role.padEnd(6)} ${s.op} ${s.args.map((a) => (a.length > 60 ? a.slice(0, 57) + '…' : a)).join(' ')}`, s.why);
   }
-  let child;
+  // posix_spawn, not child_process.spawn: Node forks its whole heap's page tables first (tens of ms for
+  // the engine); fd 4 (reports) and 5 (go/abort) are socketpairs, as libuv would make them.
+  const io = std === 'pipe' ? (['to-child', 'from-child', 'from-child'] as const) : [std, std, std];
+  let child: StartedProcess;
   try {
-    child = spawn(bin, ['launch'], { stdio, detached: (opts.detached || !!opts.relay) });
+    child = startProcess({ path: bin, args: ['launch'], io: [...io, planRead, 'from-child', 'to-child'], setsid: (opts.detached || !!opts.relay) });
+  } catch (e) {
+    throw new SkiffError('ENATIVE', `cannot start skiff-runtime: ${(e as Error).message}`, 'rebuild it with `npm run build:native`', { cause: e });
   } finally {
     closeSync(planRead);
   }
-  const runtimePid = child.pid ?? 0;
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(runtimePid, sig);
-    } catch {
-      // it has just ended
-    }
-  };
+  const runtimePid = child.pid;
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
   for (const sig of opts.relay?.signals ?? []) process.on(sig, forward);
   const stopForwarding = () => {
     for (const sig of opts.relay?.signals ?? []) process.off(sig, forward);
   };
-  opts.onSpawn?.(child);
-  const extra = child.stdio as unknown as Array<Readable | Writable>;
-  const report = extra[4] as Readable;
-  const control = extra[5] as Writable;
+  const [stdin, stdout, stderr, , report, control] = child.streams as [Writable | null, Readable | null, Readable | null, null, Readable, Writable];
+  opts.onSpawn?.({ stdin, stdout, stderr });
   control.on('error', () => {});
 
   let pid = 0;
@@ -82,8 +81,8 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
   const done = new Promise<void>((resolve) => {
     lines.on('close', resolve);
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const spawnError = new Promise<never>((_, reject) => child.on('error', (e) => reject(new SkiffError('ENATIVE', `cannot start skiff-runtime: ${e.message}`, 'rebuild it with `npm run build:native`'))));
+  // The runtime's last act is to exit: reaped once its report stream closed.
+  const exited = done.then(() => child.wait()).then((s) => s.code ?? null);
   let execResolve: (() => void) | undefined;
   const execOk = new Promise<void>((r) => (execResolve = r));
   let detachResolve: (() => void) | undefined;
@@ -131,25 +130,21 @@ export async function launch(plan: Plan, opts: LaunchOptions = {}): Promise<Laun
 
   if (opts.detached) {
     // Return as soon as the container runs (or failed); the runtime stays as its supervisor.
-    await Promise.race([execOk, Promise.all([done, exited]), spawnError]);
+    await Promise.race([execOk, Promise.all([done, exited])]);
     if (failure) throw failure;
     if (!pid) throw new SkiffError('ENATIVE', 'skiff-runtime ended without starting the container', 'run with --trace to see the steps');
-    child.unref();
-    report.destroy();
-    control.destroy();
+    child.release();
     return { pid, runtimePid };
   }
   let ended;
   try {
-    ended = await Promise.race([Promise.all([done, exited]), spawnError, userDetached]);
+    ended = await Promise.race([Promise.all([done, exited]), userDetached]);
   } finally {
     stopForwarding();
   }
   if (ended === 'detached') {
     // The runtime supervises on alone, as for `run -d`; closing our end of the report pipe tells it so.
-    child.unref();
-    report.destroy();
-    control.destroy();
+    child.release();
     return { pid, runtimePid, detached: true };
   }
   if (failure) throw failure;
