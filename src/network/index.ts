@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { storePaths } from '../state/paths.js';
-import type { Allocation, Ipam } from './ipam.js';
+import { DEFAULT_SUBNET, type Allocation, type Ipam } from './ipam.js';
 import { ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from './networks.js';
 import { peerHostsFiles } from './hosts-peers.js';
 import { checkPorts } from './port-check.js';
@@ -17,7 +17,7 @@ import { withNetlink } from '../kernel/netlink-socket.js';
 import { getLink } from '../kernel/netlink-links.js';
 import { listAddresses } from '../kernel/netlink-addresses.js';
 import { connectVeth, disconnectVeth, macForIp } from './veth.js';
-import { addPortRules, ensureNatBase, listRules, removeRulesFor, type NatConfig } from './nat.js';
+import { addPortRules, ensureNatBase, natBasePresent, removeRulesFor, type NatConfig } from './nat.js';
 import { publishContainerPorts, unpublishContainerPorts } from './rootless/forwards.js';
 import type { PortBinding, PortSpec } from './port-spec.js';
 
@@ -133,9 +133,7 @@ async function allBridgeAllocations(): Promise<Array<[string, Allocation]>> {
  * pool (another process may have released it meanwhile, e.g. the supervisor's cleanup of a detached
  * run): one small file read, no lock, no other network's pool.
  */
-async function knownAllocation(id: string): Promise<Wiring | undefined> {
-  const w = wired.get(id);
-  if (!w) return undefined;
+async function knownAllocation(id: string, w: Wiring): Promise<Wiring | undefined> {
   const alloc = (await w.ipam.list())[id];
   return alloc ? { ...w, alloc } : undefined;
 }
@@ -208,8 +206,21 @@ async function releaseKernelSide(id: string, nat: NatConfig, what: KernelRelease
  * `processesGone`: the container's init has exited (its namespaces go with it), as after its exit.
  */
 export async function releaseNetwork(id: string, opts: { processesGone?: boolean } = {}): Promise<void> {
-  const found = await knownAllocation(id) ?? await networkOf(id);
+  const w = wired.get(id);
   wired.delete(id);
+  // The exit of a run this process started, without published ports: no rule or forward was made
+  // and the kernel takes the veth with the namespace, so only the address and the files are left —
+  // one locked update of the pool (a no-op if another process released it first).
+  if (w && opts.processesGone && w.alloc.ports.length === 0) {
+    try {
+      await w.ipam.release(id);
+    } finally {
+      removeEtcFiles(networkFilesDir(id));
+      if (!w.net.Builtin) peerHostsFiles(await w.ipam.list(), networkFilesDir);
+    }
+    return;
+  }
+  const found = (w && await knownAllocation(id, w)) ?? await networkOf(id);
   // No address was ever allocated (--network none/host): no veth, rule or forward can exist either.
   if (!found) {
     removeEtcFiles(networkFilesDir(id));
@@ -254,5 +265,7 @@ export function primeNetwork(): void {
   } catch {
     // nothing to warm where netlink is refused; the run reports its own errors
   }
-  listRules(); // never throws: a missing table lists as empty
+  // Never throws (a missing table lists as empty). No store path is touched here: the worker does not
+  // know its caller's store (SKIFF_ROOT, rootless) yet, and storePaths() keeps its first answer.
+  natBasePresent({ bridge: BRIDGE, subnet: DEFAULT_SUBNET });
 }
