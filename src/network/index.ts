@@ -1,19 +1,23 @@
 // The hooks `run`/`rm` call. Order matters for "bad input leaves nothing half-made":
-//   prepareNetwork  — IPAM + port checks + /etc files; nothing kernel-side yet (undone on failure)
-//   connectNetwork  — bridge, veth, address, routes, NAT rules (rootless: host port forwards)
+//   prepareNetwork  — IPAM + port checks + /etc files; nothing of the container's kernel-side yet (undone
+//                     on failure); the shared bridge and NAT base are readied while the launcher starts
+//   connectNetwork  — veth, address, routes, per-container NAT rules (rootless: host port forwards)
 //   releaseNetwork  — idempotent: veth, rules, forwards, address, files
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { storePaths } from '../state/paths.js';
-import type { Allocation, Ipam } from './ipam.js';
+import { DEFAULT_SUBNET, type Allocation, type Ipam } from './ipam.js';
 import { ipamFor, listNetworks, natFor, requireNetwork, type NetworkRecord } from './networks.js';
 import { peerHostsFiles } from './hosts-peers.js';
 import { checkPorts } from './port-check.js';
 import { removeEtcFiles, writeEtcFiles, type EtcCustom } from './etc-files.js';
-import { ensureBridge } from './bridge.js';
+import { BRIDGE, ensureBridge } from './bridge.js';
+import { withNetlink } from '../kernel/netlink-socket.js';
+import { getLink } from '../kernel/netlink-links.js';
+import { listAddresses } from '../kernel/netlink-addresses.js';
 import { connectVeth, disconnectVeth, macForIp } from './veth.js';
-import { addPortRules, ensureNatBase, removeRulesFor, type NatConfig } from './nat.js';
+import { addPortRules, ensureNatBase, natBasePresent, removeRulesFor, type NatConfig } from './nat.js';
 import { publishContainerPorts, unpublishContainerPorts } from './rootless/forwards.js';
 import type { PortBinding, PortSpec } from './port-spec.js';
 
@@ -54,6 +58,41 @@ function rootless(): boolean {
   return storePaths().mode === 'rootless';
 }
 
+/**
+ * What this process knows of a container it prepared: its network and address, and the readying of
+ * the shared host side (bridge up, NAT base rules) that runs while the launcher starts. connect and
+ * an in-process release (the exit of an attached run) then read no pool and take no lock to find the
+ * address again. Bounded: a long-lived API server that starts containers others release keeps only
+ * the latest few.
+ */
+interface Wiring { net: NetworkRecord; ipam: Ipam; alloc: Allocation; hostSide?: Promise<number> }
+const wired = new Map<string, Wiring>();
+const WIRED_KEPT = 64;
+
+function remember(id: string, w: Wiring): void {
+  wired.delete(id);
+  wired.set(id, w);
+  if (wired.size > WIRED_KEPT) wired.delete(wired.keys().next().value!);
+}
+
+/** The bridge with its gateway, up, and the network's NAT base rules: shared, idempotent; the bridge's ifindex. */
+async function readyHostSide(net: NetworkRecord, ipam: Ipam): Promise<number> {
+  const bridgeIndex = ensureBridge(net.Bridge, ipam.gateway, ipam.prefixLen);
+  await ensureNatBase(natFor(net));
+  return bridgeIndex;
+}
+
+/**
+ * Start readying the host side once this process next waits: `run` goes on to spawn the launcher
+ * (synchronous), and the host side is then done while the launcher starts and clones the container,
+ * off the path from the container's pid to its program. A failure surfaces in connectNetwork.
+ */
+function readyHostSideSoon(net: NetworkRecord, ipam: Ipam): Promise<number> {
+  const p = new Promise<void>((r) => setImmediate(r)).then(() => readyHostSide(net, ipam));
+  p.catch(() => {}); // handled where connectNetwork awaits it; a run that failed earlier never does
+  return p;
+}
+
 export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwork> {
   const dir = networkFilesDir(req.id);
   if (req.mode !== 'bridge') {
@@ -67,10 +106,13 @@ export async function prepareNetwork(req: NetworkRequest): Promise<PreparedNetwo
   // Without ports there is nothing to clash: the other networks' records are not read at all.
   const ports = rootless() || req.ports.length === 0 ? req.ports.map((p) => ({ ...p }))
     : await checkPorts(req.ports, (await allBridgeAllocations()).filter(([id]) => id !== req.id).flatMap(([, a]) => a.ports));
-  const ip = await ipam.allocate(req.id, ports, { name: req.name, hostname: req.hostname, ...(req.aliases?.length ? { aliases: req.aliases } : {}), ...(req.custom?.extraHosts?.length ? { extraHosts: req.custom.extraHosts } : {}) });
+  const names = { name: req.name, hostname: req.hostname, ...(req.aliases?.length ? { aliases: req.aliases } : {}), ...(req.custom?.extraHosts?.length ? { extraHosts: req.custom.extraHosts } : {}) };
+  const alloc = await ipam.claim(req.id, ports, names);
+  const ip = alloc.ip;
   try {
     const files = writeEtcFiles({ dir, hostname: req.hostname, ip, mode: 'bridge', rootless: rootless(), ...(req.custom ? { custom: req.custom } : {}) });
     if (!net.Builtin) peerHostsFiles(await ipam.list(), networkFilesDir);
+    remember(req.id, { net, ipam, alloc, hostSide: readyHostSideSoon(net, ipam) });
     return { ip, gateway: ipam.gateway, prefixLen: ipam.prefixLen, mac: macForIp(ip), ports, files };
   } catch (e) {
     await ipam.release(req.id);
@@ -86,8 +128,18 @@ async function allBridgeAllocations(): Promise<Array<[string, Allocation]>> {
   return out;
 }
 
+/**
+ * The container's allocation on the network this process prepared it for, read again from that one
+ * pool (another process may have released it meanwhile, e.g. the supervisor's cleanup of a detached
+ * run): one small file read, no lock, no other network's pool.
+ */
+async function knownAllocation(id: string, w: Wiring): Promise<Wiring | undefined> {
+  const alloc = (await w.ipam.list())[id];
+  return alloc ? { ...w, alloc } : undefined;
+}
+
 /** The bridge network a container has an address on, if any. */
-async function networkOf(id: string): Promise<{ net: NetworkRecord; ipam: Ipam; alloc: Allocation } | undefined> {
+async function networkOf(id: string): Promise<Wiring | undefined> {
   for (const net of listNetworks().filter((x) => x.Driver === 'bridge')) {
     const ipam = ipamFor(net);
     const alloc = (await ipam.list())[id];
@@ -101,20 +153,21 @@ async function networkOf(id: string): Promise<{ net: NetworkRecord; ipam: Ipam; 
  * bindings as published (rootless: the forwarder picks the host port of `-p 80`).
  */
 export async function connectNetwork(id: string, netnsPath: string): Promise<PortBinding[]> {
-  const found = await networkOf(id);
+  const found = wired.get(id) ?? await networkOf(id);
   if (!found) return []; // --network none/host: nothing to connect
   const { net, ipam, alloc } = found;
   const nat = natFor(net);
   if (!existsSync(netnsPath)) throw new SkiffError('ENETWORK', `network namespace ${netnsPath} does not exist`, 'the container exited before its network was set up');
   try {
-    const bridgeIndex = ensureBridge(net.Bridge, ipam.gateway, ipam.prefixLen);
-    await ensureNatBase(nat);
+    const bridgeIndex = await (found.hostSide ?? readyHostSide(net, ipam));
+    found.hostSide = undefined; // a later start of the same container checks the host side again
     connectVeth({ id, netnsPath, bridgeIndex, ip: alloc.ip, prefixLen: ipam.prefixLen, gateway: ipam.gateway, ...(rootless() ? { mtu: ROOTLESS_MTU } : {}) });
     let ports = alloc.ports;
     if (rootless() && ports.length) {
       // The forwarder binds the host ports (in the host's netns) and picks random ones (-p 80).
       ports = await publishContainerPorts(id, ports);
       await ipam.setPorts(id, ports);
+      alloc.ports = ports;
     }
     await addPortRules(nat, id, alloc.ip, ports);
     return ports;
@@ -153,7 +206,21 @@ async function releaseKernelSide(id: string, nat: NatConfig, what: KernelRelease
  * `processesGone`: the container's init has exited (its namespaces go with it), as after its exit.
  */
 export async function releaseNetwork(id: string, opts: { processesGone?: boolean } = {}): Promise<void> {
-  const found = await networkOf(id);
+  const w = wired.get(id);
+  wired.delete(id);
+  // The exit of a run this process started, without published ports: no rule or forward was made
+  // and the kernel takes the veth with the namespace, so only the address and the files are left —
+  // one locked update of the pool (a no-op if another process released it first).
+  if (w && opts.processesGone && w.alloc.ports.length === 0) {
+    try {
+      await w.ipam.release(id);
+    } finally {
+      removeEtcFiles(networkFilesDir(id));
+      if (!w.net.Builtin) peerHostsFiles(await w.ipam.list(), networkFilesDir);
+    }
+    return;
+  }
+  const found = (w && await knownAllocation(id, w)) ?? await networkOf(id);
   // No address was ever allocated (--network none/host): no veth, rule or forward can exist either.
   if (!found) {
     removeEtcFiles(networkFilesDir(id));
@@ -182,3 +249,23 @@ export async function reconcileNetworks(liveIds: Iterable<string>): Promise<stri
   return stale;
 }
 
+/**
+ * The read-only half of the bridge path, run once ahead by a pre-started worker (src/warm/worker.ts):
+ * a fresh process pays on its first netlink and nftables requests for loading libnftables, binding
+ * the ffi functions and compiling this code — cold, ensureBridge took 23–30 ms and the NAT check
+ * 10–96 ms on this VM, warm ≈ 1 ms each. Changes nothing (a link lookup, an address and a rule
+ * listing, a netlink socket made through setns into this same namespace); any failure is ignored.
+ */
+export function primeNetwork(): void {
+  try {
+    withNetlink((nl) => {
+      getLink(nl, BRIDGE);
+      listAddresses(nl);
+    }, '/proc/thread-self/ns/net');
+  } catch {
+    // nothing to warm where netlink is refused; the run reports its own errors
+  }
+  // Never throws (a missing table lists as empty). No store path is touched here: the worker does not
+  // know its caller's store (SKIFF_ROOT, rootless) yet, and storePaths() keeps its first answer.
+  natBasePresent({ bridge: BRIDGE, subnet: DEFAULT_SUBNET });
+}

@@ -61,17 +61,26 @@ export class Ipam {
     });
   }
 
+  /**
+   * Every allocation. No lock: the file is only ever replaced whole (rename), so a read sees one
+   * complete version; whoever changes it re-reads under the lock.
+   */
   async list(): Promise<Record<string, Allocation>> {
-    return withLock(this.lockFile, () => this.read().allocations);
+    return this.read().allocations;
   }
 
   /** The container's address (the same one again if it already has one), with its names, in one update. */
   async allocate(id: string, ports: PortBinding[] = [], names: Pick<Allocation, 'name' | 'hostname' | 'aliases' | 'extraHosts'> = {}): Promise<string> {
+    return (await this.claim(id, ports, names)).ip;
+  }
+
+  /** allocate, returning the whole record as written (its ports are the earlier ones if it had an address). */
+  async claim(id: string, ports: PortBinding[] = [], names: Pick<Allocation, 'name' | 'hostname' | 'aliases' | 'extraHosts'> = {}): Promise<Allocation> {
     return this.update((f) => {
       const have = f.allocations[id];
       if (have) {
         Object.assign(have, names);
-        return have.ip;
+        return structuredClone(have);
       }
       const used = new Set(Object.values(f.allocations).map((a) => a.ip));
       // Docker's IPAM: the lowest free address, so a freed one is reused first.
@@ -81,7 +90,7 @@ export class Ipam {
         const ip = formatIPv4(v);
         if (!used.has(ip)) {
           f.allocations[id] = { ip, ports, ...names };
-          return ip;
+          return structuredClone(f.allocations[id]);
         }
       }
       throw new SkiffError('ENETWORK', `no free address left in ${cidrString(this.range)}`, 'remove stopped containers (skiff container prune) to free addresses');

@@ -70,11 +70,31 @@ function baseRules(cfg: NatConfig): NftCommand[] {
   ];
 }
 
+/**
+ * The rules of one chain of skiff's table (empty when it does not exist). libnftables then fetches
+ * only that chain, not every container's DNAT rules: what a run pays stays the same with 200 of them.
+ */
+function listChainRules(chain: string): NftRule[] {
+  let out;
+  try {
+    out = nft([{ list: { chain: { ...t, name: chain } } }], `list chain ${FAMILY} ${TABLE} ${chain}`);
+  } catch {
+    return [];
+  }
+  return (out?.nftables ?? []).flatMap((o) => (o.rule ? [o.rule as NftRule] : []));
+}
+
+/** Whether the network's MASQUERADE rules are in place: one listing of the chain that holds them, no lock (reading is atomic). */
+export function natBasePresent(cfg: NatConfig): boolean {
+  const tag = cfg.baseTag ?? DEFAULT_BASE_TAG;
+  return listChainRules('postrouting').some((r) => r.comment === tag);
+}
+
 /** Table, chains and the base rules, once (idempotent; one atomic batch). */
 export async function ensureNatBase(cfg: NatConfig): Promise<void> {
   const tag = cfg.baseTag ?? DEFAULT_BASE_TAG;
-  // Every run after the first finds the rules in place: one listing, no lock (reading is atomic).
-  if (listRules().some((r) => r.comment === tag)) return;
+  // Every run after the first finds the rules in place.
+  if (natBasePresent(cfg)) return;
   await withLock(natLock(cfg), () => {
     if (tableExists() && listRules().some((r) => r.comment === tag)) return;
     if (tableExists()) {

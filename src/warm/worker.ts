@@ -83,6 +83,8 @@ async function serve(): Promise<number> {
   if (process.env.SKIFF_WARM_ENTRY === 'oci') return serveOci();
   const { main: cliMain, buildProgram } = await import('../cli/main.js');
   await preload();
+  // The bridge path's first netlink and nftables requests are the costly ones; make them now, read-only.
+  (await import('../network/index.js')).primeNetwork();
   // The verbs' definitions do not depend on the caller: declare them all before the caller waits.
   const program = buildProgram();
   const main = (argv: string[]) => cliMain(argv, program);

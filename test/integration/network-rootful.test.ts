@@ -266,4 +266,60 @@ describe('rootful bridge networking', () => {
     expect(skiffRules()).not.toContain(ID1);
     await net.releaseNetwork(ID1);
   });
+
+  itWhen(conds, 'the release after an exit (processes gone) leaves no link, rule, address or file behind', async () => {
+    const { Ipam } = await import('../../src/network/ipam.js');
+    const linksBefore = linkNames().replace(' skiff0', '');
+    const plain = await makeHolder();
+    const published = await makeHolder();
+    const p1 = await net.prepareNetwork({ id: ID1, name: 'x1', hostname: 'x1', mode: 'bridge', ports: [] });
+    const p2 = await net.prepareNetwork({ id: ID2, name: 'x2', hostname: 'x2', mode: 'bridge', ports: [net.parsePortSpec('8140:80')] });
+    await net.connectNetwork(ID1, plain.netns);
+    await net.connectNetwork(ID2, published.netns);
+    expect(vethLinks().sort()).toEqual([`veth${ID1.slice(0, 7)}`, `veth${ID2.slice(0, 7)}`].sort());
+    expect(skiffRules()).toContain(ID2);
+    // The containers end: their namespaces go, and the kernel takes their veth pairs with them.
+    await plain.kill();
+    await published.kill();
+    await net.releaseNetwork(ID1, { processesGone: true });
+    await net.releaseNetwork(ID2, { processesGone: true });
+    expect(await new Ipam().list()).toEqual({});
+    expect(existsSync(p1.files.hosts)).toBe(false);
+    expect(existsSync(p2.files.hosts)).toBe(false);
+    expect(skiffRules()).not.toContain(ID2);
+    expect(skiffRules()).not.toContain('8140');
+    // The kernel's teardown of a dead namespace runs in a worker thread: wait for it (not a timing assertion).
+    for (let i = 0; i < 100 && vethLinks().length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(vethLinks()).toEqual([]);
+    expect(linkNames().replace(' skiff0', '')).toBe(linksBefore);
+  });
+
+  itWhen(conds, 'a release whose address another process already freed does not free the address its next owner got', async () => {
+    const { Ipam } = await import('../../src/network/ipam.js');
+    const h = await makeHolder();
+    holders.push(h);
+    const mine = await net.prepareNetwork({ id: ID1, name: 's1', hostname: 's1', mode: 'bridge', ports: [] });
+    await net.connectNetwork(ID1, h.netns);
+    // Another process (a supervisor's cleanup) released it, and a new container got the same address.
+    const other = new Ipam();
+    expect(await other.release(ID1)).toBe(true);
+    expect(await other.allocate(ID2)).toBe(mine.ip);
+    await net.releaseNetwork(ID1, { processesGone: true });
+    expect((await other.list())[ID2]?.ip).toBe(mine.ip);
+    await net.releaseNetwork(ID2);
+    expect(await other.list()).toEqual({});
+  });
+
+  itWhen(conds, 'priming the bridge path ahead changes nothing: no link, address, rule or store file', async () => {
+    const links = linkNames();
+    const addrs = addresses();
+    const rules = skiffRules();
+    const { readdirSync } = await import('node:fs');
+    const storeBefore = readdirSync(store).sort();
+    net.primeNetwork();
+    expect(linkNames()).toBe(links);
+    expect(addresses()).toBe(addrs);
+    expect(skiffRules()).toBe(rules);
+    expect(readdirSync(store).sort()).toEqual(storeBefore);
+  });
 });

@@ -76,4 +76,41 @@ describe('IPAM', () => {
     expect(ips.length).toBe(40);
     expect(new Set(ips).size).toBe(40);
   }, 60_000);
+
+  it('lists without the lock while other processes allocate and release: always one whole version, never an address twice', async () => {
+    const script = join(dir, 'churn.mts');
+    writeFileSync(script, `
+      import { Ipam } from '${join(process.cwd(), 'src/network/ipam.ts')}';
+      const ipam = new Ipam({ file: process.argv[2] + '/ipam.json', lockFile: process.argv[2] + '/network.lock' });
+      for (let i = 0; i < 25; i++) {
+        await ipam.allocate(process.argv[3] + i);
+        if (i % 2) await ipam.release(process.argv[3] + (i - 1));
+      }`);
+    const reader = mk();
+    let reads = 0;
+    let done = false;
+    const churn = Promise.all([0, 1, 2].map((n) => new Promise<void>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', script, dir, `w${n}-`], { stdio: ['ignore', 'inherit', 'inherit'] });
+      c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${n} exited ${code}`))));
+    }))).finally(() => { done = true; });
+    while (!done) {
+      const ips = Object.values(await reader.list()).map((a) => a.ip);
+      expect(new Set(ips).size).toBe(ips.length);
+      reads++;
+      await new Promise((r) => setImmediate(r));
+    }
+    await churn;
+    expect(reads).toBeGreaterThan(0);
+    // Each writer keeps its odd-numbered ids and the last even one it did not release: 13 of 25.
+    expect(Object.keys(await reader.list()).length).toBe(3 * 13);
+  }, 60_000);
+
+  it('claim returns the record as written, and the earlier one for a container that has an address', async () => {
+    const ipam = mk();
+    const first = await ipam.claim('a', [{ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, proto: 'tcp' }], { name: 'web' });
+    expect(first).toMatchObject({ ip: '172.17.0.2', name: 'web', ports: [{ hostPort: 8080 }] });
+    first.ports.length = 0; // a copy: changing it changes nothing on disk
+    const again = await ipam.claim('a', [], { name: 'web2' });
+    expect(again).toMatchObject({ ip: '172.17.0.2', name: 'web2', ports: [{ hostPort: 8080 }] });
+  });
 });
