@@ -1,15 +1,16 @@
 // ffi-rs, loaded without its libc probe. Its napi-rs loader asks process.report.getReport() whether
 // libc is glibc or musl, to pick the prebuilt binary; a full diagnostic report costs 40–90 ms of CPU
 // at every Node start that reaches a syscall (every skiff command, and each pre-started worker of the
-// front door: measured with --cpu-prof, bench/run-latency). The answer is a file test away: musl's
-// dynamic loader is /lib/ld-musl-<arch>.so.1, glibc never installs one.
-import { readdirSync } from 'node:fs';
+// front door: measured with --cpu-prof, bench/run-latency). The answer is which dynamic loader this
+// process runs under: musl's is mapped as ld-musl-<arch>.so.1. (Whether /lib holds one says nothing:
+// Debian's musl package installs it beside glibc, and scripts/install-deps.sh installs musl-tools.)
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as FfiRs from 'ffi-rs';
 
 function onMusl(): boolean {
   try {
-    return readdirSync('/lib').some((f) => f.startsWith('ld-musl-'));
+    return readFileSync('/proc/self/maps', 'utf8').includes('/ld-musl-');
   } catch {
     return false;
   }
