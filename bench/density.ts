@@ -46,12 +46,16 @@ function memOf(pred: (cmd: string, pid: string) => boolean): { count: number; rs
 
 const VERBS = ['ps -a', 'images', 'inspect', 'logs', 'port'] as const;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
+// podman gets a store of its own for the run (root and runroot under `work`): its containers, names and
+// the cleanup below touch nothing of another podman user on the machine, and conmons are told apart by it.
+const podRoot = join(work, 'podman');
+const POD = ['--root', join(podRoot, 'root'), '--runroot', join(podRoot, 'run')];
 const POD_RUN = ['--pull', 'never', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--cgroups', 'disabled'];
 
-interface Engine { name: string; cmd: string; env?: NodeJS.ProcessEnv; runD: string[]; image: string; settle: boolean }
+interface Engine { name: string; cmd: string; pre: string[]; env?: NodeJS.ProcessEnv; runD: string[]; image: string; settle: boolean }
 const engines: Engine[] = [
-  { name: 'skiff', cmd: skiff, env, runD: ['run', '-d', '--network', 'none'], image: 'diamol/base', settle: true },
-  { name: 'podman', cmd: 'podman', runD: ['run', '-d', ...POD_RUN], image: 'docker.io/diamol/base:latest', settle: false },
+  { name: 'skiff', cmd: skiff, pre: [], env, runD: ['run', '-d', '--network', 'none'], image: 'diamol/base', settle: true },
+  { name: 'podman', cmd: 'podman', pre: POD, runD: [...POD, 'run', '-d', ...POD_RUN], image: 'docker.io/diamol/base:latest', settle: false },
 ];
 
 function verbArgs(verb: (typeof VERBS)[number]): string[] {
@@ -66,7 +70,7 @@ function verbTimes(usable: Engine[]): Map<string, number> {
       for (const e of usable) {
         if (e.settle) pause(SETTLE_MS);
         const key = `${e.name} ${verb}`;
-        samples.set(key, [...(samples.get(key) ?? []), timeOnce(e.cmd, verbArgs(verb), { env: e.env })]);
+        samples.set(key, [...(samples.get(key) ?? []), timeOnce(e.cmd, [...e.pre, ...verbArgs(verb)], { env: e.env })]);
       }
     }
   }
@@ -79,7 +83,7 @@ try {
   sh(skiff, ['pull', 'diamol/base'], { env });
   const usable = [engines[0]!];
   try {
-    sh('skopeo', ['copy', '-q', `oci:${lab}:latest`, 'containers-storage:docker.io/diamol/base:latest']);
+    sh('skopeo', ['copy', '-q', `oci:${lab}:latest`, `containers-storage:[overlay@${join(podRoot, 'root')}+${join(podRoot, 'run')}]docker.io/diamol/base:latest`]);
     usable.push(engines[1]!);
   } catch (e) {
     console.log(`(left out: podman: ${(e as Error).message.split('\n')[0]!.slice(0, 80)})`);
@@ -101,7 +105,7 @@ try {
   }
   verbsAt(N + 1, verbTimes(usable));
   for (const e of usable) {
-    const m = e.name === 'skiff' ? memOf((c, p) => c.includes('skiff-runtime launch') && ownStore(p)) : memOf((c) => c.startsWith('/usr/bin/conmon') || c.startsWith('conmon'));
+    const m = e.name === 'skiff' ? memOf((c, p) => c.includes('skiff-runtime launch') && ownStore(p)) : memOf((c) => (c.startsWith('/usr/bin/conmon') || c.startsWith('conmon')) && c.includes(podRoot));
     rows.push([e.name === 'skiff' ? 'skiff' : 'podman+conmon', String(N + 1), String(m.count), `${(m.rssKiB / (N + 1) / 1024).toFixed(2)} MiB`, `${(m.pssKiB / (N + 1) / 1024).toFixed(2)} MiB`, `${(m.memfdKiB / (N + 1) / 1024).toFixed(2)} MiB`, start.get(e.name)!.toFixed(1)]);
   }
   console.log(`density: ${N} sleeping diamol/base containers started back to back, --network none\n`);
@@ -122,8 +126,8 @@ try {
     summaryRow('idle memory per container (supervisor RSS / PSS)', `${rss.toFixed(2)} / ${pss.toFixed(2)} MiB`, conmon ? `conmon ${conmon.rss.toFixed(2)} / ${conmon.pss.toFixed(2)} MiB` : 'n/a', conmon ? `${(rss / conmon.rss).toFixed(2)}×` : '', '≤ 1 MiB', rss <= 1);
   }
 } finally {
-  spawnSync('podman', ['rm', '-f', '-a', '-t', '0'], { stdio: 'ignore' });
-  spawnSync('podman', ['rmi', '-f', 'docker.io/diamol/base:latest'], { stdio: 'ignore' });
+  spawnSync('podman', [...POD, 'rm', '-f', '-a', '-t', '0'], { stdio: 'ignore' });
+  spawnSync('podman', [...POD, 'rmi', '-f', '-a'], { stdio: 'ignore' });
   spawnSync('sh', ['-c', `${skiff} rm -f $(${skiff} ps -aq) 2>/dev/null`], { env, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
 }
