@@ -1,6 +1,7 @@
 #!/bin/sh
 # Debian packages skiff needs at run time and for its tests/benchmarks. Idempotent.
-#   runtime:   gcc/make (build the native helpers), libseccomp-dev (its static libseccomp.a is linked into skiff-runtime), uidmap (newuidmap for rootless), busybox-static
+#   runtime:   gcc/make (build the native helpers), musl-tools (skiff-runtime is linked against musl: a
+#              supervisor's code is a private copy per container, see native-bindings/Makefile), libseccomp-dev (its static libseccomp.a is linked into skiff-runtime), uidmap (newuidmap for rootless), busybox-static
 #              (lab images), slirp4netns + passt (rootless networking), nftables (NAT), iproute2
 #   tests:     docker-registry, skopeo, umoci (a real registry and OCI tools to cross-check against),
 #              crun, runc, podman (peers for the benchmarks), qemu-system-x86 + linux-image-amd64 +
@@ -10,7 +11,7 @@
 #              containerd (drives skiff-oci in test/integration/oci-containerd); golang-go is not here: only
 #              scripts/oci-conformance.sh needs it, and it installs it
 set -eu
-RUNTIME="gcc make libc6-dev libseccomp-dev uidmap busybox-static slirp4netns passt nftables iproute2 tar gzip zstd ca-certificates libnftables1"
+RUNTIME="gcc make libc6-dev musl-tools libseccomp-dev uidmap busybox-static slirp4netns passt nftables iproute2 tar gzip zstd ca-certificates libnftables1"
 TESTS="debootstrap qemu-utils openssh-client e2fsprogs docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 hyperfine strace apache2-utils ruby shellcheck openssl docker.io docker-compose containerd"
 want="$RUNTIME"
 [ "${1:-}" = "--with-tests" ] && want="$RUNTIME $TESTS"

@@ -1,16 +1,16 @@
 // ffi-rs, loaded without its libc probe. Its napi-rs loader asks process.report.getReport() whether
 // libc is glibc or musl, to pick the prebuilt binary; a full diagnostic report costs 40–90 ms of CPU
 // at every Node start that reaches a syscall (every skiff command, and each pre-started worker of the
-// front door: measured with --cpu-prof, bench/run-latency). The answer is in this process's own
-// mappings: a glibc Node has libc.so.6 mapped. (Not "does /lib/ld-musl-* exist": Debian's musl
-// package installs that loader beside glibc for musl-gcc builds, and Node there is still glibc's.)
+// front door: measured with --cpu-prof, bench/run-latency). The answer is which dynamic loader this
+// process runs under: musl's is mapped as ld-musl-<arch>.so.1. (Whether /lib holds one says nothing:
+// Debian's musl package installs it beside glibc, and scripts/install-deps.sh installs musl-tools.)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as FfiRs from 'ffi-rs';
 
 function onMusl(): boolean {
   try {
-    return !readFileSync('/proc/self/maps', 'utf8').includes('/libc.so.6');
+    return readFileSync('/proc/self/maps', 'utf8').includes('/ld-musl-');
   } catch {
     return false;
   }
