@@ -100,14 +100,18 @@ async function main(): Promise<void> {
     }
     const size = Number(execFileSync('du', ['-sb', join(reg.dir, 'data')], { encoding: 'utf8' }).split('\t')[0]);
     const med = (n: string): number => median(wall[n]!);
-    const line = (n: string): string => `${n.padEnd(12)} median ${med(n).toFixed(0).padStart(6)} ms   cpu ${median(cpu[n]!).toFixed(0).padStart(5)} ms   runs ${wall[n]!.map((x) => x.toFixed(0)).join(' ')}`;
+    // `skiff pull` goes through the front door: its work runs in the resident worker, not in a child
+    // bash can time, so its CPU is not measured here (skiff fetch's is: it runs in this process).
+    const cpuOf = (n: string): string => (n === 'skiff pull' ? '  n/a' : median(cpu[n]!).toFixed(0).padStart(5));
+    const line = (n: string): string => `${n.padEnd(12)} median ${med(n).toFixed(0).padStart(6)} ms   cpu ${cpuOf(n)} ms   runs ${wall[n]!.map((x) => x.toFixed(0)).join(' ')}`;
     const fetchSpeed = med('skopeo copy') / med('skiff fetch');
     const pullSpeed = med('podman pull') / med('skiff pull');
     const report = [
       `image: 3 layers, ~${totalMb} MB uncompressed, ${(size / 1e6).toFixed(1)} MB in the registry; ${ROUNDS} interleaved rounds`,
       ...names.map(line),
       `download + verify: skopeo/skiff = ${fetchSpeed.toFixed(2)}× (cpu ${(median(cpu['skopeo copy']!) / median(cpu['skiff fetch']!)).toFixed(2)}×)   target ≥ 1.0×`,
-      `end to end, unpacked: podman/skiff = ${pullSpeed.toFixed(2)}× (cpu ${(median(cpu['podman pull']!) / median(cpu['skiff pull']!)).toFixed(2)}×)   target ≥ 1.0×`,
+      `end to end, unpacked: podman/skiff = ${pullSpeed.toFixed(2)}×   target ≥ 1.0×`,
+      `(skiff fetch runs inside this process: no CLI start; skopeo's time includes its process start)`,
     ].join('\n');
     console.log(report);
     mkdirSync('bench/results', { recursive: true });
