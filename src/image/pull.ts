@@ -4,7 +4,8 @@
 //   Digest: sha256:…
 //   Status: Downloaded newer image for diamol/ch02-hello-diamol:latest   (or: Image is up to date for …)
 // Layers download three at a time; each blob is verified by digest and size before it is renamed into
-// blobs/, under a per-blob lock so concurrent pulls fetch it once. Layers are then unpacked in order.
+// blobs/, under a per-blob lock so concurrent pulls fetch it once. Each layer is unpacked as soon as its
+// blob is in, while the others still download or unpack.
 import { SkiffError } from '../errors.js';
 import { hasBlob, readBlob, storeBlobBytes, storeBlobFromStream, TruncatedBlobError, withBlobLock } from './blobs.js';
 import { isIndex, parseConfig, parseIndex, parseManifest, platformString, selectPlatform } from './manifest.js';
@@ -38,21 +39,26 @@ export async function fetchBlob(source: ImageSource, desc: Descriptor, onBytes?:
   });
 }
 
-async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (next < items.length && failed === undefined) {
-      const t = items[next++]!;
-      try {
-        await fn(t);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
+/** At most `n` of the functions given to the returned runner at once; after a failure none start. */
+function limiter(n: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  let failed = false;
+  const queue: Array<() => void> = [];
+  return (fn) => new Promise((resolve, reject) => {
+    const start = (): void => {
+      if (failed) return void reject(new SkiffError('EREGISTRY', 'download not started: another one failed', 'see the first error'));
+      running++;
+      fn().then(resolve, (e: unknown) => {
+        failed = true;
+        reject(e);
+      }).finally(() => {
+        running--;
+        queue.shift()?.();
+      });
+    };
+    if (running < n) start();
+    else queue.push(start);
+  });
 }
 
 /**
@@ -87,25 +93,41 @@ export async function pullFromSource(ref: ImageRef | undefined, source: ImageSou
   const short = (d: string) => d.slice(7, 19);
   const present = new Set(layers.filter((l) => hasBlob(l.digest)).map((l) => l.digest));
   for (const l of layers) progress.layer(short(l.digest), present.has(l.digest) ? 'Already exists' : 'Pulling fs layer');
+  // A pipeline: each layer unpacks as soon as its blob is verified in the store, beside the
+  // downloads still running and the other layers' unpacks (src/layers unpacks each on its own).
   let downloaded = false;
-  await inParallel(layers.filter((l) => !present.has(l.digest)), PARALLEL_DOWNLOADS, async (l) => {
-    let got = 0;
-    const fetched = await fetchBlob(source, l, (n) => {
-      got += n;
-      progress.layer(short(l.digest), 'Downloading', got, l.size);
+  const slot = limiter(PARALLEL_DOWNLOADS);
+  const downloads = new Map<string, Promise<void>>();
+  for (const l of layers) {
+    if (present.has(l.digest) || downloads.has(l.digest)) continue;
+    const p = slot(async () => {
+      let got = 0;
+      const fetched = await fetchBlob(source, l, (n) => {
+        got += n;
+        progress.layer(short(l.digest), 'Downloading', got, l.size);
+      });
+      downloaded ||= fetched;
+      progress.layer(short(l.digest), 'Download complete');
     });
-    downloaded ||= fetched;
-    progress.layer(short(l.digest), 'Download complete');
-  });
-
-  // Unpack lowest first; each prefix's chain is idempotent, so "Pull complete" appears layer by layer.
-  let layerDirs: string[] = [];
-  for (let i = 0; i < layers.length; i++) {
-    const l = layers[i]!;
-    if (!present.has(l.digest)) progress.layer(short(l.digest), 'Extracting');
-    layerDirs = await unpackLayers(layers.slice(0, i + 1));
-    if (!present.has(l.digest)) progress.layer(short(l.digest), 'Pull complete');
+    p.catch(() => {}); // reported through unpackLayers (ready) or the allSettled below
+    downloads.set(l.digest, p);
   }
+  let layerDirs: string[];
+  try {
+    layerDirs = await unpackLayers(layers, {
+      ready: (i) => downloads.get(layers[i]!.digest) ?? Promise.resolve(),
+      unpacking: (i) => {
+        if (!present.has(layers[i]!.digest)) progress.layer(short(layers[i]!.digest), 'Extracting');
+      },
+      done: (i) => {
+        if (!present.has(layers[i]!.digest)) progress.layer(short(layers[i]!.digest), 'Pull complete');
+      },
+    });
+  } finally {
+    // on failure too: nothing may still be writing into tmp/ when the pull returns
+    await Promise.allSettled(downloads.values());
+  }
+  for (const p of downloads.values()) await p; // a failed download that no unpack waited for
 
   storeBlobBytes(chosen.bytes, chosen.digest);
   if (index) storeBlobBytes(top.bytes, top.digest);

@@ -46,15 +46,17 @@ export interface Source { chunks: AsyncIterable<Buffer>; child?: ChildProcess; d
 
 const CHUNK = 1 << 20;
 
-/** Plain tar: synchronous reads into ONE reused 1 MiB buffer (fs streams were 3–8× slower here, and a
- *  fresh buffer per read costs a page fault per 4 KiB). Reuse is safe because the unpack loop hashes,
- *  gates and writes each chunk to tar synchronously before asking for the next; the gate copies
- *  what it keeps. The event loop gets a turn every 16 MiB so a long unpack starves nothing. */
+/** Plain tar: synchronous reads into TWO reused 1 MiB buffers, taken in turn (fs streams were 3–8×
+ *  slower here, and a fresh buffer per read costs a page fault per 4 KiB). Two, because the unpack
+ *  loop hashes and gates chunk k+1 while chunk k is still being written to tar; it waits for that
+ *  write before asking for chunk k+2, which reuses chunk k's buffer. The gate copies what it keeps.
+ *  The event loop gets a turn every 16 MiB so a long unpack starves nothing. */
 async function* readPlain(blobPath: string, state: { closed: boolean }): AsyncGenerator<Buffer> {
   const fd = openSync(blobPath, 'r');
-  const b = Buffer.allocUnsafeSlow(CHUNK);
+  const bufs = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
   try {
     for (let i = 1; !state.closed; i++) {
+      const b = bufs[i & 1]!;
       const n = readSync(fd, b, 0, CHUNK, null);
       if (n === 0) return;
       yield n === CHUNK ? b : b.subarray(0, n);

@@ -5,7 +5,7 @@
 // enlarged to 1 MiB, lets the unpack loop hand tar whole megabytes with one writev(2) each while tar
 // runs on the other core.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync, writev, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { T, call } from '../kernel/libc.js';
 import { trace } from '../trace.js';
@@ -29,6 +29,10 @@ function pipe(): [number, number] {
 export interface TarWriter {
   /** Blocking write of everything in bufs; throws (EPIPE) if tar has gone. */
   write(bufs: Buffer[]): void;
+  /** The same write done on a libuv pool thread: the caller's thread hashes and gates the next chunk
+   *  while this one waits for room in the pipe. One at a time; the buffers must stay untouched until
+   *  it settles. Rejects (EPIPE) if tar has gone. */
+  writeAsync(bufs: Buffer[]): Promise<void>;
   /** Close our end and wait for tar; returns its exit status and stderr. */
   finish(): Promise<{ code: number | null; stderr: string }>;
   /** Stop tar now; resolves with what it printed. */
@@ -72,9 +76,21 @@ export function startTar(args: string[]): TarWriter {
     child.on('close', (code) => finish(code));
   });
   let wfd = w;
+  let inflight: Promise<void> | undefined;
   const closeW = (): void => {
     if (wfd >= 0) closeSync(wfd);
     wfd = -1;
+  };
+  /** writev(2) on a pool thread until all of bufs is in the pipe (a blocking pipe writes it all unless a signal cuts it short). */
+  const writeAll = async (bufs: Buffer[]): Promise<void> => {
+    for (let i = 0; i < bufs.length; i += 1024) {
+      let batch = bufs.slice(i, i + 1024); // IOV_MAX
+      while (batch.length > 0) {
+        let done = await new Promise<number>((resolve, reject) => writev(wfd, batch, (e, n) => (e ? reject(e) : resolve(n))));
+        while (batch.length > 0 && done >= batch[0]!.length) done -= batch.shift()!.length;
+        if (done > 0) batch[0] = batch[0]!.subarray(done);
+      }
+    }
   };
   return {
     write(bufs) {
@@ -95,13 +111,20 @@ export function startTar(args: string[]): TarWriter {
         }
       }
     },
+    writeAsync(bufs) {
+      const p = writeAll(bufs);
+      inflight = p.catch(() => {});
+      return p;
+    },
     async finish() {
+      await inflight;
       closeW();
       return done;
     },
     async kill() {
+      child.kill('SIGKILL'); // first: a write blocked on the full pipe then fails with EPIPE
+      await inflight; // never close the fd under a pool thread still writing to it
       closeW();
-      child.kill('SIGKILL');
       return (await done).stderr;
     },
   };

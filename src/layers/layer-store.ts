@@ -55,12 +55,13 @@ function removeStale(root: string, hex: string): void {
   for (const name of readdirSync(root)) if (name.startsWith(`.tmp-${hex}-`) || name.startsWith(`.trash-${hex}-`)) removeTree(join(root, name));
 }
 
-async function ensureOne(root: string, chainId: string, layer: LayerRef, owners: NonNullable<UnpackOptions['owners']>): Promise<void> {
+async function ensureOne(root: string, chainId: string, layer: LayerRef, owners: NonNullable<UnpackOptions['owners']>, starting: () => void): Promise<void> {
   const hex = hexOf(chainId);
   const final = join(root, hex);
   if (existsSync(final)) return;
   await withLock(lockPath(hex), async () => {
     if (existsSync(final)) return; // someone else unpacked it while we waited
+    starting();
     removeStale(root, hex);
     const tmp = join(root, `.tmp-${hex}-${randomBytes(4).toString('hex')}`);
     mkdirSync(tmp, { mode: 0o700 });
@@ -80,12 +81,45 @@ async function ensureOne(root: string, chainId: string, layer: LayerRef, owners:
   });
 }
 
-/** Ensure each layer is unpacked once (lowest first); returns chain ids and lowerdir paths, lowest first. */
-export async function ensureLayers(layers: LayerRef[]): Promise<{ chainIds: string[]; dirs: string[] }> {
+/** How many layers unpack at once: each is its own GNU tar (and gunzip on a pool thread), and a
+ *  layer needs nothing from the one below it (each is unpacked on its own, as containers-storage does). */
+const PARALLEL_UNPACKS = 3;
+
+export interface EnsureHooks {
+  /** Awaited before layer i is looked at: a pull resolves it when the layer's blob is in the store. */
+  ready?: (i: number) => Promise<void>;
+  /** Layer i is about to be unpacked by this process (not already there). */
+  unpacking?: (i: number) => void;
+  /** Layer i is in the store (unpacked now or found). */
+  done?: (i: number) => void;
+}
+
+/**
+ * Ensure each layer is unpacked once; returns chain ids and lowerdir paths, lowest first. Layers
+ * unpack in parallel (a chain id names a directory of its own), each whole-or-nothing under its lock;
+ * the first failure stops new ones from starting and is thrown once the running ones have settled.
+ */
+export async function ensureLayers(layers: LayerRef[], hooks: EnsureHooks = {}): Promise<{ chainIds: string[]; dirs: string[] }> {
   const ids = chainIds(layers.map((l) => l.diffId));
   const root = layersRoot();
   const owners = ownersMode();
-  for (let i = 0; i < layers.length; i++) await ensureOne(root, ids[i]!, layers[i]!, owners);
+  let next = 0;
+  let failed: { e: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (next < layers.length && !failed) {
+      const i = next++;
+      try {
+        await hooks.ready?.(i);
+        if (failed) return;
+        await ensureOne(root, ids[i]!, layers[i]!, owners, () => hooks.unpacking?.(i));
+        hooks.done?.(i);
+      } catch (e) {
+        failed ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_UNPACKS, layers.length) }, lane));
+  if (failed) throw failed.e;
   return { chainIds: ids, dirs: ids.map((id) => join(root, hexOf(id), 'diff')) };
 }
 

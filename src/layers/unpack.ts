@@ -100,12 +100,19 @@ export async function unpackLayer(blobPath: string, mediaType: string, destDir: 
     decompressor?.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     tar = startTar(tarArgs(destDir, owners));
     const hash = createHash('sha256');
+    // A pipeline: while a pool thread pushes chunk k into tar's pipe (waiting whenever tar is behind),
+    // this thread reads, hashes and gates chunk k+1, so the diffId's hash never waits for the write path.
+    // SKIFF_UNPACK_SYNC_WRITES=1: the former blocking writes from this thread (kept to compare, bench/unpack).
+    const syncWrites = process.env.SKIFF_UNPACK_SYNC_WRITES === '1';
+    let writing: Promise<void> | undefined;
     for await (const chunk of source.chunks) {
       hash.update(chunk);
       const out = gate.feed(chunk);
-      if (out.length) writeToTar(tar, out);
+      if (writing) await writing;
+      writing = out.length ? writeToTar(tar, out, syncWrites) : undefined;
     }
-    writeToTar(tar, gate.finish());
+    if (writing) await writing;
+    await writeToTar(tar, gate.finish());
     if (decompressor) await decompressor;
     const { code, stderr } = await tar.finish();
     if (code !== 0) throw new SkiffError('ELAYER', `GNU tar failed unpacking ${blobPath}: ${stderr.trim().split('\n').slice(-3).join('; ') || `exit ${code}`}`, 'check free space and permissions of the store');
@@ -120,9 +127,10 @@ export async function unpackLayer(blobPath: string, mediaType: string, destDir: 
 }
 
 /** tar gone early (EPIPE): the real reason is in its stderr, which finish() reports. */
-function writeToTar(tar: TarWriter, bufs: Buffer[]): void {
+async function writeToTar(tar: TarWriter, bufs: Buffer[], sync = false): Promise<void> {
   try {
-    tar.write(bufs);
+    if (sync) tar.write(bufs);
+    else await tar.writeAsync(bufs);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
     throw new TarGone();

@@ -177,6 +177,25 @@ describe('registry: pull, push, faults', () => {
       expect(blobs(s)).toHaveLength(0);
       expect(tmpEntries(s)).toEqual([]);
     });
+    itWhen(needs, 'one corrupt layer while the other downloads and unpacks beside it: EDIGEST, no partial layer, nothing unverified kept', async () => {
+      const s = store();
+      const res = await fetch(`http://${reg.host}/v2/test/hello/manifests/latest`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      const layers = ((await res.json()) as { layers: Array<{ digest: string }> }).layers.map((l) => l.digest);
+      expect(layers).toHaveLength(2);
+      // only the upper (bigger) layer is corrupted: the lower one downloads and unpacks in parallel
+      proxy.rules = [{ method: 'GET', path: new RegExp(`/blobs/${layers[1]}$`), fault: { kind: 'corrupt', times: 100 } }];
+      const r = await skiffAsync(['pull', `${proxy.host}/test/hello`], { env: s.env });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/does not match its digest/);
+      expect(blobs(s)).not.toContain(layers[1]!.slice(7));
+      expect(blobsValid(s)).toBe(true);
+      expect(tmpEntries(s)).toEqual([]);
+      const layerRoot = join(s.root, 'layers');
+      const made = existsSync(layerRoot) ? readdirSync(layerRoot) : [];
+      expect(made.filter((n) => n.startsWith('.'))).toEqual([]); // no .tmp-* / .trash-* half-made layer
+      for (const n of made) expect(existsSync(join(layerRoot, n, 'layer.json'))).toBe(true); // what is there is whole
+      expect(skiff(['images', '-q'], { env: s.env }).stdout.trim()).toBe('');
+    });
     itWhen(needs, '500 twice then success: retried with backoff (manifest and blob)', async () => {
       const s = store();
       proxy.rules = [
