@@ -1,6 +1,7 @@
 // The engine's requests, one text line per connection on <run>/portfwd.sock (mode 0600 in the user's
 // private run dir): `add HOSTIP HOSTPORT TARGETIP TARGETPORT` → `ok ID PORT` (PORT: the one bound, which
-// the kernel picks for HOSTPORT 0), `del ID` → `ok`, `list` → `ok` then one line per forward;
+// the kernel picks for HOSTPORT 0; a trailing `keep-source`: connect from the client's own address when
+// it is not a loopback one), `del ID` → `ok`, `list` → `ok` then one line per forward;
 // failures answer `err ERRNO-NAME text`, so the engine can tell a taken port from a privileged one.
 #include <errno.h>
 #include <stdio.h>
@@ -19,13 +20,13 @@ static bool parse_addr(const char *ip, int port, struct sockaddr_in *out) {
 }
 
 static int answer(const char *req, char *out, int len) {
-  char hip[64], tip[64];
+  char hip[64], tip[64], opt[16] = "";
   int hport, tport, id;
-  if (sscanf(req, "add %63s %d %63s %d", hip, &hport, tip, &tport) == 4) {
+  if (sscanf(req, "add %63s %d %63s %d %15s", hip, &hport, tip, &tport, opt) >= 4) {
     struct sockaddr_in host, target;
     if (!parse_addr(hip, hport, &host) || !parse_addr(tip, tport, &target) || tport == 0)
       return snprintf(out, (size_t)len, "err EINVAL bad address\n");
-    int port, r = relay_add(&host, &target, &id, &port);
+    int port, r = relay_add(&host, &target, !strcmp(opt, "keep-source"), &id, &port);
     if (r < 0) return snprintf(out, (size_t)len, "err %s %s\n", strerrorname_np(-r), strerror(-r));
     return snprintf(out, (size_t)len, "ok %d %d\n", id, port);
   }

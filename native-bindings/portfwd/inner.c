@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include "portfwd.h"
 
@@ -49,7 +50,7 @@ static bool same_ns(int fd, const char *self) {
   return fstat(fd, &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-static void __attribute__((noreturn)) serve(int sock) {
+static void __attribute__((noreturn)) serve(int sock, unsigned mark) {
   for (;;) {
     char byte;
     ssize_t r = recv(sock, &byte, 1, 0);
@@ -59,6 +60,13 @@ static void __attribute__((noreturn)) serve(int sock) {
       _exit(1);
     }
     int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s >= 0 && byte == REQ_TRANSPARENT && mark) {
+      /* Both need CAP_NET_ADMIN over the engine's netns, which this child has (it joined the user
+       * namespace owning it) and the host-side parent lacks. On failure the socket stays plain: the
+       * parent's bind to the client's address then fails and it connects from the engine's own. */
+      int one = 1;
+      if (setsockopt(s, SOL_IP, IP_TRANSPARENT, &one, sizeof one) == 0) setsockopt(s, SOL_SOCKET, SO_MARK, &mark, sizeof mark);
+    }
     if (s < 0) {
       char e = 'E'; /* answered without an fd: the parent drops that one client */
       if (send(sock, &e, 1, MSG_NOSIGNAL) != 1) _exit(1);
@@ -69,7 +77,7 @@ static void __attribute__((noreturn)) serve(int sock) {
   }
 }
 
-int inner_start(int userns_fd, int netns_fd) {
+int inner_start(int userns_fd, int netns_fd, unsigned mark) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -1;
   pid_t pid = fork();
@@ -93,7 +101,7 @@ int inner_start(int userns_fd, int netns_fd) {
     close(netns_fd);
     char ready = 'R';
     if (send(sv[1], &ready, 1, MSG_NOSIGNAL) != 1) _exit(1);
-    serve(sv[1]);
+    serve(sv[1], mark);
   }
   close(sv[1]);
   char ready;

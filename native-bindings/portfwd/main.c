@@ -1,4 +1,6 @@
-// skiff-portfwd --socket PATH --pid ENGINE_PID [--ready-fd N] [--exit-fd N]
+// skiff-portfwd --socket PATH --pid ENGINE_PID [--mark N] [--ready-fd N] [--exit-fd N]
+// --mark: the SO_MARK of sockets that keep a client's address (the engine's routing, set up by
+// src/network/rootless/source-routing.ts, sends the container's replies to such sockets back to them).
 // Started by the engine's uplink (src/network/rootless/uplink.ts) on the host side, next to
 // slirp4netns; ends when --exit-fd reports EOF (the engine's holder is gone) or its helper child dies.
 #include <errno.h>
@@ -29,15 +31,17 @@ static int number(const char *s) {
 int main(int argc, char **argv) {
   const char *path = NULL;
   int pid = -1, ready_fd = -1, exit_fd = -1;
+  unsigned mark = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--socket")) path = argv[i + 1];
     else if (!strcmp(argv[i], "--pid")) pid = number(argv[i + 1]);
     else if (!strcmp(argv[i], "--ready-fd")) ready_fd = number(argv[i + 1]);
+    else if (!strcmp(argv[i], "--mark")) mark = (unsigned)number(argv[i + 1]);
     else if (!strcmp(argv[i], "--exit-fd")) exit_fd = number(argv[i + 1]);
     else { fprintf(stderr, "skiff-portfwd: unknown option %s\n", argv[i]); return 2; }
   }
   if (!path || pid <= 0) {
-    fprintf(stderr, "usage: skiff-portfwd --socket PATH --pid ENGINE_PID [--ready-fd N] [--exit-fd N]\n");
+    fprintf(stderr, "usage: skiff-portfwd --socket PATH --pid ENGINE_PID [--mark N] [--ready-fd N] [--exit-fd N]\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -54,7 +58,7 @@ int main(int argc, char **argv) {
   snprintf(ns, sizeof ns, "/proc/%d/ns/net", pid);
   int netns = open(ns, O_RDONLY | O_CLOEXEC);
   if (netns < 0) die(ns);
-  int inner = inner_start(userns, netns);
+  int inner = inner_start(userns, netns, mark);
   if (inner < 0) die("cannot start the helper inside the engine's namespaces");
   close(userns);
   close(netns);

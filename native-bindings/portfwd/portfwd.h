@@ -9,14 +9,18 @@
 #include <netinet/in.h>
 
 /* Engine side (inner.c): fork the child that lives in the engine's namespaces; returns the parent's
- * end of a SOCK_SEQPACKET pair over which each request byte is answered with one socket fd. */
-int inner_start(int userns_fd, int netns_fd);
+ * end of a SOCK_SEQPACKET pair over which each request byte is answered with one socket fd:
+ * REQ_PLAIN a plain TCP socket, REQ_TRANSPARENT one that may bind the client's (foreign) address,
+ * marked with `mark` so the engine routes the container's replies back to it. */
+#define REQ_PLAIN 'S'
+#define REQ_TRANSPARENT 'T'
+int inner_start(int userns_fd, int netns_fd, unsigned mark);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 
 /* Relay (relay.c): listeners, pending and live connections, the epoll loop. */
 int relay_init(int inner_sock, int control_fd, int exit_fd);
-int relay_add(const struct sockaddr_in *host, const struct sockaddr_in *target, int *id, int *port);
+int relay_add(const struct sockaddr_in *host, const struct sockaddr_in *target, bool keep_source, int *id, int *port);
 int relay_del(int id);
 /* Writes "id hostip hostport targetip targetport conns\n" lines; returns bytes written. */
 int relay_list(char *buf, int len);

@@ -21,6 +21,7 @@ struct handle { enum kind kind; void *ptr; };
 struct fwd {
   struct handle h;
   int id, fd, conns;
+  bool keep_source;
   struct sockaddr_in host, target;
   bool closed;
   struct fwd *next, *gnext;
@@ -40,7 +41,8 @@ struct end { struct handle h; int fd; uint32_t mask; bool added; };
 struct conn {
   struct end a, b;  /* a: the client, accepted in the host netns; b: made in the engine netns */
   struct dir ab, ba;
-  bool connecting, dead, closed;
+  bool connecting, dead, closed, transparent;
+  struct sockaddr_in peer;  /* the client's address, as accepted */
   struct fwd *fwd;
   struct conn *prev, *next, *qnext;
 };
@@ -178,6 +180,15 @@ static void on_end(struct conn *c, bool is_a, uint32_t ev) {
 
 static void start_connect(struct conn *c, int fd) {
   c->b.fd = fd;
+  if (c->transparent) {
+    /* The client's address and port where the kernel lets us (a transparent socket, see inner.c);
+     * its address alone when that pair is taken here; else the engine's own address. */
+    struct sockaddr_in src = c->peer;
+    if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0) {
+      src.sin_port = 0;
+      bind(fd, (struct sockaddr *)&src, sizeof src);
+    }
+  }
   if (connect(fd, (struct sockaddr *)&c->fwd->target, sizeof c->fwd->target) == 0) { conn_connected(c); return; }
   if (errno != EINPROGRESS) { conn_free(c); return; }
   c->connecting = true;
@@ -203,7 +214,9 @@ static void on_inner(void) {
 
 static void on_listener(struct fwd *f) {
   for (int i = 0; i < 64; i++) {
-    int fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof peer;
+    int fd = accept4(f->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE) listeners_pause(true);
       return;
@@ -211,14 +224,16 @@ static void on_listener(struct fwd *f) {
     struct conn *c = calloc(1, sizeof *c);
     if (!c) { close(fd); return; }
     *c = (struct conn){.a = {{K_END, c}, fd, 0, false}, .b = {{K_END, c}, -1, 0, false},
-                       .ab = {{-1, -1}, 0, false, false, false}, .ba = {{-1, -1}, 0, false, false, false}, .fwd = f};
+                       .ab = {{-1, -1}, 0, false, false, false}, .ba = {{-1, -1}, 0, false, false, false}, .fwd = f, .peer = peer};
+    /* A loopback client's address means nothing inside the engine: it comes from the engine's own. */
+    c->transparent = f->keep_source && peer.sin_family == AF_INET && (ntohl(peer.sin_addr.s_addr) >> 24) != 127;
     c->next = live;
     if (live) live->prev = c;
     live = c;
     f->conns++;
     if (qtail) qtail->qnext = c; else qhead = c;
     qtail = c;
-    char req = 'S';
+    char req = c->transparent ? REQ_TRANSPARENT : REQ_PLAIN;
     if (send(inner, &req, 1, MSG_NOSIGNAL) != 1) {
       fprintf(stderr, "skiff-portfwd: the engine-side helper is gone: %s\n", strerror(errno));
       exit(1);
@@ -242,7 +257,7 @@ int relay_init(int inner_sock, int control_fd, int exit_fd) {
   return 0;
 }
 
-int relay_add(const struct sockaddr_in *host, const struct sockaddr_in *target, int *id, int *port) {
+int relay_add(const struct sockaddr_in *host, const struct sockaddr_in *target, bool keep_source, int *id, int *port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int one = 1;
@@ -259,7 +274,7 @@ int relay_add(const struct sockaddr_in *host, const struct sockaddr_in *target, 
   }
   struct fwd *f = calloc(1, sizeof *f);
   if (!f) { close(fd); return -ENOMEM; }
-  *f = (struct fwd){.h = {K_LISTENER, f}, .id = next_id++, .fd = fd, .host = bound, .target = *target, .next = fwds};
+  *f = (struct fwd){.h = {K_LISTENER, f}, .id = next_id++, .fd = fd, .keep_source = keep_source, .host = bound, .target = *target, .next = fwds};
   struct epoll_event ev = {.events = paused ? 0 : EPOLLIN, .data.ptr = &f->h};
   if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) { int e = errno; close(fd); free(f); return -e; }
   fwds = f;

@@ -15,8 +15,12 @@ import type { Uplink } from './uplink.js';
 /** `via` absent: a slirp4netns forward (also every record written before skiff-portfwd existed). */
 export interface Forward { fwdId: number; binding: PortBinding; via?: 'portfwd' }
 
-/** Where a forwarded TCP connection goes inside the engine's netns. */
-export interface ForwardTarget { ip: string; port: number }
+/**
+ * Where a forwarded TCP connection goes inside the engine's netns. `keepSource`: connect from the
+ * client's own address (non-loopback clients), for which the engine must route the answers back
+ * (source-routing.ts) — true for containers, not for a server in the engine's netns itself.
+ */
+export interface ForwardTarget { ip: string; port: number; keepSource?: boolean }
 
 const RANDOM_LO = 32768;
 const RANDOM_HI = 60999;
@@ -71,7 +75,7 @@ async function add(uplink: Uplink, b: PortBinding): Promise<number> {
 }
 
 async function addTcp(socket: string, b: PortBinding, target: ForwardTarget): Promise<Forward> {
-  const r = await portfwdRequest(socket, `add ${b.hostIp} ${b.hostPort} ${target.ip} ${target.port}`);
+  const r = await portfwdRequest(socket, `add ${b.hostIp} ${b.hostPort} ${target.ip} ${target.port}${target.keepSource ? ' keep-source' : ''}`);
   if (!r.ok) throw portError(b, `${r.errno}: ${r.text}`);
   return { fwdId: Number(r.words[0]), binding: { ...b, hostPort: Number(r.words[1]) }, via: 'portfwd' };
 }

@@ -16,6 +16,7 @@ import { readJsonIfExists, writeJsonAtomic } from '../../state/atomic.js';
 import { trace } from '../../trace.js';
 import { call, T } from '../../kernel/libc.js';
 import { nativeBinary } from '../../native.js';
+import { SOCKET_MARK } from './source-routing.js';
 
 export interface Uplink {
   /** slirp4netns's pid (in the host pid namespace). */
@@ -85,7 +86,7 @@ async function startPortfwd(enginePid: number, run: string, exitRead: number, ti
   const log = openSync(join(run, 'portfwd.log'), 'a', 0o600);
   let child;
   try {
-    child = spawn(nativeBinary('skiff-portfwd'), ['--socket', socket, '--pid', String(enginePid), '--ready-fd', '3', '--exit-fd', '4'],
+    child = spawn(nativeBinary('skiff-portfwd'), ['--socket', socket, '--pid', String(enginePid), '--mark', String(SOCKET_MARK), '--ready-fd', '3', '--exit-fd', '4'],
       { detached: true, stdio: ['ignore', log, log, 'pipe', exitRead] });
   } finally {
     closeSync(log);
