@@ -30,6 +30,7 @@ struct fwd {
 /* A pipe carrying one direction: from `src` into the pipe, from the pipe to `dst`. */
 struct dir {
   int pipe[2];
+  size_t cap;     /* the pipe's size, as the kernel granted it */
   size_t n;       /* bytes in the pipe */
   bool eof;       /* the source said EOF */
   bool full;      /* the last fill met a full pipe: wait for a drain before reading again */
@@ -58,7 +59,6 @@ static struct fwd *fwd_graveyard;
 static bool paused;
 static struct handle inner_h = {K_INNER, NULL}, control_h = {K_CONTROL, NULL}, exit_h = {K_EXIT, NULL};
 static int control_listen = -1;
-static size_t pipe_cap = 65536;
 
 /* Bigger pipes move more per splice; 256 KiB measured best here (docs/networking.md). Unprivileged
  * users are held to pipe-user-pages-soft: past it the kernel hands out small pipes, which still work. */
@@ -113,14 +113,15 @@ static void conn_free(struct conn *c) {
 static int open_pipe(struct dir *d) {
   if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
   int sz = fcntl(d->pipe[1], F_SETPIPE_SZ, PIPE_WANT);
-  if (sz > 0 && (size_t)sz < pipe_cap) pipe_cap = (size_t)sz;
+  if (sz <= 0) sz = fcntl(d->pipe[1], F_GETPIPE_SZ);
+  d->cap = sz > 0 ? (size_t)sz : 4096;
   return 0;
 }
 
 /* Source → pipe. -1: the connection is broken. */
 static int fill(struct dir *d, int src) {
-  if (d->eof || d->n >= pipe_cap) return 0;
-  ssize_t r = splice(src, NULL, d->pipe[1], NULL, pipe_cap - d->n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  if (d->eof || d->n >= d->cap) return 0;
+  ssize_t r = splice(src, NULL, d->pipe[1], NULL, d->cap - d->n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
   if (r > 0) d->n += (size_t)r;
   else if (r == 0) d->eof = true;
   else if (errno == EAGAIN) d->full = d->n > 0; /* a pipe of small skb slots can be full below pipe_cap */
@@ -224,7 +225,7 @@ static void on_listener(struct fwd *f) {
     struct conn *c = calloc(1, sizeof *c);
     if (!c) { close(fd); return; }
     *c = (struct conn){.a = {{K_END, c}, fd, 0, false}, .b = {{K_END, c}, -1, 0, false},
-                       .ab = {{-1, -1}, 0, false, false, false}, .ba = {{-1, -1}, 0, false, false, false}, .fwd = f, .peer = peer};
+                       .ab = {{-1, -1}, 0, 0, false, false, false}, .ba = {{-1, -1}, 0, 0, false, false, false}, .fwd = f, .peer = peer};
     /* A loopback client's address means nothing inside the engine: it comes from the engine's own. */
     c->transparent = f->keep_source && peer.sin_family == AF_INET && (ntohl(peer.sin_addr.s_addr) >> 24) != 127;
     c->next = live;
