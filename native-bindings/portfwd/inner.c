@@ -16,8 +16,7 @@
 #include <unistd.h>
 #include "portfwd.h"
 
-int send_fd(int sock, int fd) {
-  char byte = 'S';
+int send_fd(int sock, int fd, char byte) {
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};
   union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
   memset(&u, 0, sizeof u);
@@ -30,14 +29,15 @@ int send_fd(int sock, int fd) {
   return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-int recv_fd(int sock) {
-  char byte;
+int recv_fd(int sock, char *kind) {
+  char byte = 0;
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};
   union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   ssize_t r;
   do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT); while (r < 0 && errno == EINTR);
   if (r <= 0) { if (r == 0) errno = EPIPE; return -1; }
+  *kind = byte;
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   if (!c || c->cmsg_type != SCM_RIGHTS) return -2; /* the child could not make a socket: byte only */
   int fd;
@@ -68,11 +68,11 @@ static void __attribute__((noreturn)) serve(int sock, unsigned mark) {
       if (setsockopt(s, SOL_IP, IP_TRANSPARENT, &one, sizeof one) == 0) setsockopt(s, SOL_SOCKET, SO_MARK, &mark, sizeof mark);
     }
     if (s < 0) {
-      char e = 'E'; /* answered without an fd: the parent drops that one client */
-      if (send(sock, &e, 1, MSG_NOSIGNAL) != 1) _exit(1);
+      /* answered without an fd: the parent drops that one client */
+      if (send(sock, &byte, 1, MSG_NOSIGNAL) != 1) _exit(1);
       continue;
     }
-    if (send_fd(sock, s) != 0) _exit(1);
+    if (send_fd(sock, s, byte) != 0) _exit(1);
     close(s);
   }
 }

@@ -15,8 +15,9 @@
 #define REQ_PLAIN 'S'
 #define REQ_TRANSPARENT 'T'
 int inner_start(int userns_fd, int netns_fd, unsigned mark);
-int send_fd(int sock, int fd);
-int recv_fd(int sock);
+/* One fd with one byte (the request it answers); recv_fd: -2 = the byte came without an fd. */
+int send_fd(int sock, int fd, char byte);
+int recv_fd(int sock, char *kind);
 
 /* Relay (relay.c): listeners, pending and live connections, the epoll loop. */
 int relay_init(int inner_sock, int control_fd, int exit_fd);

@@ -42,7 +42,7 @@ struct end { struct handle h; int fd; uint32_t mask; bool added; };
 struct conn {
   struct end a, b;  /* a: the client, accepted in the host netns; b: made in the engine netns */
   struct dir ab, ba;
-  bool connecting, dead, closed, transparent;
+  bool connecting, dead, closed, transparent, queued;
   struct sockaddr_in peer;  /* the client's address, as accepted */
   struct fwd *fwd;
   struct conn *prev, *next, *qnext;
@@ -59,6 +59,25 @@ static struct fwd *fwd_graveyard;
 static bool paused;
 static struct handle inner_h = {K_INNER, NULL}, control_h = {K_CONTROL, NULL}, exit_h = {K_EXIT, NULL};
 static int control_listen = -1;
+
+/* Engine-side sockets made ahead of need, so accepting a client costs no round trip to the child
+ * (two wake-ups per connection, which a loaded machine stretches to milliseconds): a client takes one
+ * at once and a refill is asked for. Unbound and unconnected until then. */
+#define POOL 16
+struct pool { int fd[POOL]; int n; int asked; char kind; };
+static struct pool pools[2] = {{.kind = REQ_PLAIN}, {.kind = REQ_TRANSPARENT}};
+
+static struct pool *pool_of(char kind) { return kind == REQ_TRANSPARENT ? &pools[1] : &pools[0]; }
+
+static void pool_ask(struct pool *p) {
+  while (p->n + p->asked < POOL) {
+    if (send(inner, &p->kind, 1, MSG_NOSIGNAL) != 1) {
+      fprintf(stderr, "skiff-portfwd: the engine-side helper is gone: %s\n", strerror(errno));
+      exit(1);
+    }
+    p->asked++;
+  }
+}
 
 /* Bigger pipes move more per splice; 256 KiB measured best here (docs/networking.md). Unprivileged
  * users are held to pipe-user-pages-soft: past it the kernel hands out small pipes, which still work. */
@@ -181,6 +200,7 @@ static void on_end(struct conn *c, bool is_a, uint32_t ev) {
 
 static void start_connect(struct conn *c, int fd) {
   c->b.fd = fd;
+  pool_ask(pool_of(c->transparent ? REQ_TRANSPARENT : REQ_PLAIN));
   if (c->transparent) {
     /* The client's address and port where the kernel lets us (a transparent socket, see inner.c);
      * its address alone when that pair is taken here; else the engine's own address. */
@@ -196,20 +216,36 @@ static void start_connect(struct conn *c, int fd) {
   ep_set(&c->b, EPOLLOUT);
 }
 
+static void start_connect(struct conn *c, int fd);
+
 static void on_inner(void) {
   for (;;) {
-    int fd = recv_fd(inner);
+    char kind = 0;
+    int fd = recv_fd(inner, &kind);
     if (fd == -1 && errno == EAGAIN) return;
     if (fd == -1) {
       fprintf(stderr, "skiff-portfwd: the engine-side helper is gone: %s\n", strerror(errno));
       exit(1);
     }
-    struct conn *c = qhead;
-    if (!c) { if (fd >= 0) close(fd); continue; }
-    qhead = c->qnext;
-    if (!qhead) qtail = NULL;
-    if (fd < 0 || c->dead) { if (fd >= 0) close(fd); conn_free(c); continue; }
-    start_connect(c, fd);
+    struct pool *p = pool_of(kind);
+    if (p->asked > 0) p->asked--;
+    /* The oldest client waiting for this kind takes it; otherwise it goes to the pool. */
+    struct conn **q = &qhead, *prev = NULL;
+    while (*q && (*q)->transparent != (kind == REQ_TRANSPARENT)) { prev = *q; q = &(*q)->qnext; }
+    struct conn *c = *q;
+    if (c) {
+      *q = c->qnext;
+      if (qtail == c) qtail = prev;
+      c->queued = false;
+      /* No socket (the child hit its fd limit): that client is dropped, not left waiting. */
+      if (c->dead || fd < 0) { if (fd >= 0) close(fd); conn_free(c); }
+      else start_connect(c, fd);
+      pool_ask(p);
+      continue;
+    }
+    if (fd < 0) continue;
+    if (p->n < POOL) p->fd[p->n++] = fd;
+    else close(fd);
   }
 }
 
@@ -232,13 +268,15 @@ static void on_listener(struct fwd *f) {
     if (live) live->prev = c;
     live = c;
     f->conns++;
+    struct pool *p = pool_of(c->transparent ? REQ_TRANSPARENT : REQ_PLAIN);
+    if (p->n > 0) {
+      start_connect(c, p->fd[--p->n]);
+      continue;
+    }
+    c->queued = true;
     if (qtail) qtail->qnext = c; else qhead = c;
     qtail = c;
-    char req = c->transparent ? REQ_TRANSPARENT : REQ_PLAIN;
-    if (send(inner, &req, 1, MSG_NOSIGNAL) != 1) {
-      fprintf(stderr, "skiff-portfwd: the engine-side helper is gone: %s\n", strerror(errno));
-      exit(1);
-    }
+    pool_ask(p);
   }
 }
 
@@ -255,6 +293,7 @@ int relay_init(int inner_sock, int control_fd, int exit_fd) {
     ev.data.ptr = &exit_h;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, exit_fd, &ev) != 0) return -1;
   }
+  pool_ask(&pools[0]);
   return 0;
 }
 
@@ -296,9 +335,7 @@ int relay_del(int id) {
     n = c->next;
     if (c->fwd != f) continue;
     c->fwd = NULL;
-    bool queued = false;
-    for (struct conn *q = qhead; q; q = q->qnext) if (q == c) queued = true;
-    if (queued) c->dead = true; /* its engine-side socket is on the way; dropped when it comes */
+    if (c->queued) c->dead = true; /* its engine-side socket is on the way; dropped when it comes */
     else conn_free(c);
   }
   f->closed = true;
