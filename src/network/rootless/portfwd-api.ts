@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { SkiffError } from '../../errors.js';
 import { trace } from '../../trace.js';
 
-export interface PortfwdReply { ok: boolean; words: string[]; lines: string[]; errno?: string; text?: string }
+interface PortfwdReply { ok: boolean; words: string[]; lines: string[]; errno?: string; text?: string }
 
 export function portfwdRequest(socket: string, line: string, timeoutMs = 5000): Promise<PortfwdReply> {
   trace.step('helper', `skiff-portfwd ${line}`, 'rootless TCP port forwarding across the engine namespace');

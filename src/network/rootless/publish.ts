@@ -20,7 +20,7 @@ export interface Forward { fwdId: number; binding: PortBinding; via?: 'portfwd' 
  * client's own address (non-loopback clients), for which the engine must route the answers back
  * (source-routing.ts) — true for containers, not for a server in the engine's netns itself.
  */
-export interface ForwardTarget { ip: string; port: number; keepSource?: boolean }
+interface ForwardTarget { ip: string; port: number; keepSource?: boolean }
 
 const RANDOM_LO = 32768;
 const RANDOM_HI = 60999;
