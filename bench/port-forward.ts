@@ -186,7 +186,10 @@ async function main(): Promise<void> {
   summaryRow('rootless -p forwarder idle RSS (per engine)', `${skiffRss} KiB`, `rootlesskit ${rkRss} KiB`, `${(skiffRss / rkRss).toFixed(2)}×`, '≤ 1 MiB a container (it is shared by all)', skiffRss <= 2048);
 }
 
-/** rootlesskit --port-driver=builtin as the suite's test user, iperf3 and the conn server inside; returns its idle RSS (KiB). */
+/**
+ * rootlesskit --port-driver=builtin as the suite's test user, iperf3 and the conn server inside (its own
+ * pid namespace: they all end with it); returns its idle RSS (KiB).
+ */
 async function startRootlesskit(): Promise<number> {
   const user = ensureTestUser(true);
   const state = mkdtempSync(join(tmpdir(), 'skiff-bench-rk-'));
@@ -195,7 +198,7 @@ async function startRootlesskit(): Promise<number> {
   cleanups.push(() => rmSync(state, { recursive: true, force: true }));
   const inner = `iperf3 -s --forceflush -p 5201 & exec ${process.execPath} -e "$0" 5202`;
   await bg(['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', 'env', `HOME=${user.home}`, `XDG_RUNTIME_DIR=${state}`,
-    'rootlesskit', `--state-dir=${join(state, 'rk')}`, '--net=slirp4netns', '--mtu=65520', '--disable-host-loopback', '--port-driver=builtin', '--copy-up=/etc',
+    'rootlesskit', `--state-dir=${join(state, 'rk')}`, '--net=slirp4netns', '--mtu=65520', '--disable-host-loopback', '--port-driver=builtin', '--copy-up=/etc', '--pidns',
     '-p', '127.0.0.1:45201:5201/tcp', '-p', '127.0.0.1:45202:5202/tcp', 'sh', '-c', inner, CONN_SERVER], 'ready');
   await new Promise((r) => setTimeout(r, 500)); // iperf3 started in the background of the same shell
   return rssKiB(['/rootlesskit']);
@@ -209,3 +212,5 @@ try {
   }
   rmSync(store, { recursive: true, force: true });
 }
+// Server processes' pipes (and anything a killed rootlesskit left) must not keep this process alive.
+process.exit(process.exitCode ?? 0);
