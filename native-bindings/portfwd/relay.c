@@ -79,8 +79,9 @@ static void pool_ask(struct pool *p) {
   }
 }
 
-/* Bigger pipes move more per splice: 1 MiB (what Go gives its splice pipes) measured 7.3–8.7 Gbit/s where 256 KiB gave 3.1–4.5 (docs/networking.md). Unprivileged
- * users are held to pipe-user-pages-soft: past it the kernel hands out small pipes, which still work. */
+/* Bigger pipes move more per splice: with 1 MiB skiff-portfwd's throughput was 0.84–1.01× rootlesskit's
+ * in the same run, with 256 KiB 0.69× (docs/networking.md). Unprivileged users are held to
+ * pipe-user-pages-soft: past it the kernel hands out small pipes, which still work. */
 #define PIPE_WANT (1024 * 1024)
 
 static void ep_set(struct end *e, uint32_t want) {
