@@ -6,13 +6,14 @@
 #   tests:     docker-registry, skopeo, umoci (a real registry and OCI tools to cross-check against),
 #              crun, runc, podman (peers for the benchmarks), qemu-system-x86 + linux-image-amd64 +
 #              cpio (the cgroup v2 VM), debootstrap + qemu-utils + openssh-client + e2fsprogs (the lab VM
-#              of `npm run test:lab`), iperf3, hyperfine, strace, ruby + shellcheck (Vagrantfile checks),
+#              of `npm run test:lab`), iperf3 + apache2-utils (ab) + rootlesskit (bench/port-forward's
+#              load and its peer, rootlesskit's builtin port driver), hyperfine, strace, ruby + shellcheck (Vagrantfile checks),
 #              docker.io (docker CLI 20.10 + dockerd as the Engine API reference) and docker-compose 1.29,
 #              containerd (drives skiff-oci in test/integration/oci-containerd); golang-go is not here: only
 #              scripts/oci-conformance.sh needs it, and it installs it
 set -eu
 RUNTIME="gcc make libc6-dev musl-tools libseccomp-dev uidmap busybox-static slirp4netns passt nftables iproute2 tar gzip zstd ca-certificates libnftables1"
-TESTS="debootstrap qemu-utils openssh-client e2fsprogs docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 hyperfine strace apache2-utils ruby shellcheck openssl docker.io docker-compose containerd"
+TESTS="debootstrap qemu-utils openssh-client e2fsprogs docker-registry skopeo umoci crun runc podman qemu-system-x86 linux-image-amd64 cpio iperf3 rootlesskit hyperfine strace apache2-utils ruby shellcheck openssl docker.io docker-compose containerd"
 want="$RUNTIME"
 [ "${1:-}" = "--with-tests" ] && want="$RUNTIME $TESTS"
 missing=""

@@ -24,6 +24,7 @@ export const NLM_F = {
 
 export const RTM = {
   NEWLINK: 16, DELLINK: 17, GETLINK: 18, NEWADDR: 20, DELADDR: 21, GETADDR: 22, NEWROUTE: 24, DELROUTE: 25, GETROUTE: 26,
+  NEWRULE: 32,
 } as const;
 
 export const NLA_F_NESTED = 0x8000;

@@ -165,7 +165,7 @@ export async function connectNetwork(id: string, netnsPath: string): Promise<Por
     let ports = alloc.ports;
     if (rootless() && ports.length) {
       // The forwarder binds the host ports (in the host's netns) and picks random ones (-p 80).
-      ports = await publishContainerPorts(id, ports);
+      ports = await publishContainerPorts(id, ports, alloc.ip);
       await ipam.setPorts(id, ports);
       alloc.ports = ports;
     }

@@ -3,6 +3,8 @@
 //   skiff port / PORTS column, and the hello image's `inet addr:172.17.0.x` line
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { itWhen, needRoot, needCommand } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
 import { skiff, skiffAs, tempStore, type Store } from '../helpers/skiff.js';
@@ -75,7 +77,7 @@ describe('chapter 2: published ports', () => {
     expect(r.stdout).toMatch(/inet addr:172\.17\.0\.\d+\s+Bcast:172\.17\.255\.255\s+Mask:255\.255\.0\.0/);
   });
 
-  itWhen([...conds, needUserns, needCommand('slirp4netns'), needCommand('setpriv')], 'rootless: an ordinary user publishes 8089:80 through slirp4netns and the page answers on localhost', () => {
+  itWhen([...conds, needUserns, needCommand('slirp4netns'), needCommand('setpriv')], 'rootless: an ordinary user publishes 8089:80 through skiff-portfwd and the page answers on localhost', async () => {
     const user = ensureTestUser(true);
     const st = tempStore('skiff-e2e-rl-');
     chownSync(st.root, user.uid, user.gid);
@@ -91,12 +93,28 @@ describe('chapter 2: published ports', () => {
       }
       expect(page).toContain('Hello from Chapter 2!');
       expect(skiffAs(user, ['port', 'rlweb'], env).stdout).toBe('80/tcp -> 0.0.0.0:8089\n');
+      // the port is held by the user's skiff-portfwd, in this (the host's) netns
+      expect(execFileSync('ss', ['-Htlnp', 'sport = :8089'], { encoding: 'utf8' })).toContain('skiff-portfwd');
+      // a host port someone else holds: the same clear error and exit code as rootful
+      const blocker = createServer().listen(8090, '0.0.0.0');
+      await once(blocker, 'listening');
+      try {
+        const busy = skiffAs(user, ['run', '-d', '-p', '8090:80', 'diamol/ch02-hello-diamol-web'], env);
+        expect(busy.status).toBe(125);
+        expect(busy.stderr).toContain('port 0.0.0.0:8090/tcp is already in use');
+      } finally {
+        blocker.close();
+      }
       const hello = skiffAs(user, ['run', '--rm', 'diamol/ch02-hello-diamol'], env);
       expect(hello.stdout).toMatch(/inet addr:172\.17\.0\.\d+\s+Bcast:172\.17\.255\.255\s+Mask:255\.255\.0\.0/);
       expect(skiffAs(user, ['rm', '-f', 'rlweb'], env).status).toBe(0);
       expect(get('http://127.0.0.1:8089/')).toMatch(/^ERR/);
+      // rm freed the host port: another process may bind it at once
+      const reuse = createServer().listen(8089, '0.0.0.0');
+      await once(reuse, 'listening');
+      reuse.close();
     } finally {
-      // end the engine: its holder, and the slirp4netns attached to it
+      // end the engine: its holder, and the slirp4netns and skiff-portfwd attached to it
       const run = join(st.root, 'run');
       const up = readUplink(run);
       if (up) stopEngineUplink(up, run);

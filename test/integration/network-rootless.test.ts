@@ -1,8 +1,9 @@
 // The rootless crossing: an engine-like namespace (user + net, held by `sleep`, as the lead's holder
-// does), slirp4netns attached to it, published ports reaching it from the suite's netns, and the
-// same bridge/veth/DNAT code working inside it. All inside namespaces the suite made.
+// does), slirp4netns (outbound, UDP ports) and skiff-portfwd (TCP ports) attached to it, published
+// ports reaching it from the suite's netns, and the same bridge/veth/DNAT code working inside it. All
+// inside namespaces the suite made.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +26,33 @@ const dirs: string[] = [];
 const uplinks: Array<{ up: Uplink; run: string }> = [];
 const enterEngine = (h: NsHolder) => ['-t', String(h.pid), '--user', '--net', '--preserve-credentials'];
 
-function slirpPids(): string[] {
+function pidsOf(name: string): string[] {
   try {
-    return execFileSync('pgrep', ['-x', 'slirp4netns'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }
+}
+const slirpPids = () => pidsOf('slirp4netns');
+/** Whether anything listens on TCP 127.0.0.1/0.0.0.0:port in this (the suite's) netns. */
+function listening(port: number): boolean {
+  return execFileSync('ss', ['-Htln', `sport = :${port}`], { encoding: 'utf8' }).trim() !== '';
+}
+
+/** A "container" netns inside the engine (owned by its user namespace): the child and its sleep's pid. */
+async function containerIn(engine: NsHolder): Promise<[ChildProcess, number]> {
+  const ctr = spawn('nsenter', [...enterEngine(engine), '--', 'unshare', '--net', 'sleep', 'infinity'], { stdio: 'ignore' });
+  let ctrPid = 0;
+  for (let i = 0; i < 200 && !ctrPid; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    try {
+      ctrPid = Number(execFileSync('pgrep', ['-P', String(ctr.pid), '-x', 'sleep'], { encoding: 'utf8' }).trim()) || 0;
+    } catch { /* not yet */ }
+    if (!ctrPid) {
+      try { if (execFileSync('cat', [`/proc/${ctr.pid}/comm`], { encoding: 'utf8' }).trim() === 'sleep') ctrPid = ctr.pid!; } catch { /* not yet */ }
+    }
+  }
+  return [ctr, ctrPid];
 }
 
 describe('rootless network crossing (slirp4netns)', () => {
@@ -66,10 +88,17 @@ describe('rootless network crossing (slirp4netns)', () => {
     expect(cfg).toContain('10.0.2.100/24');
     const srv = await startServer(enterEngine(engine), '0.0.0.0', 18080);
     servers.push(srv);
+    expect(up.portfwd).toBeDefined();
     const fwd = await publishPort(up, { hostIp: '127.0.0.1', hostPort: 18080, containerPort: 18080, proto: 'tcp' });
-    expect((await listForwards(up)).map((e) => e.host_port)).toEqual([18080]);
-    // slirp4netns terminates the connection: the engine sees it coming from slirp's gateway
-    expect(ask([], '127.0.0.1', 18080)).toBe('10.0.2.2');
+    expect(fwd.via).toBe('portfwd');
+    expect((await listForwards(up)).map((e) => [e.host_port, e.via])).toEqual([[18080, 'portfwd']]);
+    // skiff-portfwd connects from inside the engine netns: to an engine-local server, from its own address
+    expect(ask([], '127.0.0.1', 18080)).toBe('10.0.2.100');
+    // UDP stays with slirp4netns
+    const udp = await publishPort(up, { hostIp: '127.0.0.1', hostPort: 18081, containerPort: 18081, proto: 'udp' });
+    expect(udp.via).toBeUndefined();
+    expect((await listForwards(up)).filter((e) => e.proto === 'udp').map((e) => e.host_port)).toEqual([18081]);
+    await unpublishPort(up, udp);
     // the same port again is refused with EPORT
     await expect(publishPort(up, { hostIp: '127.0.0.1', hostPort: 18080, containerPort: 1, proto: 'tcp' })).rejects.toMatchObject({ code: 'EPORT' });
     // outbound: engine → outside through slirp4netns, seen as the suite netns's address
@@ -81,6 +110,8 @@ describe('rootless network crossing (slirp4netns)', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(join(run, 'uplink.json'))).toBe(false);
     expect(slirpPids()).not.toContain(String(up.pid));
+    expect(pidsOf('skiff-portfwd')).not.toContain(String(up.portfwd!.pid));
+    expect(existsSync(up.portfwd!.socket)).toBe(false);
   });
 
   itWhen(conds, 'runs the same bridge, veth and DNAT code inside the engine namespace: host → -p → container', async () => {
@@ -91,18 +122,10 @@ describe('rootless network crossing (slirp4netns)', () => {
     const up = await startEngineUplink(engine.pid, { run: join(store, 'run') });
     uplinks.push({ up, run: join(store, 'run') });
     // a "container" inside the engine: its netns is owned by the engine's user namespace
-    const ctr = spawn('nsenter', [...enterEngine(engine), '--', 'unshare', '--net', 'sleep', 'infinity'], { stdio: 'ignore' });
-    let ctrPid = 0;
-    for (let i = 0; i < 200 && !ctrPid; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      try {
-        ctrPid = Number(execFileSync('pgrep', ['-P', String(ctr.pid), '-x', 'sleep'], { encoding: 'utf8' }).trim()) || 0;
-      } catch { /* not yet */ }
-      if (!ctrPid) {
-        try { if (execFileSync('cat', [`/proc/${ctr.pid}/comm`], { encoding: 'utf8' }).trim() === 'sleep') ctrPid = ctr.pid!; } catch { /* not yet */ }
-      }
-    }
+    const [ctr, ctrPid] = await containerIn(engine);
+    const [ctr2, ctr2Pid] = await containerIn(engine);
     expect(ctrPid).toBeGreaterThan(0);
+    expect(ctr2Pid).toBeGreaterThan(0);
     const id = 'c0'.repeat(32);
     const engineRun = (args: string[]) => JSON.parse(execFileSync('nsenter', [...enterEngine(engine), '--', process.execPath, '--import', 'tsx',
       join(root, 'test/fixtures/engine-net.mts'), ...args], { encoding: 'utf8', env: { ...process.env, SKIFF_ROOT: store }, cwd: root }).trim().split('\n').pop()!);
@@ -117,19 +140,32 @@ describe('rootless network crossing (slirp4netns)', () => {
       expect(execFileSync('nsenter', ['-t', String(ctrPid), '--user', '--net', '--preserve-credentials', '--', 'ip', '-o', 'link', 'show', 'eth0'], { encoding: 'utf8' })).toContain('mtu 65520');
       const srv = await startServer(['-t', String(ctrPid), '--user', '--net', '--preserve-credentials'], '0.0.0.0', 80);
       servers.push(srv);
-      expect(ask([], '127.0.0.1', 18088)).toBe('10.0.2.2');
-      expect(ask([], '127.0.0.1', random)).toBe('10.0.2.2');
-      // a client from elsewhere keeps its address: libslirp only rewrites loopback sources to 10.0.2.2
+      // TCP goes through skiff-portfwd, bound in the host's (here: the suite's) netns
+      expect(listening(18088)).toBe(true);
+      expect((await listForwards(up)).map((e) => e.via)).toEqual(['portfwd', 'portfwd']);
+      // a loopback client has no address the container could answer: it sees the engine's bridge
+      expect(ask([], '127.0.0.1', 18088)).toBe('172.17.0.1');
+      expect(ask([], '127.0.0.1', random)).toBe('172.17.0.1');
+      // a client from elsewhere keeps its address
       expect(ask(['-t', String(outside!.pid), '--net'], HOST_OUT, 18088)).toBe(OUTSIDE);
       // container → outside: MASQUERADE in the engine, then slirp4netns
       expect(ask(['-t', String(ctrPid), '--user', '--net', '--preserve-credentials'], OUTSIDE, 9000)).toBe(HOST_OUT);
+      // the same host port for a second container: the clear error, and nothing of it left behind
+      const second = engineRun(['connect', 'c1'.repeat(32), `/proc/${ctr2Pid}/ns/net`, '18088:81']);
+      expect(second).toMatchObject({ code: 'EPORT', error: expect.stringContaining('18088/tcp is already in use') });
+      expect((await listForwards(up)).length).toBe(2);
       expect(engineRun(['release', id])).toEqual({});
       expect(ask([], '127.0.0.1', 18088)).toMatch(/^ERR/);
       expect(await listForwards(up)).toEqual([]);
+      // rm freed the host port: anyone may bind it again
+      expect(listening(18088)).toBe(false);
+      const again = await startServer([], '0.0.0.0', 18088);
+      await again.stop();
       const links = execFileSync('nsenter', [...enterEngine(engine), '--', 'ip', '-o', 'link'], { encoding: 'utf8' });
       expect(links).not.toContain('veth');
     } finally {
       ctr.kill('SIGKILL');
+      ctr2.kill('SIGKILL');
       stopEngineUplink(up, join(store, 'run'));
     }
   });
@@ -151,9 +187,17 @@ describe('rootless network crossing (slirp4netns)', () => {
       expect(Number(owner)).toBe(user.uid);
       const srv = await startServer(enterEngine(engine), '0.0.0.0', 18090);
       servers.push(srv);
+      // the forwarder's host half runs as the user, in the host's user namespace
+      expect(Number(execFileSync('stat', ['-c', '%u', `/proc/${up.portfwd.pid}`], { encoding: 'utf8' }).trim())).toBe(user.uid);
       const pub = node(['publish', run, '127.0.0.1', '18090']);
       expect(pub.status).toBe(0);
-      expect(ask([], '127.0.0.1', 18090)).toBe('10.0.2.2');
+      expect(ask([], '127.0.0.1', 18090)).toBe('10.0.2.100');
+      // a port another process holds: the clear error
+      const taken = await startServer([], '127.0.0.1', 18091);
+      servers.push(taken);
+      const busy = node(['publish', run, '127.0.0.1', '18091']);
+      expect(busy.status).not.toBe(0);
+      expect(JSON.parse(busy.stderr.trim().split('\n').pop()!)).toMatchObject({ code: 'EPORT', message: expect.stringContaining('already in use') });
       // an unprivileged user may not publish a privileged port; the error says how to allow it
       const priv = node(['publish', run, '127.0.0.1', '81']);
       expect(priv.status).not.toBe(0);
@@ -164,7 +208,7 @@ describe('rootless network crossing (slirp4netns)', () => {
     }
   });
 
-  itWhen(conds, 'slirp4netns ends when the engine holder dies (it would otherwise keep the netns alive)', async () => {
+  itWhen(conds, 'slirp4netns and skiff-portfwd end when the engine holder dies (they would otherwise keep the netns alive)', async () => {
     const engine = await makeHolder({ user: true });
     holders.push(engine);
     const run = mkdtempSync(join(tmpdir(), 'skiff-rl-exit-'));
@@ -172,13 +216,18 @@ describe('rootless network crossing (slirp4netns)', () => {
     const up = await startEngineUplink(engine.pid, { run });
     uplinks.push({ up, run });
     expect(slirpPids()).toContain(String(up.pid));
+    expect(pidsOf('skiff-portfwd')).toContain(String(up.portfwd!.pid));
+    await publishPort(up, { hostIp: '127.0.0.1', hostPort: 18092, containerPort: 18092, proto: 'tcp' });
+    expect(listening(18092)).toBe(true);
     await engine.kill();
     let gone = false;
     for (let i = 0; i < 60 && !gone; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      gone = !existsSync(`/proc/${up.pid}/exe`) || !slirpPids().includes(String(up.pid));
+      gone = !slirpPids().includes(String(up.pid)) && pidsOf('skiff-portfwd').every((p) => p !== String(up.portfwd!.pid));
     }
     expect(gone).toBe(true);
+    // the crash left no host port bound
+    expect(listening(18092)).toBe(false);
     expect(existsSync(`/proc/${up.watcherPid}/exe`) && execFileSync('cat', [`/proc/${up.watcherPid}/comm`], { encoding: 'utf8' }).trim() === 'sh').toBe(false);
   });
 });

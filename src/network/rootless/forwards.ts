@@ -8,18 +8,21 @@ import { readJsonIfExists, writeJsonAtomic } from '../../state/atomic.js';
 import type { PortBinding } from '../port-spec.js';
 import { publishPort, unpublishPort, type Forward } from './publish.js';
 import { readUplink } from './uplink.js';
+import { ensureSourceRouting } from './source-routing.js';
 
 function recordFile(id: string): string {
   return join(storePaths().network, 'forwards', `${id}.json`);
 }
 
-export async function publishContainerPorts(id: string, ports: PortBinding[]): Promise<PortBinding[]> {
+/** Publish `ports` of the container at `containerIp` (its address on the engine's bridge). */
+export async function publishContainerPorts(id: string, ports: PortBinding[], containerIp: string): Promise<PortBinding[]> {
   const uplink = readUplink();
-  if (!uplink) throw new SkiffError('ENETWORK', 'the rootless engine has no uplink (slirp4netns) to publish ports through', 'restart the engine namespace, or run without -p');
+  if (!uplink) throw new SkiffError('ENETWORK', 'the rootless engine has no uplink (slirp4netns, skiff-portfwd) to publish ports through', 'restart the engine namespace, or run without -p');
   const done: Forward[] = [];
+  if (ports.some((p) => p.proto === 'tcp') && uplink.portfwd) ensureSourceRouting();
   try {
     for (const p of ports) {
-      done.push(await publishPort(uplink, p));
+      done.push(await publishPort(uplink, p, { ip: containerIp, port: p.containerPort, keepSource: true }));
       writeJsonAtomic(recordFile(id), done, 0o600); // written as we go: a crash mid-way still knows them
     }
   } catch (e) {

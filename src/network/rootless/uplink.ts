@@ -1,12 +1,13 @@
-// The rootless engine's way out: slirp4netns attached to the engine's netns (tap0 10.0.2.100/24,
-// gateway 10.0.2.2, DNS 10.0.2.3). It also carries published ports in (see publish.ts).
+// The rootless engine's way out and in: slirp4netns attached to the engine's netns (tap0
+// 10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3) for outbound traffic and published UDP ports, and
+// skiff-portfwd (native-bindings/portfwd) for published TCP ports (see publish.ts).
 //
-// Why slirp4netns and not pasta or a forwarder of our own (numbers in docs/networking.md):
-//  - its API socket adds/removes host forwards at run time; Debian 12's pasta takes its port list
-//    only on the command line, so every `run -p` would need a restart of the engine's uplink;
-//  - a forwarder of our own would need a process in the host netns per engine anyway, plus the
-//    outbound path slirp4netns already gives.
-import { spawn } from 'node:child_process';
+// Why slirp4netns and not pasta for the way out (numbers in docs/networking.md): its API socket
+// adds/removes host forwards at run time; Debian 12's pasta takes its port list only on the command
+// line, so every `run -p` would need a restart of the engine's uplink. Why skiff-portfwd for TCP:
+// slirp4netns carries every byte through a userspace TCP/IP stack (≈2.7 Gbit/s here); skiff-portfwd
+// splices kernel sockets, as rootlesskit's builtin port driver does.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readlinkSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../../errors.js';
@@ -14,6 +15,8 @@ import { storePaths } from '../../state/paths.js';
 import { readJsonIfExists, writeJsonAtomic } from '../../state/atomic.js';
 import { trace } from '../../trace.js';
 import { call, T } from '../../kernel/libc.js';
+import { nativeBinary } from '../../native.js';
+import { SOCKET_MARK } from './source-routing.js';
 
 export interface Uplink {
   /** slirp4netns's pid (in the host pid namespace). */
@@ -25,6 +28,8 @@ export interface Uplink {
   tap: string;
   /** The watcher (sh) that holds slirp4netns's --exit-fd open while the engine's holder lives. */
   watcherPid?: number;
+  /** skiff-portfwd, the TCP port forwarder; absent in records written before it existed. */
+  portfwd?: { pid: number; socket: string };
 }
 
 export const GUEST_ADDR = '10.0.2.100';
@@ -56,6 +61,47 @@ function sameNs(kind: string, pid: number): boolean {
 
 export interface UplinkOptions { run?: string; slirp4netns?: string; timeoutMs?: number }
 
+/** Resolves when `fd` of `child` says ready; rejects when the child fails first or time runs out. */
+async function readyOn(child: ChildProcess, fd: number, timeoutMs: number): Promise<void> {
+  const ready = child.stdio[fd] as NodeJS.ReadableStream;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+      child.once('error', (e) => { clearTimeout(timer); reject(e); });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}`)); });
+      ready.once('data', () => { clearTimeout(timer); resolve(); });
+    });
+  } finally {
+    (ready as unknown as { destroy(): void }).destroy();
+  }
+}
+
+/**
+ * skiff-portfwd binds published TCP ports in the caller's (the host's) netns; its helper child joins
+ * the engine's user+net namespaces to make the sockets that reach containers. It reads the same
+ * --exit-fd as slirp4netns, so it ends with the engine's holder.
+ */
+async function startPortfwd(enginePid: number, run: string, exitRead: number, timeoutMs: number): Promise<{ pid: number; socket: string }> {
+  const socket = join(run, 'portfwd.sock');
+  const log = openSync(join(run, 'portfwd.log'), 'a', 0o600);
+  let child;
+  try {
+    child = spawn(nativeBinary('skiff-portfwd'), ['--socket', socket, '--pid', String(enginePid), '--mark', String(SOCKET_MARK), '--ready-fd', '3', '--exit-fd', '4'],
+      { detached: true, stdio: ['ignore', log, log, 'pipe', exitRead] });
+  } finally {
+    closeSync(log);
+  }
+  try {
+    await readyOn(child, 3, timeoutMs);
+  } catch (e) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw new SkiffError('ENETWORK', `skiff-portfwd could not attach to the engine namespace: ${(e as Error).message}`, `see ${join(run, 'portfwd.log')}`, { cause: e });
+  }
+  child.removeAllListeners();
+  child.unref();
+  return { pid: child.pid!, socket };
+}
+
 /** Attach slirp4netns to the netns of `enginePid` and wait until tap0 is configured. */
 export async function startEngineUplink(enginePid: number, opts: UplinkOptions = {}): Promise<Uplink> {
   const run = opts.run ?? storePaths().run;
@@ -80,32 +126,37 @@ export async function startEngineUplink(enginePid: number, opts: UplinkOptions =
     // may stay one for long where init reaps lazily; its namespaces are released at exit, though.
     watcher = spawn('sh', ['-c', 'while [ -e "/proc/$0/ns/net" ]; do sleep 0.5; done', String(enginePid)], { detached: true, stdio: ['ignore', 'ignore', 'ignore', exitWrite] });
     child = spawn(opts.slirp4netns ?? 'slirp4netns', args, { detached: true, stdio: ['ignore', log, log, 'pipe', exitRead] });
+  } catch (e) {
+    closeSync(exitRead);
+    throw e;
   } finally {
     closeSync(log);
-    closeSync(exitRead);
-    closeSync(exitWrite);
+    closeSync(exitWrite); // exitRead stays open until skiff-portfwd has it too
   }
   watcher.unref();
-  const ready = child.stdio[3] as NodeJS.ReadableStream;
+  let portfwd;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out')), opts.timeoutMs ?? 10_000);
-      child.once('error', (e) => { clearTimeout(timer); reject(e); });
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}`)); });
-      ready.once('data', () => { clearTimeout(timer); resolve(); });
-    });
+    await readyOn(child, 3, opts.timeoutMs ?? 10_000);
   } catch (e) {
     if (child.exitCode === null) child.kill('SIGKILL');
     watcher.kill('SIGKILL');
+    closeSync(exitRead);
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     throw new SkiffError('ENETWORK', `slirp4netns could not attach to the engine namespace: ${(e as Error).message}`,
       missing ? 'install slirp4netns (apt-get install slirp4netns)' : `see ${join(run, 'slirp4netns.log')}`, { cause: e });
+  }
+  try {
+    portfwd = await startPortfwd(enginePid, run, exitRead, opts.timeoutMs ?? 10_000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    watcher.kill('SIGKILL');
+    throw e;
   } finally {
-    (ready as unknown as { destroy(): void }).destroy();
+    closeSync(exitRead);
   }
   child.removeAllListeners();
   child.unref();
-  const uplink: Uplink = { pid: child.pid!, enginePid, apiSocket, guestAddr: GUEST_ADDR, tap: 'tap0', watcherPid: watcher.pid! };
+  const uplink: Uplink = { pid: child.pid!, enginePid, apiSocket, guestAddr: GUEST_ADDR, tap: 'tap0', watcherPid: watcher.pid!, portfwd };
   writeJsonAtomic(uplinkFile(run), uplink, 0o600);
   return uplink;
 }
@@ -120,6 +171,12 @@ export function stopEngineUplink(uplink: Uplink, run?: string): void {
     /* already gone */
   }
   try {
+    if (uplink.portfwd && readlinkSync(`/proc/${uplink.portfwd.pid}/exe`).endsWith('skiff-portfwd')) process.kill(uplink.portfwd.pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  if (uplink.portfwd) rmSync(uplink.portfwd.socket, { force: true });
+  try {
     if (uplink.watcherPid && /\/(da|ba)?sh$/.test(readlinkSync(`/proc/${uplink.watcherPid}/exe`))) process.kill(uplink.watcherPid, 'SIGTERM');
   } catch {
     /* already gone */
@@ -128,9 +185,9 @@ export function stopEngineUplink(uplink: Uplink, run?: string): void {
   rmSync(uplinkFile(run ?? storePaths().run), { force: true });
 }
 
-function alive(pid: number): boolean {
+function alive(pid: number, exe: string): boolean {
   try {
-    return readlinkSync(`/proc/${pid}/exe`).endsWith('slirp4netns');
+    return readlinkSync(`/proc/${pid}/exe`).endsWith(exe);
   } catch {
     return false;
   }
@@ -142,7 +199,7 @@ function alive(pid: number): boolean {
  */
 export async function ensureEngineUplink(enginePid: number, opts: UplinkOptions = {}): Promise<Uplink> {
   const old = readUplink(opts.run);
-  if (old && old.enginePid === enginePid && alive(old.pid)) return old;
+  if (old && old.enginePid === enginePid && alive(old.pid, 'slirp4netns') && old.portfwd && alive(old.portfwd.pid, 'skiff-portfwd')) return old;
   if (old) stopEngineUplink(old, opts.run);
   return startEngineUplink(enginePid, opts);
 }
