@@ -4,6 +4,7 @@
 import type { RunRequest } from '../engine/run.js';
 import { signalNumber } from '../engine/stop.js';
 import type { HealthConfig, RunExtras } from '../state/container-record.js';
+import { mountsFromBody } from './create-mounts.js';
 import { ApiError } from './errors.js';
 
 type Json = Record<string, unknown>;
@@ -46,7 +47,6 @@ function hostConfigChecks(h: Json): void {
   }
   if (h.Isolation && h.Isolation !== 'default') refuse(`HostConfig.Isolation=${String(h.Isolation)}`);
   if (!isZero(h.Links)) refuse('HostConfig.Links (use a user network: containers find each other by name)');
-  if (!isZero(h.Mounts)) refuse('HostConfig.Mounts (use Binds: -v)');
   if (h.VolumeDriver && h.VolumeDriver !== 'local') refuse(`HostConfig.VolumeDriver=${String(h.VolumeDriver)}`);
 }
 
@@ -67,9 +67,10 @@ function portSpecs(bindings: Record<string, Array<{ HostIp?: string; HostPort?: 
 export interface CreateExtras { aliases: string[] }
 
 /**
- * Healthcheck, StopSignal, StopTimeout as `run --health-* / --no-healthcheck / --stop-*` keep them: the
- * engine merges them over the image's HEALTHCHECK and STOPSIGNAL (so Test ["NONE"] turns the image's off).
- * Checked as dockerd checks them at create (durations ≥ 1 ms when given, retries ≥ 0).
+ * Healthcheck, StopSignal, StopTimeout and HostConfig.Mounts as `run --health-* / --no-healthcheck /
+ * --stop-* / --mount` keep them: the engine merges them over the image's HEALTHCHECK and STOPSIGNAL (so
+ * Test ["NONE"] turns the image's off). Checked as dockerd checks them at create (durations ≥ 1 ms when
+ * given, retries ≥ 0; mounts in src/api/create-mounts.ts).
  */
 function describingExtras(body: Json): RunExtras {
   const x: RunExtras = {};
@@ -91,6 +92,8 @@ function describingExtras(body: Json): RunExtras {
     x.StopSignal = body.StopSignal;
   }
   if (typeof body.StopTimeout === 'number') x.StopTimeout = body.StopTimeout;
+  const mounts = mountsFromBody((body.HostConfig as Json | undefined)?.Mounts);
+  if (mounts.length) x.Mounts = mounts;
   return x;
 }
 

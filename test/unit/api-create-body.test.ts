@@ -51,6 +51,32 @@ describe('create body', () => {
     expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['BOGUS', 'true'] } }, undefined)).toThrow(/BOGUS/);
   });
 
+  it('HostConfig.Mounts become the entries --mount makes; unsupported fields are refused by name', () => {
+    // docker 28's Mounts for --mount type=bind,…,readonly,bind-propagation=rslave / type=volume,…,volume-nocopy,volume-label=team=a /
+    // type=tmpfs,…,tmpfs-size=1m,tmpfs-mode=1770 (the mode as os.FileMode: 0o1770).
+    const mounts = [
+      { Type: 'bind', Source: '/srv', Target: '/data', ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+      { Type: 'volume', Source: 'v12', Target: '/v', VolumeOptions: { NoCopy: true, Labels: { team: 'a' } } },
+      { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576, Mode: 0o1770 } },
+    ];
+    const body = { ...structuredClone(DOCKER28), HostConfig: { ...structuredClone(DOCKER28.HostConfig), Mounts: mounts } };
+    expect(runRequestFromBody(body, undefined).req.extras?.Mounts).toEqual([
+      { Type: 'bind', Source: '/srv', Target: '/data', ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+      { Type: 'volume', Source: 'v12', Target: '/v', ReadOnly: false, VolumeOptions: { NoCopy: true, Labels: { team: 'a' } } },
+      { Type: 'tmpfs', Source: '', Target: '/t', ReadOnly: false, TmpfsOptions: { SizeBytes: 1048576, Mode: 0o1770 } },
+    ]);
+    const withMount = (m: Record<string, unknown>) => () => runRequestFromBody({ Image: 'x', HostConfig: { Mounts: [m] } }, undefined);
+    expect(withMount({ Type: 'bind', Source: '/srv', Target: '/x', BindOptions: { NonRecursive: true } })).toThrow('skiff does not support HostConfig.Mounts[0].BindOptions.NonRecursive yet');
+    expect(withMount({ Type: 'volume', Target: '/x', VolumeOptions: { Subpath: 'a' } })).toThrow('HostConfig.Mounts[0].VolumeOptions.Subpath');
+    expect(withMount({ Type: 'tmpfs', Target: '/x', TmpfsOptions: { Options: [['exec']] } })).toThrow('HostConfig.Mounts[0].TmpfsOptions.Options');
+    expect(withMount({ Type: 'npipe', Source: 'a', Target: '/x' })).toThrow('invalid mount config for type "npipe": mount type unknown');
+    expect(withMount({ Type: 'bind', Target: '/x' })).toThrow('invalid mount config for type "bind": field Source must not be empty');
+    expect(withMount({ Type: 'tmpfs', Source: '/a', Target: '/x' })).toThrow('field Source must not be specified');
+    expect(withMount({ Type: 'tmpfs', Target: '/x', BindOptions: { Propagation: 'shared' } })).toThrow('field BindOptions must not be specified');
+    expect(withMount({ Type: 'volume', Target: 'x' })).toThrow('mount path must be absolute');
+    expect(() => runRequestFromBody({ Image: 'x', HostConfig: { Mounts: [{ Type: 'tmpfs', Target: '/x' }, { Type: 'tmpfs', Target: '/x/' }] } }, undefined)).toThrow('Duplicate mount point: /x');
+  });
+
   it('ports: ip, host port, random; a compose network with its aliases', () => {
     const { req, extras } = runRequestFromBody({
       Image: 'x', HostConfig: { NetworkMode: 'proj_default', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '' }] } },

@@ -106,12 +106,12 @@ export function networkRoutes(r: Router, events: Events): void {
   });
 
   r.on('POST', '/volumes/create', async (ctx) => {
-    const body = (await readJson<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string> }>(ctx)) ?? {};
+    const body = (await readJson<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> | null }>(ctx)) ?? {};
     if (body.Driver && body.Driver !== 'local') throw new ApiError(400, `skiff does not support volume driver ${body.Driver}`);
     if (body.DriverOpts && Object.keys(body.DriverOpts).length) throw new ApiError(400, 'skiff does not support DriverOpts yet');
     const { createVolume } = await import('../../volumes/store.js');
     const { randomBytes } = await import('node:crypto');
-    const v = createVolume(body.Name || randomBytes(32).toString('hex'));
+    const v = createVolume(body.Name || randomBytes(32).toString('hex'), body.Labels ?? {});
     sendJson(ctx.response(), 201, v);
   });
 
