@@ -38,7 +38,8 @@ function dockerClient(bin: string, socket: string, user?: TestUser): Docker {
   const wrap = (cmd: string, args: string[]) => (user ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', cmd, ...args]] as const : [cmd, args] as const);
   const run: Docker = ((args: string[], input?: string) => {
     const [c, a] = wrap(bin, args);
-    const r = spawnSync(c, [...a], { encoding: 'utf8', env, input, timeout: 120_000 });
+    // SIGKILL on timeout: the docker CLI passes SIGTERM on to an attached container and stays.
+    const r = spawnSync(c, [...a], { encoding: 'utf8', env, input, timeout: 120_000, killSignal: 'SIGKILL' });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }) as Docker;
   run.tty = (cmd, input) => {
@@ -151,6 +152,12 @@ describe('the chapter through the docker CLI (root)', () => {
     expect(dup.status).toBe(1);
     expect(dup.stderr).toContain('dup');
     expect(docker(['rm', 'dup']).status).toBe(0);
+    // A --rm container whose start fails is removed by the engine (as moby does): `docker run --rm`
+    // waits for that removal before it reports the error and exits 127.
+    const missing = docker(['run', '--rm', 'diamol/base', '/no/such/program']);
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toContain('/no/such/program');
+    expect(docker(['ps', '-aq']).stdout).toBe('');
   });
   itWhen([...base, needFile(DOCKER28)], 'docker run --mount: bind, volume and tmpfs with their options', async () => {
     const docker = dockerClient(DOCKER28, lab.svc.socket);
