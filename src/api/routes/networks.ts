@@ -2,7 +2,7 @@
 // and named volumes. Containers on a user network find each other by name and alias (/etc/hosts).
 import type { Router } from '../router.js';
 import { ApiError } from '../errors.js';
-import { readJson, sendEmpty, sendJson } from '../http-util.js';
+import { boolParam, readJson, sendEmpty, sendJson } from '../http-util.js';
 import type { Events } from '../events.js';
 import type { NetworkRecord } from '../../network/networks.js';
 
@@ -123,6 +123,9 @@ export function networkRoutes(r: Router, events: Events): void {
   });
 
   r.on('DELETE', '/volumes/{name}', async (ctx) => {
+    const { getVolume } = await import('../../volumes/store.js');
+    // force: a volume that is not there is not an error (moby's `volume rm -f`).
+    if (boolParam(ctx.query, 'force') && !getVolume(ctx.params[0]!)) return sendEmpty(ctx.response(), 204);
     const { removeVolumeInUse } = await import('../../engine/volume-users.js');
     await removeVolumeInUse(ctx.params[0]!);
     sendEmpty(ctx.response(), 204);
