@@ -157,8 +157,8 @@ describe('SDK clients', () => {
       expect((await d.inspect()).State.Running).toBe(true);
       const named = await wsSession(`ws://127.0.0.1:${port}/containers/${d.id}/attach/ws?stream=1&stdin=1&stdout=1&detachKeys=ctrl-a,x`, 'echo two-$((6*7))\n', 'two-42', '\x10\x11\x01x');
       expect(named.code).toBe(1000);
-      // ctrl-p,ctrl-q were typing this time (the tty echoes them); ctrl-a,x detached.
-      expect(named.text).toContain('^P^Q');
+      // ctrl-a,x detached (ctrl-p,ctrl-q before them were typing: busybox's line editor takes them, so
+      // they leave no echo to check here; test/unit/attach-demux.test.ts checks that they pass).
       expect(named.text).not.toContain('^A');
       expect((await d.inspect()).State.Running).toBe(true);
       const badKeys = await api(lab.svc.socket, 'GET', `/containers/${d.id}/attach/ws?stream=1&detachKeys=ctrl-pp`);
