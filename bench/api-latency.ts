@@ -4,7 +4,9 @@
 //   docker run --rm diamol/base true · docker run -d -p … diamol/ch02-hello-diamol-web · docker ps -a
 //   with 100 containers · and the service's resident memory when idle. The docker CLI's own share of
 //   `ps -a` is measured apart: `docker --version` (its start, no request) and `docker ps -a` against a
-//   stub socket that answers at once (start + ping + one request, no server work).
+//   stub socket that answers at once (start + ping + one request, no server work). The server's share is
+//   split too: `HEAD /_ping` by curl (curl's start and one round trip through the service, no work),
+//   the list by curl, and the list's own work measured in this process (records read, shaped, JSON).
 // Targets (issue #12): run --rm ≤ 0.5× dockerd, ps -a ≤ 50 ms, idle service ≤ 60 MiB RSS.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +23,8 @@ const work = mkdtempSync('/tmp/skiff-bench-api-');
 const skiffSock = join(work, 'skiff.sock');
 const dockerSock = join(work, 'docker.sock');
 const env = { ...process.env, SKIFF_ROOT: join(work, 'store') };
+// The in-process list below reads the same store the service serves.
+process.env.SKIFF_ROOT = env.SKIFF_ROOT;
 const children: ChildProcess[] = [];
 
 function rssMiB(pid: number): number {
@@ -96,6 +100,8 @@ try {
     // The server's own share, without the docker CLI's start-up: one HTTP request by curl.
     { name: `GET /containers/json?all=1 (curl) → skiff`, run: () => timeOnce('curl', ['-sf', '-o', '/dev/null', '--unix-socket', skiffSock, 'http://d/v1.41/containers/json?all=1']) },
     { name: `GET /containers/json?all=1 (curl) → dockerd`, run: () => timeOnce('curl', ['-sf', '-o', '/dev/null', '--unix-socket', dockerSock, 'http://d/v1.41/containers/json?all=1']) },
+    { name: 'HEAD /_ping (curl) → skiff', run: () => timeOnce('curl', ['-sfI', '-o', '/dev/null', '--unix-socket', skiffSock, 'http://d/_ping']) },
+    { name: 'HEAD /_ping (curl) → dockerd', run: () => timeOnce('curl', ['-sfI', '-o', '/dev/null', '--unix-socket', dockerSock, 'http://d/_ping']) },
     { name: 'docker version (round trip) → skiff', run: () => onSkiff(['version']) },
     { name: 'docker version (round trip) → dockerd', run: () => onDocker(['version']) },
   ]);
@@ -106,6 +112,17 @@ try {
     { name: 'docker --version (the CLI\'s start alone)', run: () => timeOnce(docker, ['--version']) },
     { name: 'docker ps -a → a stub answering [] at once', run: () => cli(stubSock)(['ps', '-a']) },
   ]);
+  // The list's own work, as the route does it, in this process: what is left of the curl list once
+  // curl's start and the round trip (the ping row) are taken away.
+  const { psRecords } = await import('../src/engine/ps.js');
+  const { containerSummary } = await import('../src/api/container-shapes.js');
+  const listWork: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    const now = Date.now();
+    JSON.stringify((await psRecords({ all: true })).map((r) => containerSummary(r, now)));
+    listWork.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
   const series = [...runs, ...ps];
   const med = Object.fromEntries(series.map((s) => [s.name, median(s.samples)]));
   const rows = [['contender', 'median ms', 'p90 ms', '× dockerd']];
@@ -113,6 +130,7 @@ try {
     for (const s of [series[i]!, series[i + 1]!]) rows.push([s.name, med[s.name]!.toFixed(1), p90(s.samples).toFixed(1), (med[s.name]! / med[series[i + 1]!.name]!).toFixed(2)]);
   }
   for (const s2 of cliOnly) rows.push([s2.name, median(s2.samples).toFixed(1), p90(s2.samples).toFixed(1), '']);
+  rows.push([`the list's own work in-process (${many} records read, shaped, JSON)`, median(listWork).toFixed(1), p90(listWork).toFixed(1), '']);
   const busyRss = rssMiB(svc.pid!);
   rows.push(['skiff service RSS idle after start (MiB)', idleRss.toFixed(1), '', '']);
   rows.push(['skiff service RSS after the runs (MiB)', busyRss.toFixed(1), '', '']);
@@ -131,6 +149,9 @@ try {
   console.log(`the docker CLI's own share: ${cliStart.toFixed(0)} ms to start, ${stubPs.toFixed(0)} ms for ps -a against a stub that does no work`);
   summaryRow('docker --version (CLI start, no request)', `${cliStart.toFixed(0)} ms`, '', '', '');
   summaryRow('docker ps -a against an instant stub', `${stubPs.toFixed(0)} ms`, '', '', '');
+  const pingMs = med[ps[4]!.name]!, dockerPing = med[ps[5]!.name]!;
+  summaryRow('HEAD /_ping by curl (round trip, no work)', `${pingMs.toFixed(0)} ms`, `dockerd ${dockerPing.toFixed(0)} ms`, `${(pingMs / dockerPing).toFixed(2)}×`, '');
+  summaryRow(`the list's own work in-process, ${many} containers`, `${median(listWork).toFixed(0)} ms`, '', '', '');
   summaryRow('idle API service RSS', `${idleRss.toFixed(0)} MiB`, '', '', '≤ 60 MiB', idleRss <= 60);
 } finally {
   spawnSync(skiff, ['ps', '-aq'], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).forEach((id) => spawnSync(skiff, ['rm', '-f', id], { env, stdio: 'ignore' }));

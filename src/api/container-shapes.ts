@@ -19,7 +19,8 @@ export function containerSummary(r: ContainerRecord, now = Date.now()): Record<s
     Names: [`/${c.Name}`],
     Image: c.ImageRef || c.Image,
     ImageID: c.Image,
-    Command: [c.Path, ...c.Args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    // As moby's list writes it: the path, then each argument, in single quotes when it holds a space.
+    Command: [c.Path, ...c.Args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
     Created: Math.floor(parseIsoMs(c.Created) / 1000),
     Ports: ports,
     Labels: c.Config.Labels ?? {},

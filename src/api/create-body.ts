@@ -4,6 +4,8 @@
 import type { RunRequest } from '../engine/run.js';
 import { signalNumber } from '../engine/stop.js';
 import type { HealthConfig, RunExtras } from '../state/container-record.js';
+import { mountsFromBody } from './create-mounts.js';
+import { parseTmpfsSpec } from '../volumes/mount-spec.js';
 import { ApiError } from './errors.js';
 
 type Json = Record<string, unknown>;
@@ -16,7 +18,7 @@ const CONFIG_OK = new Set(['Hostname', 'User', 'AttachStdin', 'AttachStdout', 'A
 const CONFIG_IGNORED = new Set(['Domainname', 'ArgsEscaped', 'StdinOnce', 'Volumes', 'OnBuild', 'Shell', 'MacAddress']);
 const HOST_OK = new Set(['Binds', 'PortBindings', 'NetworkMode', 'AutoRemove', 'RestartPolicy', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares',
   'PidsLimit', 'CpusetCpus', 'Init', 'PublishAllPorts', 'LogConfig', 'ConsoleSize', 'ContainerIDFile', 'VolumeDriver', 'Isolation', 'CgroupnsMode',
-  'Cgroup', 'IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Links', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'ShmSize', 'OomScoreAdj']);
+  'Cgroup', 'IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Links', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'ShmSize', 'OomScoreAdj', 'Tmpfs']);
 
 function isZero(v: unknown): boolean {
   if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
@@ -46,7 +48,6 @@ function hostConfigChecks(h: Json): void {
   }
   if (h.Isolation && h.Isolation !== 'default') refuse(`HostConfig.Isolation=${String(h.Isolation)}`);
   if (!isZero(h.Links)) refuse('HostConfig.Links (use a user network: containers find each other by name)');
-  if (!isZero(h.Mounts)) refuse('HostConfig.Mounts (use Binds: -v)');
   if (h.VolumeDriver && h.VolumeDriver !== 'local') refuse(`HostConfig.VolumeDriver=${String(h.VolumeDriver)}`);
 }
 
@@ -67,9 +68,10 @@ function portSpecs(bindings: Record<string, Array<{ HostIp?: string; HostPort?: 
 export interface CreateExtras { aliases: string[] }
 
 /**
- * Healthcheck, StopSignal, StopTimeout as `run --health-* / --no-healthcheck / --stop-*` keep them: the
- * engine merges them over the image's HEALTHCHECK and STOPSIGNAL (so Test ["NONE"] turns the image's off).
- * Checked as dockerd checks them at create (durations ≥ 1 ms when given, retries ≥ 0).
+ * Healthcheck, StopSignal, StopTimeout and HostConfig.Mounts as `run --health-* / --no-healthcheck /
+ * --stop-* / --mount` keep them: the engine merges them over the image's HEALTHCHECK and STOPSIGNAL (so
+ * Test ["NONE"] turns the image's off). Checked as dockerd checks them at create (durations ≥ 1 ms when
+ * given, retries ≥ 0; mounts in src/api/create-mounts.ts).
  */
 function describingExtras(body: Json): RunExtras {
   const x: RunExtras = {};
@@ -91,6 +93,25 @@ function describingExtras(body: Json): RunExtras {
     x.StopSignal = body.StopSignal;
   }
   if (typeof body.StopTimeout === 'number') x.StopTimeout = body.StopTimeout;
+  const host = (body.HostConfig ?? {}) as Json;
+  const mounts = mountsFromBody(host.Mounts);
+  if (mounts.length) x.Mounts = mounts;
+  // --tmpfs, --shm-size, --expose: the same fields `run`'s flags fill. (Tmpfs maps paths to option
+  // strings that are usually empty: isZero would call it unset, so it is read here, not checked there.)
+  const tmpfs = host.Tmpfs as Record<string, string> | null | undefined;
+  if (tmpfs && Object.keys(tmpfs).length) {
+    for (const [target, opts] of Object.entries(tmpfs)) {
+      try {
+        parseTmpfsSpec(opts ? `${target}:${opts}` : target);
+      } catch (e) {
+        throw new ApiError(400, (e as Error).message);
+      }
+    }
+    x.Tmpfs = { ...tmpfs };
+  }
+  if (typeof host.ShmSize === 'number' && host.ShmSize > 0) x.ShmSize = host.ShmSize;
+  const exposed = body.ExposedPorts as Record<string, object> | null | undefined;
+  if (exposed && Object.keys(exposed).length) x.ExposedPorts = { ...exposed };
   return x;
 }
 

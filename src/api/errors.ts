@@ -24,6 +24,8 @@ export function errorStatus(e: unknown): { status: number; message: string } {
   // "network x not found" is moby's 404 too.
   if (err.code === 'ENETWORK' && /not found/.test(err.message)) status = 404;
   // moby's messages carry no hint; skiff's hint is appended only where it tells what to do.
-  const message = err instanceof SkiffError && err.hint && status >= 500 ? `${err.message}: ${err.hint}` : err.message;
+  let message = err instanceof SkiffError && err.hint && status >= 500 ? `${err.message}: ${err.hint}` : err.message;
+  // moby's name conflict is one sentence longer: skiff keeps that sentence as the hint.
+  if (err.code === 'ENAMEINUSE' && err instanceof SkiffError && err.hint) message = `${err.message}. ${err.hint}`;
   return { status, message };
 }

@@ -21,6 +21,13 @@ export interface AttachIo {
   logs?: boolean;
   signal: AbortSignal;
   pollMs?: number;
+  /**
+   * With a tty: the key sequence that detaches (Docker's detachKeys; the caller passes ctrl-p,ctrl-q
+   * when the client named none). The keys are not forwarded; the stream ends and the container runs on.
+   */
+  detachKeys?: number[];
+  /** Called once when the client typed the detach keys. */
+  onDetach?: () => void;
 }
 
 function pause(ms: number, signal: AbortSignal, wake: { fn?: () => void }): Promise<void> {
@@ -77,11 +84,48 @@ async function attachTty(id: string, io: AttachIo): Promise<void> {
   });
   if (!ok) return;
   sock.on('data', (d: Buffer) => io.output('stdout', d));
-  const toSock = (d: Buffer) => sock.write(d);
+  const toSock = detachWatch(io.detachKeys ?? [], (d) => sock.write(d), () => {
+    io.onDetach?.();
+    sock.destroy();
+  });
   io.stdin?.on('data', toSock);
   const onAbort = () => sock.destroy();
   io.signal.addEventListener('abort', onAbort);
   await new Promise<void>((resolve) => sock.once('close', () => resolve()));
   io.stdin?.off('data', toSock);
   io.signal.removeEventListener('abort', onAbort);
+}
+
+/**
+ * Input on its way to the container, watched for the detach keys: a byte that may start the sequence is
+ * held back until the next says whether it was one (typing goes one key a read, so a sequence spans
+ * reads); a held prefix that turns out to be typing is sent after all. On the whole sequence, what came
+ * before it in the same read is sent and `detach` is called; nothing after it is.
+ */
+export function detachWatch(keys: number[], send: (d: Buffer) => void, detach: () => void): (d: Buffer) => void {
+  let matched = 0;
+  let done = false;
+  return (d) => {
+    if (done) return;
+    if (!keys.length) { send(d); return; }
+    const out: number[] = [];
+    for (const b of d) {
+      if (b !== keys[matched] && matched > 0) {
+        out.push(...keys.slice(0, matched));
+        matched = 0;
+      }
+      if (b === keys[matched]) {
+        matched++;
+        if (matched === keys.length) {
+          done = true;
+          if (out.length) send(Buffer.from(out));
+          detach();
+          return;
+        }
+      } else {
+        out.push(b);
+      }
+    }
+    if (out.length) send(Buffer.from(out));
+  };
 }

@@ -351,7 +351,7 @@ export function mergeHealthcheck(image: HealthConfig | undefined, flags: HealthC
 
 /** A --mount bind or volume as the plan binds it (a named volume is made on first use, as with -v). */
 function mountBind(m: MountEntry): BindSpec {
-  const source = m.Type === 'volume' ? createVolume(m.Source).Mountpoint : m.Source;
+  const source = m.Type === 'volume' ? createVolume(m.Source, m.VolumeOptions?.Labels).Mountpoint : m.Source;
   if (!existsSync(source)) {
     throw new SkiffError('EUSAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, 'create it, or use -v (which makes a missing directory)');
   }

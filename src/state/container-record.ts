@@ -17,7 +17,7 @@ export interface MountEntry {
   Target: string;
   ReadOnly: boolean;
   BindOptions?: { Propagation?: string };
-  VolumeOptions?: { DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 

@@ -25,12 +25,15 @@ export function getVolume(name: string): VolumeRecord | undefined {
   return readJsonIfExists<VolumeRecord>(join(dirOf(name), 'volume.json'));
 }
 
-/** Docker's create is idempotent: an existing volume of that name is returned as it is. */
-export function createVolume(name: string): VolumeRecord {
+/**
+ * Docker's create is idempotent: an existing volume of that name is returned as it is (its labels too:
+ * labels are set only when the volume is made).
+ */
+export function createVolume(name: string, labels: Record<string, string> = {}): VolumeRecord {
   if (!isVolumeName(name)) throw new SkiffError('EUSAGE', `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`, 'pick another name');
   const existing = getVolume(name);
   if (existing) return existing;
-  const rec: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: join(dirOf(name), '_data'), CreatedAt: nowIso(), Labels: {}, Scope: 'local' };
+  const rec: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: join(dirOf(name), '_data'), CreatedAt: nowIso(), Labels: { ...labels }, Scope: 'local' };
   // volumes/<name> is 0700, so no host user reaches what a container (maybe host root) writes in it;
   // _data is the volume's root inside containers, 0755 like any directory an image has.
   mkdirSync(dirOf(name), { recursive: true, mode: 0o700 });

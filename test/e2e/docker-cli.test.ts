@@ -4,7 +4,7 @@
 // own CLI prints for the same store where Docker's formatting is the same.
 import { afterAll, describe, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { itWhen, needCommand, needFile, needRoot, needUserns } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
@@ -38,7 +38,8 @@ function dockerClient(bin: string, socket: string, user?: TestUser): Docker {
   const wrap = (cmd: string, args: string[]) => (user ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', cmd, ...args]] as const : [cmd, args] as const);
   const run: Docker = ((args: string[], input?: string) => {
     const [c, a] = wrap(bin, args);
-    const r = spawnSync(c, [...a], { encoding: 'utf8', env, input, timeout: 120_000 });
+    // SIGKILL on timeout: the docker CLI passes SIGTERM on to an attached container and stays.
+    const r = spawnSync(c, [...a], { encoding: 'utf8', env, input, timeout: 120_000, killSignal: 'SIGKILL' });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }) as Docker;
   run.tty = (cmd, input) => {
@@ -151,6 +152,57 @@ describe('the chapter through the docker CLI (root)', () => {
     expect(dup.status).toBe(1);
     expect(dup.stderr).toContain('dup');
     expect(docker(['rm', 'dup']).status).toBe(0);
+    // A --rm container whose start fails is removed by the engine (as moby does): `docker run --rm`
+    // waits for that removal before it reports the error and exits 127.
+    const missing = docker(['run', '--rm', 'diamol/base', '/no/such/program']);
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toContain('/no/such/program');
+    expect(docker(['ps', '-aq']).stdout).toBe('');
+  });
+  itWhen([...base, needFile(DOCKER28)], 'docker run --mount: bind, volume and tmpfs with their options', async () => {
+    const docker = dockerClient(DOCKER28, lab.svc.socket);
+    const dir = mkdtempSync('/tmp/skiff-e2e-mount-');
+    try {
+      writeFileSync(join(dir, 'f'), 'from the host\n');
+      const bind = docker(['run', '--rm', '--mount', `type=bind,source=${dir},target=/data,readonly,bind-propagation=rslave`, 'diamol/base',
+        'sh', '-c', 'cat /data/f; touch /data/x 2>/dev/null || echo read-only; grep " /data " /proc/self/mountinfo']);
+      expect(bind.stderr).toBe('');
+      expect(bind.status).toBe(0);
+      const [content, ro, info] = bind.stdout.split('\n');
+      expect([content, ro]).toEqual(['from the host', 'read-only']);
+      expect(info).toMatch(/ ro[, ]/);
+      // rslave: the container's mount receives the host's (a master: tag) unless the host side is private.
+      const made = docker(['create', '--mount', `type=bind,source=${dir},target=/data,bind-propagation=rslave`, 'diamol/base', 'true']);
+      expect(made.status).toBe(0);
+      const mounts = JSON.parse(docker(['inspect', '-f', '{{json .HostConfig.Mounts}}', made.stdout.trim()]).stdout) as unknown;
+      expect(mounts).toEqual([{ Type: 'bind', Source: dir, Target: '/data', BindOptions: { Propagation: 'rslave' } }]);
+      expect(docker(['rm', made.stdout.trim()]).status).toBe(0);
+
+      const vol = docker(['run', '--rm', '--mount', 'type=volume,source=mnt12,target=/v,volume-nocopy,volume-label=team=a', 'diamol/base', 'sh', '-c', 'echo kept > /v/f']);
+      expect(vol.stderr).toBe('');
+      expect(vol.status).toBe(0);
+      expect(docker(['volume', 'inspect', '-f', '{{json .Labels}}', 'mnt12']).stdout.trim()).toBe('{"team":"a"}');
+      expect(docker(['run', '--rm', '--mount', 'source=mnt12,target=/v,readonly', 'diamol/base', 'cat', '/v/f']).stdout).toBe('kept\n');
+      expect(docker(['volume', 'rm', 'mnt12']).status).toBe(0);
+
+      const tmpfs = docker(['run', '--rm', '--mount', 'type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1770', 'diamol/base', 'sh', '-c', 'stat -c %a /t; grep " /t " /proc/mounts']);
+      expect(tmpfs.stderr).toBe('');
+      const [mode, line] = tmpfs.stdout.split('\n');
+      expect(mode).toBe('1770');
+      expect(line).toMatch(/^tmpfs \/t tmpfs \S*size=1024k/);
+      expect(line).toMatch(/nosuid,nodev,noexec/);
+
+      // What skiff does not implement is refused by name, as a usage error (exit 125), before anything exists.
+      const nonrec = docker(['run', '--rm', '--mount', `type=bind,source=${dir},target=/data,bind-nonrecursive`, 'diamol/base', 'true']);
+      expect(nonrec.status).toBe(125);
+      expect(nonrec.stderr).toContain('skiff does not support HostConfig.Mounts[0].BindOptions.NonRecursive yet');
+      const missing = docker(['run', '--rm', '--mount', 'type=bind,source=/nonexistent-12,target=/data', 'diamol/base', 'true']);
+      expect(missing.status).toBe(125);
+      expect(missing.stderr).toContain('invalid mount config for type "bind": bind source path does not exist: /nonexistent-12');
+      expect(docker(['ps', '-aq']).stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

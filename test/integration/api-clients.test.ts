@@ -12,8 +12,9 @@ import { freePort } from '../helpers/registry.js';
 /** What a WebSocket client saw: frames (binary or text), their text, the close code. */
 interface WsSession { frames: { binary: boolean; text: string }[]; text: string; code: number; error?: string }
 
-// Runs in a child node with the built-in WebSocket: it opens the URL, sends `first` once open, sends
-// `then` once the output contains `when`, and reports when the server closes (or after 20 s).
+// Runs in a child node with the built-in WebSocket: it opens the URL, sends `first` once open, types
+// `then` (a frame a key, as a terminal in a browser sends keystrokes) once the output contains `when`,
+// and reports when the server closes (or after 20 s).
 const WS_CLIENT = `
 const [url, first, when, then] = process.argv.slice(1);
 const ws = new WebSocket(url);
@@ -26,7 +27,7 @@ ws.onmessage = (m) => {
   const t = binary ? Buffer.from(m.data).toString() : m.data;
   frames.push({ binary, text: t });
   text += t;
-  if (when && !sent && text.includes(when)) { sent = true; ws.send(new TextEncoder().encode(then)); }
+  if (when && !sent && text.includes(when)) { sent = true; for (const k of then) ws.send(new TextEncoder().encode(k)); }
 };
 ws.onerror = (e) => { error = String(e.message ?? e.type); };
 const done = (code) => { process.stdout.write(JSON.stringify({ frames, text, code, error })); process.exit(0); };
@@ -145,6 +146,25 @@ describe('SDK clients', () => {
       expect(typed.text).toContain('ws-42');
       expect((await t.wait()).StatusCode).toBe(0);
       await t.remove();
+
+      // The detach keys (ctrl-p,ctrl-q unless detachKeys names others) end the stream, are not typed into
+      // the shell, and leave the container running.
+      const d = await docker.createContainer({ Image: 'diamol/base', Cmd: ['sh'], Tty: true, OpenStdin: true, HostConfig: { NetworkMode: 'none' } });
+      await d.start();
+      const byDefault = await wsSession(`ws://127.0.0.1:${port}/containers/${d.id}/attach/ws?stream=1&stdin=1&stdout=1`, 'echo one-$((6*7))\n', 'one-42', '\x10\x11');
+      expect(byDefault.code).toBe(1000);
+      expect(byDefault.text).not.toContain('^P');
+      expect((await d.inspect()).State.Running).toBe(true);
+      const named = await wsSession(`ws://127.0.0.1:${port}/containers/${d.id}/attach/ws?stream=1&stdin=1&stdout=1&detachKeys=ctrl-a,x`, 'echo two-$((6*7))\n', 'two-42', '\x10\x11\x01x');
+      expect(named.code).toBe(1000);
+      // ctrl-a,x detached (ctrl-p,ctrl-q before them were typing: busybox's line editor takes them, so
+      // they leave no echo to check here; test/unit/attach-demux.test.ts checks that they pass).
+      expect(named.text).not.toContain('^A');
+      expect((await d.inspect()).State.Running).toBe(true);
+      const badKeys = await api(lab.svc.socket, 'GET', `/containers/${d.id}/attach/ws?stream=1&detachKeys=ctrl-pp`);
+      expect(badKeys.status).toBe(400);
+      expect(JSON.parse(badKeys.body).message).toBe('Invalid detach keys (ctrl-pp) provided');
+      await d.remove({ force: true });
 
       // A plain GET is not a handshake: moby's 400; an unknown container: 404 before any upgrade.
       const plain = await api(lab.svc.socket, 'GET', `/containers/none-such/attach/ws`);

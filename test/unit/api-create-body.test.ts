@@ -21,6 +21,9 @@ const DOCKER28 = {
   NetworkingConfig: { EndpointsConfig: { default: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: '', IPAddress: '' } } },
 };
 
+/** DOCKER28 without its ExposedPorts (which reach the extras as --expose does). */
+const noExpose = () => ({ ...structuredClone(DOCKER28), ExposedPorts: {} });
+
 describe('create body', () => {
   it('takes docker 28\'s body for run --rm -p as it is', () => {
     const { req, extras } = runRequestFromBody(structuredClone(DOCKER28), 'web');
@@ -39,16 +42,48 @@ describe('create body', () => {
 
   it('Healthcheck, StopSignal, StopTimeout reach the container as the CLI flags do (--no-healthcheck turns the image\'s off)', () => {
     const hc = { Test: ['CMD-SHELL', 'true'], Interval: 2e9, Timeout: 0, StartPeriod: 0, Retries: 2 };
-    const { req } = runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: hc, StopSignal: 'SIGUSR1', StopTimeout: 3 }, undefined);
+    const { req } = runRequestFromBody({ ...noExpose(), Healthcheck: hc, StopSignal: 'SIGUSR1', StopTimeout: 3 }, undefined);
     expect(req.extras).toEqual({ Healthcheck: hc, StopSignal: 'SIGUSR1', StopTimeout: 3 });
     // docker run --no-healthcheck sends Test ["NONE"]: kept, so the image's HEALTHCHECK does not run.
-    expect(runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['NONE'] } }, undefined).req.extras).toEqual({ Healthcheck: { Test: ['NONE'] } });
+    expect(runRequestFromBody({ ...noExpose(), Healthcheck: { Test: ['NONE'] } }, undefined).req.extras).toEqual({ Healthcheck: { Test: ['NONE'] } });
     // --health-interval alone: the image's test with this interval (the merge is the engine's).
-    expect(runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: null, Interval: 1e9 } }, undefined).req.extras).toEqual({ Healthcheck: { Test: [], Interval: 1e9 } });
-    expect(runRequestFromBody(structuredClone(DOCKER28), undefined).req.extras).toEqual({});
-    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), StopSignal: 'SIGBOGUS' }, undefined)).toThrow('Invalid signal: SIGBOGUS');
-    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['CMD', 'true'], Interval: -1 } }, undefined)).toThrow(/Interval/);
-    expect(() => runRequestFromBody({ ...structuredClone(DOCKER28), Healthcheck: { Test: ['BOGUS', 'true'] } }, undefined)).toThrow(/BOGUS/);
+    expect(runRequestFromBody({ ...noExpose(), Healthcheck: { Test: null, Interval: 1e9 } }, undefined).req.extras).toEqual({ Healthcheck: { Test: [], Interval: 1e9 } });
+    expect(runRequestFromBody(noExpose(), undefined).req.extras).toEqual({});
+    expect(() => runRequestFromBody({ ...noExpose(), StopSignal: 'SIGBOGUS' }, undefined)).toThrow('Invalid signal: SIGBOGUS');
+    expect(() => runRequestFromBody({ ...noExpose(), Healthcheck: { Test: ['CMD', 'true'], Interval: -1 } }, undefined)).toThrow(/Interval/);
+    expect(() => runRequestFromBody({ ...noExpose(), Healthcheck: { Test: ['BOGUS', 'true'] } }, undefined)).toThrow(/BOGUS/);
+  });
+
+  it('Tmpfs, ShmSize and ExposedPorts reach the engine as --tmpfs, --shm-size and --expose do; a bad tmpfs option is a 400', () => {
+    const body = { ...structuredClone(DOCKER28), ExposedPorts: { '7000/tcp': {} }, HostConfig: { ...structuredClone(DOCKER28.HostConfig), Tmpfs: { '/scratch': '' }, ShmSize: 134217728 } };
+    expect(runRequestFromBody(body, undefined).req.extras).toEqual({ ExposedPorts: { '7000/tcp': {} }, Tmpfs: { '/scratch': '' }, ShmSize: 134217728 });
+    expect(() => runRequestFromBody({ Image: 'x', HostConfig: { Tmpfs: { '/t': 'bogus' } } }, undefined)).toThrow(/unknown tmpfs option 'bogus'/);
+  });
+
+  it('HostConfig.Mounts become the entries --mount makes; unsupported fields are refused by name', () => {
+    // docker 28's Mounts for --mount type=bind,…,readonly,bind-propagation=rslave / type=volume,…,volume-nocopy,volume-label=team=a /
+    // type=tmpfs,…,tmpfs-size=1m,tmpfs-mode=1770 (the mode as os.FileMode: 0o1770).
+    const mounts = [
+      { Type: 'bind', Source: '/srv', Target: '/data', ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+      { Type: 'volume', Source: 'v12', Target: '/v', VolumeOptions: { NoCopy: true, Labels: { team: 'a' } } },
+      { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576, Mode: 0o1770 } },
+    ];
+    const body = { ...structuredClone(DOCKER28), HostConfig: { ...structuredClone(DOCKER28.HostConfig), Mounts: mounts } };
+    expect(runRequestFromBody(body, undefined).req.extras?.Mounts).toEqual([
+      { Type: 'bind', Source: '/srv', Target: '/data', ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+      { Type: 'volume', Source: 'v12', Target: '/v', ReadOnly: false, VolumeOptions: { NoCopy: true, Labels: { team: 'a' } } },
+      { Type: 'tmpfs', Source: '', Target: '/t', ReadOnly: false, TmpfsOptions: { SizeBytes: 1048576, Mode: 0o1770 } },
+    ]);
+    const withMount = (m: Record<string, unknown>) => () => runRequestFromBody({ Image: 'x', HostConfig: { Mounts: [m] } }, undefined);
+    expect(withMount({ Type: 'bind', Source: '/srv', Target: '/x', BindOptions: { NonRecursive: true } })).toThrow('skiff does not support HostConfig.Mounts[0].BindOptions.NonRecursive yet');
+    expect(withMount({ Type: 'volume', Target: '/x', VolumeOptions: { Subpath: 'a' } })).toThrow('HostConfig.Mounts[0].VolumeOptions.Subpath');
+    expect(withMount({ Type: 'tmpfs', Target: '/x', TmpfsOptions: { Options: [['exec']] } })).toThrow('HostConfig.Mounts[0].TmpfsOptions.Options');
+    expect(withMount({ Type: 'npipe', Source: 'a', Target: '/x' })).toThrow('invalid mount config for type "npipe": mount type unknown');
+    expect(withMount({ Type: 'bind', Target: '/x' })).toThrow('invalid mount config for type "bind": field Source must not be empty');
+    expect(withMount({ Type: 'tmpfs', Source: '/a', Target: '/x' })).toThrow('field Source must not be specified');
+    expect(withMount({ Type: 'tmpfs', Target: '/x', BindOptions: { Propagation: 'shared' } })).toThrow('field BindOptions must not be specified');
+    expect(withMount({ Type: 'volume', Target: 'x' })).toThrow('mount path must be absolute');
+    expect(() => runRequestFromBody({ Image: 'x', HostConfig: { Mounts: [{ Type: 'tmpfs', Target: '/x' }, { Type: 'tmpfs', Target: '/x/' }] } }, undefined)).toThrow('Duplicate mount point: /x');
   });
 
   it('ports: ip, host port, random; a compose network with its aliases', () => {

@@ -6,7 +6,7 @@ import { ApiError } from '../errors.js';
 import { boolParam, filterList, intParam, readJson, sendEmpty, sendJson } from '../http-util.js';
 import { containerSummary } from '../container-shapes.js';
 import { runRequestFromBody } from '../create-body.js';
-import { resolveContainer } from '../../state/containers.js';
+import { containerExists, readConfig, resolveContainer } from '../../state/containers.js';
 import { loadContainer, refreshState } from '../../state/liveness.js';
 import { expectsProcess } from '../../state/container-record.js';
 import type { Events } from '../events.js';
@@ -48,7 +48,17 @@ export function containerRoutes(r: Router, events: Events): void {
     const s = await refreshState(id);
     if (s.Running) return sendEmpty(ctx.response(), 304);
     const { startExisting } = await import('../../engine/lifecycle.js');
-    await startExisting(id, false);
+    try {
+      await startExisting(id, false);
+    } catch (e) {
+      // moby removes an AutoRemove container whose start failed: `docker run --rm` waits for that
+      // removal (wait?condition=removed) before it reports the error, and would wait for ever.
+      if (containerExists(id) && readConfig(id).HostConfig.AutoRemove) {
+        const { removeContainer } = await import('../../engine/remove.js');
+        await removeContainer(id, { force: true }).catch(() => undefined);
+      }
+      throw e;
+    }
     sendEmpty(ctx.response(), 204);
   });
 

@@ -2,7 +2,7 @@
 // and named volumes. Containers on a user network find each other by name and alias (/etc/hosts).
 import type { Router } from '../router.js';
 import { ApiError } from '../errors.js';
-import { readJson, sendEmpty, sendJson } from '../http-util.js';
+import { boolParam, readJson, sendEmpty, sendJson } from '../http-util.js';
 import type { Events } from '../events.js';
 import type { NetworkRecord } from '../../network/networks.js';
 
@@ -106,12 +106,12 @@ export function networkRoutes(r: Router, events: Events): void {
   });
 
   r.on('POST', '/volumes/create', async (ctx) => {
-    const body = (await readJson<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string> }>(ctx)) ?? {};
+    const body = (await readJson<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> | null }>(ctx)) ?? {};
     if (body.Driver && body.Driver !== 'local') throw new ApiError(400, `skiff does not support volume driver ${body.Driver}`);
     if (body.DriverOpts && Object.keys(body.DriverOpts).length) throw new ApiError(400, 'skiff does not support DriverOpts yet');
     const { createVolume } = await import('../../volumes/store.js');
     const { randomBytes } = await import('node:crypto');
-    const v = createVolume(body.Name || randomBytes(32).toString('hex'));
+    const v = createVolume(body.Name || randomBytes(32).toString('hex'), body.Labels ?? {});
     sendJson(ctx.response(), 201, v);
   });
 
@@ -123,6 +123,9 @@ export function networkRoutes(r: Router, events: Events): void {
   });
 
   r.on('DELETE', '/volumes/{name}', async (ctx) => {
+    const { getVolume } = await import('../../volumes/store.js');
+    // force: a volume that is not there is not an error (moby's `volume rm -f`).
+    if (boolParam(ctx.query, 'force') && !getVolume(ctx.params[0]!)) return sendEmpty(ctx.response(), 204);
     const { removeVolumeInUse } = await import('../../engine/volume-users.js');
     await removeVolumeInUse(ctx.params[0]!);
     sendEmpty(ctx.response(), 204);

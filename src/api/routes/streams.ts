@@ -9,12 +9,24 @@ import { readConfig, resolveContainer } from '../../state/containers.js';
 import { loadContainer } from '../../state/liveness.js';
 import type { Events } from '../events.js';
 
+/** The query's detachKeys as bytes (moby's default ctrl-p,ctrl-q when absent); a bad spec is moby's 400. */
+async function detachKeysOf(query: URLSearchParams): Promise<number[]> {
+  const spec = query.get('detachKeys') || 'ctrl-p,ctrl-q';
+  const { parseDetachKeys } = await import('../../engine/attach.js');
+  try {
+    return parseDetachKeys(spec);
+  } catch {
+    throw new ApiError(400, `Invalid detach keys (${spec}) provided`);
+  }
+}
+
 export function streamRoutes(r: Router, _events: Events): void {
   r.on('POST', '/containers/{id}/attach', async (ctx) => {
     const id = resolveContainer(ctx.params[0]!);
     const tty = readConfig(id).Config.Tty;
     const want = { stdout: boolParam(ctx.query, 'stdout'), stderr: boolParam(ctx.query, 'stderr'), stdin: boolParam(ctx.query, 'stdin') };
     if (!boolParam(ctx.query, 'stream') && !boolParam(ctx.query, 'logs')) throw new ApiError(400, 'at least one of stream or logs must be set');
+    const detachKeys = await detachKeysOf(ctx.query);
     const { attachStreams } = await import('../../engine/attach-stream.js');
     const out = ctx.hijack(!tty);
     const { recordContainerEvent } = await import('../../state/events.js');
@@ -22,6 +34,7 @@ export function streamRoutes(r: Router, _events: Events): void {
     await attachStreams(id, {
       tty,
       ...(want.stdin ? { stdin: out.input } : {}),
+      detachKeys, onDetach: () => recordContainerEvent(readConfig(id), 'detach'),
       logs: boolParam(ctx.query, 'logs'),
       // stream=0: the logs so far, then the end (an aborted signal stops after the first read).
       signal: boolParam(ctx.query, 'stream') ? out.closed : AbortSignal.abort(),
@@ -42,11 +55,14 @@ export function streamRoutes(r: Router, _events: Events): void {
     const tty = readConfig(id).Config.Tty;
     const all = compareVersion(ctx.version, '1.42') < 0;
     const want = { stdout: all || boolParam(ctx.query, 'stdout'), stderr: all || boolParam(ctx.query, 'stderr'), stdin: all || boolParam(ctx.query, 'stdin') };
+    const detachKeys = await detachKeysOf(ctx.query);
     const out = ctx.websocket(compareVersion(ctx.version, '1.28') >= 0);
     const { attachStreams } = await import('../../engine/attach-stream.js');
+    const { recordContainerEvent } = await import('../../state/events.js');
     await attachStreams(id, {
       tty,
       ...(want.stdin ? { stdin: out.input } : {}),
+      detachKeys, onDetach: () => recordContainerEvent(readConfig(id), 'detach'),
       logs: boolParam(ctx.query, 'logs'),
       // stream=0: the logs so far, then the end (an aborted signal stops after the first read).
       signal: boolParam(ctx.query, 'stream') ? out.closed : AbortSignal.abort(),
