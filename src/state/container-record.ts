@@ -16,8 +16,8 @@ export interface MountEntry {
   Source: string;
   Target: string;
   ReadOnly: boolean;
-  BindOptions?: { Propagation?: string };
-  VolumeOptions?: { DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
