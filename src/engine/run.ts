@@ -90,7 +90,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
   // --mount type=bind never makes its source: Docker refuses a missing one.
   for (const m of req.extras?.Mounts ?? []) {
     if (m.Type === 'bind' && !existsSync(m.Source)) {
-      throw new SkiffError('EUSAGE', `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`, 'create it first, or use -v (which makes a missing directory)');
+      throw new SkiffError('EINVALID', `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`, 'create it first, or use -v (which makes a missing directory)');
     }
   }
   const { parsePortSpecs, publishAllSpecs } = await import('../network/port-spec.js');
@@ -375,7 +375,7 @@ function mountBind(m: MountEntry): VolumeUse {
   if (m.Type === 'volume') return namedVolume(m.Source, m.Target, m.ReadOnly, m.VolumeOptions?.DriverConfig?.Options);
   const source = m.Source;
   if (!existsSync(source)) {
-    throw new SkiffError('EUSAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, 'create it, or use -v (which makes a missing directory)');
+    throw new SkiffError('EINVALID', `invalid mount config for type "bind": bind source path does not exist: ${source}`, 'create it, or use -v (which makes a missing directory)');
   }
   return { bind: {
     source, target: m.Target, readonly: m.ReadOnly, kind: statSync(source).isDirectory() ? 'dir' : 'file',

@@ -19,7 +19,8 @@ const TMPFS_KEYS = new Set(['size', 'mode', 'uid', 'gid', 'nr_inodes']);
 const BIND_WORDS = new Set(['bind', 'rbind', 'ro', 'rw']);
 
 function refuse(what: string, hint: string): SkiffError {
-  return new SkiffError('EUSAGE', what, hint);
+  // What moby's local driver refuses, when the volume is made: the daemon's error (`create` exits 1).
+  return new SkiffError('EINVALID', what, hint);
 }
 
 /** Checks the options (when a volume is made) and says how it will be mounted. */

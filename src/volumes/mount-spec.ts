@@ -144,7 +144,12 @@ export function parseMountSpec(v: string): MountEntry {
     if (propagation || nonRecursive) entry.BindOptions = { ...(propagation ? { Propagation: propagation } : {}), ...(nonRecursive ? { NonRecursive: true } : {}) };
   } else if (type === 'volume') {
     if (source && !isVolumeName(source)) throw new SkiffError('EUSAGE', `invalid mount config for type "volume": invalid volume name '${source}'`, 'a volume name is letters, digits, _ . - (use type=bind for a host path)');
-    localVolumeMount(volumeOpts); // refused now, not when the container starts
+    try {
+      localVolumeMount(volumeOpts); // refused now, not when the container starts
+    } catch (e) {
+      // As moby words it when it makes the volume (an anonymous one is named at create).
+      throw e instanceof SkiffError && source ? new SkiffError(e.code, `create ${source}: ${e.message}`, e.hint) : e;
+    }
     const labels = Object.keys(volumeLabels).length ? { Labels: volumeLabels } : {};
     const driver = Object.keys(volumeOpts).length ? { DriverConfig: { Name: 'local', Options: volumeOpts } } : {};
     if (noCopy || labels.Labels || driver.DriverConfig) entry.VolumeOptions = { ...(noCopy ? { NoCopy: true } : {}), ...labels, ...driver };

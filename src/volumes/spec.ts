@@ -29,6 +29,11 @@ export function parseVolumeSpec(v: string): VolumeSpec {
   if (modes.some((m) => !MODES.has(m)) || (modes.includes('ro') && modes.includes('rw')) || new Set(modes).size !== modes.length || (modes.includes('nocopy') && !named)) {
     throw new SkiffError('EUSAGE', `invalid mode: ${mode}`, 'use :ro or :rw (and :nocopy for a named volume)');
   }
-  if (posix.normalize(target) === '/' || posix.normalize(`${target}/`) === '/') throw invalid(v, "destination can't be '/'");
+  if (posix.normalize(target) === '/' || posix.normalize(`${target}/`) === '/') {
+    // The daemon's check in Docker (so `create` exits 1 for it), in its words.
+    const shown = JSON.stringify(v).slice(1, -1);
+    throw new SkiffError('EINVALID', `invalid volume specification: '${shown}': invalid mount config for type "${named ? 'volume' : 'bind'}": invalid specification: destination can't be '/'`,
+      'mount somewhere under /, e.g. -v /host/path:/data');
+  }
   return { source: spec, named, target, readonly: modes.includes('ro'), ...(modes.includes('nocopy') ? { nocopy: true } : {}) };
 }

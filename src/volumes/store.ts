@@ -42,7 +42,8 @@ export function createVolume(name: string, o: { options?: Record<string, string>
   }
   const rec: VolumeRecord = {
     Name: name, Driver: 'local', Mountpoint: join(dirOf(name), '_data'), CreatedAt: nowIso(), Labels: o.labels ?? {}, Scope: 'local',
-    ...(o.options && Object.keys(o.options).length ? { Options: o.options } : {}),
+    // Sorted, as Go writes a map: `volume inspect -f '{{json .Options}}'` prints them in that order.
+    ...(o.options && Object.keys(o.options).length ? { Options: Object.fromEntries(Object.entries(o.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
   };
   // volumes/<name> is 0700, so no host user reaches what a container (maybe host root) writes in it;
   // _data is the volume's root inside containers, 0755 like any directory an image has.
