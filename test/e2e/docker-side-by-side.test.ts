@@ -75,7 +75,7 @@ const tmps: Partial<Record<Side, string>> = {};
 
 function client(cmd: string, env: Record<string, string>): Exec {
   return (args, input) => {
-    const r = spawnSync(cmd, args, { encoding: 'utf8', env, input: input ?? '', timeout: 60_000 });
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env, input: input ?? '', timeout: 180_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 }
@@ -93,7 +93,7 @@ const FIXTURES: string[][] = [
   ['create', '--name', 'other', 'diamol/base', 'true'],
   ['run', '--name', 'three', 'diamol/base', 'sh', '-c', 'echo out; echo err >&2; exit 3'],
   ['run', '--name', 'changer', 'diamol/base', 'sh', '-c', 'mkdir /data; echo hi > /data/f; touch /tmp/x'],
-  ['run', '-d', '--name', 'sleeper', '--label', 'tier=back', 'diamol/base', 'sleep', '600'],
+  ['run', '-d', '--name', 'sleeper', '--label', 'tier=back', 'diamol/base', 'sleep', '3600'],
   ['run', '-d', '--name', 'web', '-p', '8088:80', 'diamol/ch02-hello-diamol-web'],
 ];
 
@@ -318,6 +318,18 @@ const CASES: Case[] = [
     const outs = [['volume', 'create', 'v1'], ['volume', 'ls', '--format', '{{.Name}} {{.Driver}}'], ['volume', 'inspect', '-f', '{{.Name}} {{.Driver}} {{.Scope}}', 'v1'], ['volume', 'rm', 'v1']].map((a) => cli(a));
     return { status: Math.max(...outs.map((o) => o.status ?? 255)), stdout: outs.map((o) => o.stdout).join(''), stderr: outs.map((o) => o.stderr).join('') };
   } },
+  { name: 'network create, ls, inspect -f, rm', run: ({ cli }) => {
+    const outs = [['network', 'create', 'n1'], ['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}}'], ['network', 'inspect', '-f', '{{.Name}} {{.Driver}} {{.Scope}}', 'n1'], ['network', 'rm', 'n1']].map((a) => cli(a));
+    return { status: Math.max(...outs.map((o) => o.status ?? 255)), stdout: outs.map((o) => o.stdout).join(''), stderr: outs.map((o) => o.stderr).join('') };
+  } },
+  { name: 'network rm of a pre-defined network', args: ['network', 'rm', 'bridge'], differs: { reason: 'docker 28\'s CLI adds a line "exit status 1"; skiff a hint', same: ['status', 'stdout'] } },
+  // ── events ──
+  { name: 'events --filter container --since --until', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=three', '--filter', 'event=create', '--filter', 'event=start', '--filter', 'event=die', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'] },
+  { name: 'events --filter event=die', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'event=die', '--filter', 'container=fg', '--format', '{{.Action}} {{.Actor.Attributes.exitCode}}'] },
+  { name: 'events --format with the fields of Docker\'s Message', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=three', '--filter', 'event=die', '--format', '{{.Status}} {{.ID}} {{.From}} {{.Type}} {{.Action}} {{.Scope}} {{.Actor.ID}} {{len .Actor.Attributes}}'] },
+  { name: 'events of a commit (and of the run before it)', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=changer', '--filter', 'event=create', '--filter', 'event=attach', '--filter', 'event=start', '--filter', 'event=die', '--filter', 'event=commit', '--format', '{{.Action}} {{.Actor.Attributes.imageRef}}'] },
+
+  // After the events cases: dockerd keeps its last 256 events only, and these make many (volume mount/unmount).
   // Docker's copy-up: a new volume takes what the image has at the target (content, owners, modes).
   { name: 'a new volume (-v) takes the image\'s content, owners and modes', before: [
     ['run', '--name', 'cusrc', 'diamol/base', 'sh', '-c', 'mkdir -p /data/sub && echo hi > /data/f && ln -s f /data/l && chown -R 1000:2000 /data && chmod 750 /data && chmod 640 /data/f'],
@@ -357,17 +369,6 @@ const CASES: Case[] = [
   { name: 'run --mount volume-opt: a tmpfs volume made on first use', args: ['run', '--rm', '--mount', 'type=volume,src=mvt,dst=/t,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=2m,uid=1000"', 'diamol/base', 'sh', '-c', 'df -k /t | awk \'NR==2 {print $1, $2}\'; stat -c %u /t'], after: [['volume', 'rm', 'mvt']] },
   { name: 'run --mount volume-opt with a key the local driver does not have', args: ['run', '--rm', '--mount', 'type=volume,src=mvbad,dst=/t,volume-opt=foo=bar', 'diamol/base', 'true'], hint: true, after: [['volume', 'rm', 'mvbad']] },
   { name: 'volume create --opt with a key the local driver does not have', args: ['volume', 'create', '--opt', 'foo=bar', 'vbad'], hint: true, after: [['volume', 'rm', 'vbad']] },
-  { name: 'network create, ls, inspect -f, rm', run: ({ cli }) => {
-    const outs = [['network', 'create', 'n1'], ['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}}'], ['network', 'inspect', '-f', '{{.Name}} {{.Driver}} {{.Scope}}', 'n1'], ['network', 'rm', 'n1']].map((a) => cli(a));
-    return { status: Math.max(...outs.map((o) => o.status ?? 255)), stdout: outs.map((o) => o.stdout).join(''), stderr: outs.map((o) => o.stderr).join('') };
-  } },
-  { name: 'network rm of a pre-defined network', args: ['network', 'rm', 'bridge'], differs: { reason: 'docker 28\'s CLI adds a line "exit status 1"; skiff a hint', same: ['status', 'stdout'] } },
-  // ── events ──
-  { name: 'events --filter container --since --until', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=three', '--filter', 'event=create', '--filter', 'event=start', '--filter', 'event=die', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'] },
-  { name: 'events --filter event=die', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'event=die', '--filter', 'container=fg', '--format', '{{.Action}} {{.Actor.Attributes.exitCode}}'] },
-  { name: 'events --format with the fields of Docker\'s Message', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=three', '--filter', 'event=die', '--format', '{{.Status}} {{.ID}} {{.From}} {{.Type}} {{.Action}} {{.Scope}} {{.Actor.ID}} {{len .Actor.Attributes}}'] },
-  { name: 'events of a commit (and of the run before it)', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=changer', '--filter', 'event=create', '--filter', 'event=attach', '--filter', 'event=start', '--filter', 'event=die', '--filter', 'event=commit', '--format', '{{.Action}} {{.Actor.Attributes.imageRef}}'] },
-
   // ── more run flags ──
   { name: 'run -p with ranges', run: ({ cli }) => {
     const r = cli(['run', '-d', '--name', 'ranged', '-p', '8090-8091:80-81', 'diamol/base', 'sleep', '600']);
