@@ -2,7 +2,8 @@
 // launch plan → process → state. Whatever was made is undone in reverse order when a step fails, so a
 // bad run leaves no record, directory, cgroup, address or rule behind.
 import { recordContainerEvent } from '../state/events.js';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { mountsBeneath } from '../kernel/mount-table.js';
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -376,6 +377,16 @@ function mountBind(m: MountEntry): VolumeUse {
   const source = m.Source;
   if (!existsSync(source)) {
     throw new SkiffError('EINVALID', `invalid mount config for type "bind": bind source path does not exist: ${source}`, 'create it, or use -v (which makes a missing directory)');
+  }
+  if (m.BindOptions?.NonRecursive) {
+    // A container's mounts live in its own user namespace, where the kernel will not bind a directory
+    // without the mounts below it (that would uncover what they hide): say so, never a raw EINVAL.
+    const real = realpathSync(source);
+    const below = mountsBeneath(real).filter((e) => e.mountPoint !== real);
+    if (below.length) {
+      throw new SkiffError('EINVALID', `bind-nonrecursive: ${source} has mounts below it (${below[0]!.mountPoint}), which a container's user namespace cannot leave out`,
+        'bind it recursively (drop bind-nonrecursive), or bind a directory with no mounts below it');
+    }
   }
   return { bind: {
     source, target: m.Target, readonly: m.ReadOnly, kind: statSync(source).isDirectory() ? 'dir' : 'file',

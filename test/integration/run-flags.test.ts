@@ -126,6 +126,12 @@ for (const [mode, conds] of modes) {
       ok(c(), ['volume', 'create', '--opt', 'type=none', '--opt', 'o=bind', '--opt', `device=${join(w, 'bdev')}`, 'rfbind']);
       ok(c(), ['run', '--rm', '-v', 'rfbind:/b', 'diamol/base', 'sh', '-c', 'echo in > /b/g']);
       expect(readFileSync(join(w, 'bdev', 'g'), 'utf8')).toBe('in\n');
+      // bind-nonrecursive: a directory with no mount below it is bound; one with a mount below it is a clear error.
+      mkdirSync(join(w, 'nr', 'sub'), { recursive: true });
+      writeFileSync(join(w, 'nr', 'f'), 'top\n');
+      expect(ok(c(), ['run', '--rm', '--mount', `type=bind,src=${join(w, 'nr')},dst=/nr,bind-nonrecursive`, 'diamol/base', 'cat', '/nr/f'])).toBe('top\n');
+      const nr = sk(c(), ['run', '--rm', '--mount', 'type=bind,src=/sys,dst=/nr,bind-nonrecursive', 'diamol/base', 'true']);
+      expect([nr.status, nr.stderr.split(' has mounts below it')[0]]).toEqual([125, 'skiff: bind-nonrecursive: /sys']);
       const bad = sk(c(), ['volume', 'create', '--opt', 'foo=bar', 'rfbad']);
       expect([bad.status, bad.stderr.split('. ')[0]]).toEqual([1, 'skiff: create rfbad: invalid option: "foo"']);
       ok(c(), ['rm', 'cusrc']);
