@@ -4,6 +4,7 @@
 
 export type SkiffErrorCode =
   | 'EUSAGE' // bad flag, bad argument
+  | 'EINVALID' // input the engine refuses where Docker's daemon (not its CLI) does: `create` exits 1 for it, `run` 125
   | 'EFLAG' // a flag value Docker's own flag parser refuses (exit 125 for every verb, as the docker CLI)
   | 'ENOIMAGE' // image not found locally / in any registry
   | 'EREFERENCE' // malformed image reference

@@ -11,7 +11,7 @@ type Json = Record<string, unknown>;
 
 /** The Mount fields skiff applies; any other with a non-zero value is refused by name. */
 const MOUNT_OK = new Set(['Type', 'Source', 'Target', 'ReadOnly', 'Consistency', 'BindOptions', 'VolumeOptions', 'TmpfsOptions']);
-const BIND_OK = new Set(['Propagation']);
+const BIND_OK = new Set(['Propagation', 'NonRecursive']);
 const VOLUME_OK = new Set(['NoCopy', 'Labels', 'DriverConfig']);
 const TMPFS_OK = new Set(['SizeBytes', 'Mode']);
 const PROPAGATIONS = new Set(['shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate']);
@@ -57,7 +57,9 @@ function mountEntry(m: Json, at: string): MountEntry {
     if (!source.startsWith('/')) throw invalid(type, `invalid mount path: '${source}' mount path must be absolute`);
     const propagation = typeof o?.Propagation === 'string' ? o.Propagation : '';
     if (propagation && !PROPAGATIONS.has(propagation)) throw invalid(type, `invalid propagation mode: ${propagation}`);
-    if (propagation) entry.BindOptions = { Propagation: propagation };
+    if (propagation || o?.NonRecursive === true) {
+      entry.BindOptions = { ...(propagation ? { Propagation: propagation } : {}), ...(o?.NonRecursive === true ? { NonRecursive: true } : {}) };
+    }
   } else if (type === 'volume') {
     const o = (m.VolumeOptions ?? undefined) as Json | undefined;
     unsupported(o, VOLUME_OK, `${at}.VolumeOptions`);

@@ -13,7 +13,7 @@ import { commandPath, dockerUsage, useDockerUsageErrors } from './usage-errors.j
 /** The verb whose action is running (set before it runs): its errors' exit status depends on it. */
 let running: Command | undefined;
 
-/** Errors the docker CLI finds itself, parsing `create`'s flags, before it asks the daemon anything. */
+/** Errors the docker CLI finds itself, parsing `create`'s flags, before it asks the daemon anything (EINVALID is the daemon's). */
 const CLIENT_SIDE = new Set(['EUSAGE', 'EPORT', 'EREFERENCE']);
 
 /**

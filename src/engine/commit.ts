@@ -4,6 +4,7 @@
 //           OCI `.wh.` files, opaque dirs `.wh..wh..opq`: layer-from-dir.ts), minus the mount points
 //           skiff makes (Docker's init layer); config = the container's Config, then `--change` lines.
 //   import: one layer from a tar (plain or gzip), config from `--change` lines.
+import { recordContainerEvent } from '../state/events.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,7 +144,10 @@ export async function commitContainer(id: string, o: CommitOptions): Promise<str
     };
     config = applyChanges(config, o.changes ?? []);
     await writeImage(dir, config, layers, 'latest');
-    return importLayout(dir, o.reference);
+    const imageId = await importLayout(dir, o.reference);
+    // moby's container `commit` event, after the image (and its tag) exist.
+    recordContainerEvent(c, 'commit', { comment: o.comment ?? '', imageID: imageId, imageRef: o.reference ?? '' });
+    return imageId;
   });
 }
 

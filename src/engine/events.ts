@@ -98,6 +98,21 @@ export async function streamEvents(o: EventStreamOptions, on: (m: EventMessage) 
   }
 }
 
+/**
+ * What a --format template sees: the docker CLI renders Go's events.Message, whose fields are Status,
+ * ID, From (the legacy container fields, empty for other types), Type, Action, Actor, Scope, Time and
+ * TimeNano — not the JSON keys (`{{json .}}` prints those).
+ */
+function templateView(m: EventMessage): Record<string, unknown> {
+  const view = {
+    Status: m.status ?? '', ID: m.id ?? '', From: m.from ?? '', Type: m.Type, Action: m.Action, Actor: m.Actor,
+    Scope: m.scope, Time: m.time, TimeNano: eventNanos(m).toString(),
+  };
+  // `{{json .}}` is the message as the API sends it (lower-case legacy keys), as Go's json tags give it.
+  Object.defineProperty(view, 'toJSON', { value: () => m, enumerable: false });
+  return view;
+}
+
 /** `skiff events`: print until --until or Ctrl-C. */
 export async function eventsCommand(o: { filters: string[]; since?: string; until?: string; format?: string }): Promise<void> {
   const now = Date.now();
@@ -109,7 +124,7 @@ export async function eventsCommand(o: { filters: string[]; since?: string; unti
     if (o.format === 'json') render = eventJson;
     else if (o.format !== '') {
       const t = compileTemplate(parseFormat(o.format).body, { missing: 'novalue' });
-      render = (m) => t.render(m);
+      render = (m) => t.render(templateView(m));
     }
   }
   const ctl = new AbortController();

@@ -20,7 +20,7 @@ export function hostnameProblem(h: string): string | undefined {
 
 export function checkRunInputs(f: Pick<RunFlags, 'name' | 'hostname' | 'volume'>): void {
   const name = f.name === undefined ? undefined : containerNameProblem(f.name);
-  if (name) throw new SkiffError('EUSAGE', name, 'pick a name of letters, digits, _ . - starting with a letter or digit');
+  if (name) throw new SkiffError('EINVALID', name, 'pick a name of letters, digits, _ . - starting with a letter or digit');
   const host = f.hostname === undefined ? undefined : hostnameProblem(f.hostname);
   if (host) throw new SkiffError('EUSAGE', host, 'pick a shorter host name');
   for (const v of f.volume ?? []) parseVolumeSpec(v);

@@ -2,7 +2,8 @@
 // launch plan → process → state. Whatever was made is undone in reverse order when a step fails, so a
 // bad run leaves no record, directory, cgroup, address or rule behind.
 import { recordContainerEvent } from '../state/events.js';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { mountsBeneath } from '../kernel/mount-table.js';
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ import { parseVolumeSpec } from '../volumes/spec.js';
 import type { Limits } from '../cgroups/index.js';
 import type { HealthConfig, MountEntry, RunExtras } from '../state/container-record.js';
 import { tmpfsMountArgs } from '../volumes/mount-spec.js';
+import { localVolumeMount } from '../volumes/local-driver.js';
 import { extraHostEntries, logRotation } from './run-extras.js';
 import { healthProbe, initialHealth } from './health.js';
 import { fromPortBindings, portsForState, toPortBindings } from './port-bindings.js';
@@ -89,7 +91,7 @@ export async function createFromRequest(req: RunRequest, image: ImageForRun): Pr
   // --mount type=bind never makes its source: Docker refuses a missing one.
   for (const m of req.extras?.Mounts ?? []) {
     if (m.Type === 'bind' && !existsSync(m.Source)) {
-      throw new SkiffError('EUSAGE', `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`, 'create it first, or use -v (which makes a missing directory)');
+      throw new SkiffError('EINVALID', `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`, 'create it first, or use -v (which makes a missing directory)');
     }
   }
   const { parsePortSpecs, publishAllSpecs } = await import('../network/port-spec.js');
@@ -242,10 +244,13 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       { source: prepared.files.hosts, target: '/etc/hosts', readonly: false, kind: 'file' },
       { source: prepared.files.hostname, target: '/etc/hostname', readonly: false, kind: 'file' },
       { source: prepared.files.resolvConf, target: '/etc/resolv.conf', readonly: false, kind: 'file' },
-      ...c.HostConfig.Binds.map(parseVolume),
-      ...(h.Mounts ?? []).filter((m) => m.Type !== 'tmpfs').map(mountBind),
+      ...c.HostConfig.Binds.flatMap((v) => parseVolume(v).bind ?? []),
+      ...(h.Mounts ?? []).filter((m) => m.Type !== 'tmpfs').flatMap((m) => mountBind(m).bind ?? []),
       ...(c.HostConfig.Init ? [{ source: nativeBinary('skiff-init'), target: INIT_PATH, readonly: true, kind: 'file' as const }] : []),
     ];
+    // Docker's copy-up: an empty named volume takes what the image has at its target (before anything runs).
+    const { copyUpVolumes, volumeCopies } = await import('./volume-copy-up.js');
+    await copyUpVolumes(id, volumeCopies(c));
     const args = c.HostConfig.Init ? [INIT_PATH, '--', c.Path, ...c.Args] : [c.Path, ...c.Args];
     const detached = !opts.attach;
     const cleanupCmd = [...cliInvocation(), 'container', 'cleanup', id];
@@ -256,7 +261,7 @@ export async function startContainer(id: string, opts: StartOptions): Promise<nu
       idMap: { uid: maps.uid, gid: maps.gid }, ttyGroupMapped: gidMapped(5, maps),
       network: mode === 'host' ? 'host' : 'private', cgroupDir, binds,
       security: confine.security, privileged: confine.privileged, readonlyRootfs: confine.readonlyRootfs, devices: confine.devices,
-      tmpfs: tmpfsMounts(h), ...(h.ShmSize ? { shmSize: h.ShmSize } : {}), ...(c.Config.Domainname ? { domainname: c.Config.Domainname } : {}),
+      tmpfs: [...tmpfsMounts(h), ...volumeTmpfs(h)], ...(h.ShmSize ? { shmSize: h.ShmSize } : {}), ...(c.Config.Domainname ? { domainname: c.Config.Domainname } : {}),
       waitForGo: mode === 'bridge',
       // The same supervisor either way: a foreground client only adds the relay (and finishes the
       // container itself, unless it detaches or dies: then the supervisor runs the cleanup).
@@ -349,16 +354,50 @@ export function mergeHealthcheck(image: HealthConfig | undefined, flags: HealthC
   return out;
 }
 
-/** A --mount bind or volume as the plan binds it (a named volume is made on first use, as with -v). */
-function mountBind(m: MountEntry): BindSpec {
-  const source = m.Type === 'volume' ? createVolume(m.Source, m.VolumeOptions?.Labels).Mountpoint : m.Source;
-  if (!existsSync(source)) {
-    throw new SkiffError('EUSAGE', `invalid mount config for type "bind": bind source path does not exist: ${source}`, 'create it, or use -v (which makes a missing directory)');
+/** A named volume as this container gets it: a bind of its directory (or of its o=bind device), or a tmpfs (src/volumes/local-driver.ts). */
+type VolumeUse = { bind: BindSpec; tmpfs?: undefined } | { bind?: undefined; tmpfs: TmpfsSpec };
+
+/** Made on first use, as Docker does (with the --mount volume-opt options, which only a new volume takes). */
+function namedVolume(name: string, target: string, readonly: boolean, options?: Record<string, string>, labels?: Record<string, string>): VolumeUse {
+  const rec = createVolume(name, { ...(options ? { options } : {}), ...(labels ? { labels } : {}) });
+  const how = localVolumeMount(rec.Options);
+  if (how.kind === 'tmpfs') {
+    // The local driver mounts a tmpfs with exactly the o= options (no noexec/nosuid/nodev of --tmpfs).
+    const a = tmpfsMountArgs([how.options, readonly ? 'ro' : ''].filter(Boolean).join(','), []);
+    return { tmpfs: { target, flags: [...a.words].reduce((f, w) => f | (TMPFS_FLAGS[w] ?? 0), 0), data: a.data } };
   }
-  return {
+  const source = how.kind === 'bind' ? how.device : rec.Mountpoint;
+  if (!existsSync(source)) throw new SkiffError('EUSAGE', `volume ${name}: its device ${source} does not exist`, 'create the directory, or remove and re-create the volume');
+  return { bind: { source, target, readonly: readonly || (how.kind === 'bind' && how.readonly), kind: statSync(source).isDirectory() ? 'dir' : 'file' } };
+}
+
+/** A --mount bind or volume as the plan binds it (a named volume is made on first use, as with -v). */
+function mountBind(m: MountEntry): VolumeUse {
+  if (m.Type === 'volume') return namedVolume(m.Source, m.Target, m.ReadOnly, m.VolumeOptions?.DriverConfig?.Options, m.VolumeOptions?.Labels);
+  const source = m.Source;
+  if (!existsSync(source)) {
+    throw new SkiffError('EINVALID', `invalid mount config for type "bind": bind source path does not exist: ${source}`, 'create it, or use -v (which makes a missing directory)');
+  }
+  if (m.BindOptions?.NonRecursive) {
+    // A container's mounts live in its own user namespace, where the kernel will not bind a directory
+    // without the mounts below it (that would uncover what they hide): say so, never a raw EINVAL.
+    const real = realpathSync(source);
+    const below = mountsBeneath(real).filter((e) => e.mountPoint !== real);
+    if (below.length) {
+      throw new SkiffError('EINVALID', `bind-nonrecursive: ${source} has mounts below it (${below[0]!.mountPoint}), which a container's user namespace cannot leave out`,
+        'bind it recursively (drop bind-nonrecursive), or bind a directory with no mounts below it');
+    }
+  }
+  return { bind: {
     source, target: m.Target, readonly: m.ReadOnly, kind: statSync(source).isDirectory() ? 'dir' : 'file',
     ...(m.BindOptions?.Propagation ? { propagation: m.BindOptions.Propagation } : {}),
-  };
+    ...(m.BindOptions?.NonRecursive ? { nonRecursive: true } : {}),
+  } };
+}
+
+/** The named volumes (of -v and --mount) whose local driver makes them a tmpfs. */
+function volumeTmpfs(h: ContainerConfig['HostConfig']): TmpfsSpec[] {
+  return [...h.Binds.map(parseVolume), ...(h.Mounts ?? []).filter((m) => m.Type === 'volume').map(mountBind)].flatMap((u) => u.tmpfs ?? []);
 }
 
 /** An anonymous --mount type=volume gets its name at create (64 hex digits, as Docker's), so a restart finds it. */
@@ -367,11 +406,12 @@ function namedMount(m: MountEntry): MountEntry {
 }
 
 /** --tmpfs and --mount type=tmpfs: noexec,nosuid,nodev unless asked otherwise (measured on dockerd 20.10). */
+const TMPFS_FLAGS: Record<string, number> = { ro: MS.RDONLY, nosuid: MS.NOSUID, nodev: MS.NODEV, noexec: MS.NOEXEC, noatime: MS.NOATIME, strictatime: MS.STRICTATIME, relatime: MS.RELATIME };
+
 function tmpfsMounts(h: ContainerConfig['HostConfig']): TmpfsSpec[] {
-  const words: Record<string, number> = { ro: MS.RDONLY, nosuid: MS.NOSUID, nodev: MS.NODEV, noexec: MS.NOEXEC, noatime: MS.NOATIME, strictatime: MS.STRICTATIME, relatime: MS.RELATIME };
   const spec = (target: string, opts: string, defaults: string[]): TmpfsSpec => {
     const a = tmpfsMountArgs(opts, defaults);
-    return { target, flags: [...a.words].reduce((f, w) => f | (words[w] ?? 0), 0), data: a.data };
+    return { target, flags: [...a.words].reduce((f, w) => f | (TMPFS_FLAGS[w] ?? 0), 0), data: a.data };
   };
   const out = Object.entries(h.Tmpfs ?? {}).map(([t, o]) => spec(t, o, ['noexec', 'nosuid', 'nodev']));
   for (const m of h.Mounts ?? []) {
@@ -382,11 +422,12 @@ function tmpfsMounts(h: ContainerConfig['HostConfig']): TmpfsSpec[] {
   return out;
 }
 
-function parseVolume(v: string): BindSpec {
+function parseVolume(v: string): VolumeUse {
   const spec = parseVolumeSpec(v);
   // A name is a named volume, created on first use as Docker does.
-  const source = spec.named ? createVolume(spec.source).Mountpoint : spec.source;
+  if (spec.named) return namedVolume(spec.source, spec.target, spec.readonly);
+  const source = spec.source;
   // Docker creates a missing host directory for a bind; a file stays a file.
   if (!existsSync(source)) mkdirSync(source, { recursive: true });
-  return { source, target: spec.target, readonly: spec.readonly, kind: statSync(source).isDirectory() ? 'dir' : 'file' };
+  return { bind: { source, target: spec.target, readonly: spec.readonly, kind: statSync(source).isDirectory() ? 'dir' : 'file' } };
 }

@@ -11,6 +11,8 @@ export interface BindSpec {
   source: string; target: string; readonly: boolean; kind: 'dir' | 'file';
   /** --mount bind-propagation (a directory bind only): shared, slave, private or their r- forms. */
   propagation?: string;
+  /** --mount bind-nonrecursive / bind-recursive=disabled: the source's own mount only, not the mounts below it. */
+  nonRecursive?: boolean;
 }
 
 /** A tmpfs the container asked for (--tmpfs, --mount type=tmpfs): MS_* flags and the kernel's options. */
@@ -156,7 +158,8 @@ export function buildContainerPlan(s: ContainerSpec): Plan {
     p.child('mount', ['cgroup2', '/sys/fs/cgroup', 'cgroup2', flags(MS.RDONLY, MS.NOSUID, MS.NODEV, MS.NOEXEC), ''], 'its own cgroup, seen as / through the cgroup namespace');
   }
   for (const b of s.binds) {
-    p.child('bind', [b.source, b.target, b.readonly ? 'rec,ro' : 'rec', b.kind], `bind ${b.source} at ${b.target}${b.readonly ? ' read-only' : ''}`);
+    const opts = [b.nonRecursive ? '' : 'rec', b.readonly ? 'ro' : ''].filter(Boolean).join(',');
+    p.child('bind', [b.source, b.target, opts, b.kind], `bind ${b.source} at ${b.target}${b.readonly ? ' read-only' : ''}${b.nonRecursive ? ', not recursive' : ''}`);
     if (b.propagation && b.kind === 'dir') {
       p.child('mount', ['none', b.target, '', String(PROPAGATION[b.propagation]), ''], `bind-propagation=${b.propagation} (inside the container's own mount namespace)`);
     }

@@ -16,7 +16,7 @@ export interface MountEntry {
   Source: string;
   Target: string;
   ReadOnly: boolean;
-  BindOptions?: { Propagation?: string };
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean };
   VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }

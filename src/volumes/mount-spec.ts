@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import { SkiffError } from '../errors.js';
 import { isVolumeName } from './store.js';
+import { localVolumeMount } from './local-driver.js';
 import type { MountEntry } from '../state/container-record.js';
 
 const PROPAGATIONS = ['shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate'];
@@ -76,9 +77,10 @@ export function csvFields(v: string): string[] {
 export function parseMountSpec(v: string): MountEntry {
   const fields = csvFields(v);
   let type = 'volume';
-  let source = '', target = '', readonly = false, propagation: string | undefined;
+  let source = '', target = '', readonly = false, propagation: string | undefined, nonRecursive = false, noCopy = false;
   let tmpfsSize: number | undefined, tmpfsMode: number | undefined;
   const volumeOpts: Record<string, string> = {};
+  const volumeLabels: Record<string, string> = {};
   const seenKeys = new Set<string>();
   for (const field of fields) {
     const eq = field.indexOf('=');
@@ -96,7 +98,23 @@ export function parseMountSpec(v: string): MountEntry {
       case 'bind-propagation':
         if (!PROPAGATIONS.includes(value!.toLowerCase())) throw bad(v, `invalid value for bind-propagation: ${value}`, `use one of ${PROPAGATIONS.join(', ')}`);
         propagation = value!.toLowerCase(); break;
-      case 'bind-nonrecursive': case 'consistency': case 'volume-nocopy': case 'volume-driver': case 'volume-label': break;
+      case 'bind-nonrecursive': nonRecursive = boolValue(v, key, value); break;
+      case 'bind-recursive':
+        // Docker 25's spelling; `writable`/`readonly` need per-submount flags skiff does not set: refused, not ignored.
+        if (value === 'enabled') nonRecursive = false;
+        else if (value === 'disabled') nonRecursive = true;
+        else throw bad(v, `invalid value for bind-recursive: ${value}`, 'skiff takes bind-recursive=enabled or disabled');
+        break;
+      case 'consistency': break; // macOS file sharing only; Docker ignores it on Linux too
+      case 'volume-nocopy': noCopy = boolValue(v, key, value); break;
+      case 'volume-driver':
+        if (value !== 'local') throw bad(v, `volume driver "${value}" is not available`, 'skiff has the local volume driver only');
+        break;
+      case 'volume-label': {
+        const i = value!.indexOf('=');
+        volumeLabels[i < 0 ? value! : value!.slice(0, i)] = i < 0 ? '' : value!.slice(i + 1);
+        break;
+      }
       case 'volume-opt': {
         const i = value!.indexOf('=');
         if (i <= 0) throw bad(v, `invalid value for volume-opt: ${value}`, 'write volume-opt=key=value');
@@ -105,7 +123,7 @@ export function parseMountSpec(v: string): MountEntry {
       }
       case 'tmpfs-size': tmpfsSize = parseSize(v, value!, '--mount'); break;
       case 'tmpfs-mode': tmpfsMode = parseMode(v, value!); break;
-      default: throw bad(v, `unexpected key '${key}' in '${field}'`, 'keys: type, source, target, readonly, bind-propagation, volume-opt, tmpfs-size, tmpfs-mode');
+      default: throw bad(v, `unexpected key '${key}' in '${field}'`, 'keys: type, source, target, readonly, bind-propagation, bind-nonrecursive, volume-opt, volume-nocopy, volume-label, tmpfs-size, tmpfs-mode');
     }
   }
   if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') {
@@ -115,7 +133,7 @@ export function parseMountSpec(v: string): MountEntry {
   const only = (keys: string[], t: string) => {
     for (const k of keys) if (seenKeys.has(k) && type !== t) throw new SkiffError('EUSAGE', `invalid mount config for type "${type}": cannot mix '${k}' with type '${type}'`, `${k} belongs to type=${t}`);
   };
-  only(['bind-propagation', 'bind-nonrecursive'], 'bind');
+  only(['bind-propagation', 'bind-nonrecursive', 'bind-recursive'], 'bind');
   only(['volume-opt', 'volume-nocopy', 'volume-driver', 'volume-label'], 'volume');
   only(['tmpfs-size', 'tmpfs-mode'], 'tmpfs');
   checkTarget(v, target, '--mount target');
@@ -123,10 +141,18 @@ export function parseMountSpec(v: string): MountEntry {
   if (type === 'bind') {
     if (!source) throw new SkiffError('EUSAGE', 'invalid mount config for type "bind": field Source must not be empty', 'add source=/host/path');
     if (!source.startsWith('/')) throw new SkiffError('EUSAGE', `invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`, 'give source an absolute host path');
-    if (propagation) entry.BindOptions = { Propagation: propagation };
+    if (propagation || nonRecursive) entry.BindOptions = { ...(propagation ? { Propagation: propagation } : {}), ...(nonRecursive ? { NonRecursive: true } : {}) };
   } else if (type === 'volume') {
     if (source && !isVolumeName(source)) throw new SkiffError('EUSAGE', `invalid mount config for type "volume": invalid volume name '${source}'`, 'a volume name is letters, digits, _ . - (use type=bind for a host path)');
-    if (Object.keys(volumeOpts).length) entry.VolumeOptions = { DriverConfig: { Name: 'local', Options: volumeOpts } };
+    try {
+      localVolumeMount(volumeOpts); // refused now, not when the container starts
+    } catch (e) {
+      // As moby words it when it makes the volume (an anonymous one is named at create).
+      throw e instanceof SkiffError && source ? new SkiffError(e.code, `create ${source}: ${e.message}`, e.hint) : e;
+    }
+    const labels = Object.keys(volumeLabels).length ? { Labels: volumeLabels } : {};
+    const driver = Object.keys(volumeOpts).length ? { DriverConfig: { Name: 'local', Options: volumeOpts } } : {};
+    if (noCopy || labels.Labels || driver.DriverConfig) entry.VolumeOptions = { ...(noCopy ? { NoCopy: true } : {}), ...labels, ...driver };
   } else {
     if (source) throw new SkiffError('EUSAGE', 'invalid mount config for type "tmpfs": field Source must not be specified', 'drop source= for a tmpfs');
     if (tmpfsSize !== undefined || tmpfsMode !== undefined) entry.TmpfsOptions = { ...(tmpfsSize !== undefined ? { SizeBytes: tmpfsSize } : {}), ...(tmpfsMode !== undefined ? { Mode: tmpfsMode } : {}) };

@@ -7,8 +7,13 @@ import { storePaths } from '../state/paths.js';
 import { readJsonIfExists, writeJsonAtomic } from '../state/atomic.js';
 import { nowIso } from '../state/container-record.js';
 import { recordEvent } from '../state/events.js';
+import { localVolumeMount } from './local-driver.js';
 
-export interface VolumeRecord { Name: string; Driver: 'local'; Mountpoint: string; CreatedAt: string; Labels: Record<string, string>; Scope: 'local' }
+export interface VolumeRecord {
+  Name: string; Driver: 'local'; Mountpoint: string; CreatedAt: string; Labels: Record<string, string>; Scope: 'local';
+  /** The local driver's options (type, device, o): acted on when a container mounts it (local-driver.ts). */
+  Options?: Record<string, string>;
+}
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -25,15 +30,21 @@ export function getVolume(name: string): VolumeRecord | undefined {
   return readJsonIfExists<VolumeRecord>(join(dirOf(name), 'volume.json'));
 }
 
-/**
- * Docker's create is idempotent: an existing volume of that name is returned as it is (its labels too:
- * labels are set only when the volume is made).
- */
-export function createVolume(name: string, labels: Record<string, string> = {}): VolumeRecord {
+/** Docker's create is idempotent: an existing volume of that name is returned as it is. */
+export function createVolume(name: string, o: { options?: Record<string, string>; labels?: Record<string, string> } = {}): VolumeRecord {
   if (!isVolumeName(name)) throw new SkiffError('EUSAGE', `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`, 'pick another name');
   const existing = getVolume(name);
   if (existing) return existing;
-  const rec: VolumeRecord = { Name: name, Driver: 'local', Mountpoint: join(dirOf(name), '_data'), CreatedAt: nowIso(), Labels: { ...labels }, Scope: 'local' };
+  try {
+    localVolumeMount(o.options); // a bad option fails here, before anything is made
+  } catch (e) {
+    throw e instanceof SkiffError ? new SkiffError(e.code, `create ${name}: ${e.message}`, e.hint) : e;
+  }
+  const rec: VolumeRecord = {
+    Name: name, Driver: 'local', Mountpoint: join(dirOf(name), '_data'), CreatedAt: nowIso(), Labels: o.labels ?? {}, Scope: 'local',
+    // Sorted, as Go writes a map: `volume inspect -f '{{json .Options}}'` prints them in that order.
+    ...(o.options && Object.keys(o.options).length ? { Options: Object.fromEntries(Object.entries(o.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
+  };
   // volumes/<name> is 0700, so no host user reaches what a container (maybe host root) writes in it;
   // _data is the volume's root inside containers, 0755 like any directory an image has.
   mkdirSync(dirOf(name), { recursive: true, mode: 0o700 });

@@ -52,7 +52,7 @@ function plantedPaths(root: string, id: string): string[] {
 }
 
 const BAD_INPUTS: Array<[string[], RegExp]> = [
-  [['-v', '/tmp:/'], /^skiff: invalid mount config for '\/tmp:\/': destination can't be '\/'/],
+  [['-v', '/tmp:/'], /^skiff: invalid volume specification: '\/tmp:\/': invalid mount config for type "bind": invalid specification: destination can't be '\/'/],
   [['--hostname', 'h'.repeat(64)], /^skiff: invalid hostname "h+…": longer than 63 characters/],
   [['--hostname', 'evil\n10.0.0.1 bank'], /^skiff: invalid hostname "evil\\n10\.0\.0\.1 bank"/],
   [['--name', 'n'.repeat(300)], /^skiff: Invalid container name \(n+…\), at most 253 characters are allowed/],

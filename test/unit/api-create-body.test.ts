@@ -75,7 +75,9 @@ describe('create body', () => {
       { Type: 'tmpfs', Source: '', Target: '/t', ReadOnly: false, TmpfsOptions: { SizeBytes: 1048576, Mode: 0o1770 } },
     ]);
     const withMount = (m: Record<string, unknown>) => () => runRequestFromBody({ Image: 'x', HostConfig: { Mounts: [m] } }, undefined);
-    expect(withMount({ Type: 'bind', Source: '/srv', Target: '/x', BindOptions: { NonRecursive: true } })).toThrow('skiff does not support HostConfig.Mounts[0].BindOptions.NonRecursive yet');
+    expect(runRequestFromBody({ Image: 'x', HostConfig: { Mounts: [{ Type: 'bind', Source: '/srv', Target: '/x', BindOptions: { NonRecursive: true } }] } }, undefined).req.extras?.Mounts)
+      .toEqual([{ Type: 'bind', Source: '/srv', Target: '/x', ReadOnly: false, BindOptions: { NonRecursive: true } }]);
+    expect(withMount({ Type: 'bind', Source: '/srv', Target: '/x', BindOptions: { CreateMountpoint: true } })).toThrow('skiff does not support HostConfig.Mounts[0].BindOptions.CreateMountpoint yet');
     expect(withMount({ Type: 'volume', Target: '/x', VolumeOptions: { Subpath: 'a' } })).toThrow('HostConfig.Mounts[0].VolumeOptions.Subpath');
     expect(withMount({ Type: 'tmpfs', Target: '/x', TmpfsOptions: { Options: [['exec']] } })).toThrow('HostConfig.Mounts[0].TmpfsOptions.Options');
     expect(withMount({ Type: 'npipe', Source: 'a', Target: '/x' })).toThrow('invalid mount config for type "npipe": mount type unknown');

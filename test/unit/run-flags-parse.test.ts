@@ -9,6 +9,8 @@ import {
 } from '../../src/engine/run-extras.js';
 import { csvFields, parseMountSpec, parseTmpfsSpec, tmpfsMountArgs } from '../../src/volumes/mount-spec.js';
 import { parsePortSpecs } from '../../src/network/port-spec.js';
+import { localVolumeMount } from '../../src/volumes/local-driver.js';
+import { parseVolumeSpec } from '../../src/volumes/spec.js';
 import { absoluteVolumeSource, checkPlatform } from '../../src/engine/run-command.js';
 import { mergeHealthcheck } from '../../src/engine/run.js';
 import { nextHealth, testArgv } from '../../src/engine/health.js';
@@ -55,6 +57,34 @@ describe('--mount', () => {
     expect(usage(() => parseMountSpec('type=bind,src=/a,target=/x,bind-propagation=weird'))).toContain('bind-propagation');
     expect(usage(() => parseMountSpec('type=volume,src=/a,target=/x,tmpfs-size=1m'))).toContain("cannot mix 'tmpfs-size'");
     expect(usage(() => parseMountSpec('type=tmpfs,target=/x,tmpfs-mode=999'))).toContain('tmpfs-mode');
+  });
+
+  it('volume-nocopy, volume-label, bind-nonrecursive / bind-recursive are kept as Docker keeps them; what skiff cannot do is refused', () => {
+    expect(parseMountSpec('type=volume,src=v,dst=/d,volume-nocopy,volume-label=a=1')).toEqual({ Type: 'volume', Source: 'v', Target: '/d', ReadOnly: false, VolumeOptions: { NoCopy: true, Labels: { a: '1' } } });
+    expect(parseMountSpec('type=volume,src=v,dst=/d,volume-nocopy=false')).toEqual({ Type: 'volume', Source: 'v', Target: '/d', ReadOnly: false });
+    expect(parseMountSpec('type=bind,src=/s,dst=/d,bind-nonrecursive')).toMatchObject({ BindOptions: { NonRecursive: true } });
+    expect(parseMountSpec('type=bind,src=/s,dst=/d,bind-recursive=disabled')).toMatchObject({ BindOptions: { NonRecursive: true } });
+    expect(parseMountSpec('type=bind,src=/s,dst=/d,bind-recursive=enabled')).not.toHaveProperty('BindOptions');
+    expect(usage(() => parseMountSpec('type=bind,src=/s,dst=/d,bind-recursive=readonly'))).toContain('bind-recursive');
+    expect(usage(() => parseMountSpec('type=volume,src=v,dst=/d,volume-driver=nfs'))).toContain('volume driver "nfs" is not available');
+    expect(usage(() => parseMountSpec('type=volume,src=v,dst=/d,volume-opt=foo=bar'))).toBe('create v: invalid option: "foo"');
+    expect(usage(() => parseMountSpec('type=volume,src=v,dst=/d,volume-opt=type=ext4,volume-opt=device=/dev/sda1'))).toContain('type=tmpfs and o=bind volumes only');
+    expect(usage(() => parseMountSpec('type=volume,src=v,dst=/d,volume-opt=type=tmpfs,volume-opt=o=colour=blue'))).toContain('invalid option "colour=blue"');
+  });
+
+  it('the local driver: a tmpfs with its o= options, a bind of its device, a plain directory otherwise', () => {
+    expect(localVolumeMount(undefined)).toEqual({ kind: 'dir' });
+    expect(localVolumeMount({ type: 'tmpfs', device: 'tmpfs', o: 'size=1m,uid=1000,noexec' })).toEqual({ kind: 'tmpfs', options: 'size=1m,uid=1000,noexec' });
+    expect(localVolumeMount({ type: 'none', o: 'bind,ro', device: '/srv/x' })).toEqual({ kind: 'bind', device: '/srv/x', readonly: true });
+    expect(usage(() => localVolumeMount({ type: 'none', o: 'bind', device: 'rel' }))).toContain('device=/absolute');
+    expect(usage(() => localVolumeMount({ type: 'nfs', o: 'addr=1.2.3.4', device: ':/x' }))).toContain('type=tmpfs and o=bind volumes only');
+  });
+
+  it('-v modes: ro/rw and nocopy (a named volume only)', () => {
+    expect(parseVolumeSpec('vol:/d:nocopy')).toEqual({ source: 'vol', named: true, target: '/d', readonly: false, nocopy: true });
+    expect(parseVolumeSpec('vol:/d:ro,nocopy')).toEqual({ source: 'vol', named: true, target: '/d', readonly: true, nocopy: true });
+    expect(usage(() => parseVolumeSpec('/srv:/d:nocopy'))).toBe('invalid mode: nocopy');
+    expect(usage(() => parseVolumeSpec('vol:/d:ro,rw'))).toBe('invalid mode: ro,rw');
   });
 
   it('--tmpfs PATH[:OPTS]: options checked, Docker\'s noexec,nosuid,nodev default overridable', () => {

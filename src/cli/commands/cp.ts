@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 
 function defineCp(cmd: Command): Command {
   return cmd
-    .description('copy files/folders between a container and the local filesystem (CONTAINER:SRC_PATH DEST_PATH|- or SRC_PATH|- CONTAINER:DEST_PATH)')
+    .description('copy files/folders between a container and the local filesystem')
     .argument('<src>', 'CONTAINER:SRC_PATH, a host path, or - for a tar stream on stdin')
     .argument('<dest>', 'CONTAINER:DEST_PATH, a host path, or - for a tar stream on stdout')
     .option('-a, --archive', 'archive mode (copy all uid/gid information)')

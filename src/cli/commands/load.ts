@@ -4,7 +4,7 @@ import { defineTwice, writeLines, type Groups } from './image-groups.js';
 export function registerLoad(program: Command, groups: Groups): void {
   defineTwice(program, groups, 'load', 'load', (c) =>
     c
-      .description('load images from a tar archive (docker-archive or OCI layout; gzip and zstd detected)')
+      .description('load an image from a tar archive or STDIN')
       .option('-i, --input <file>', 'read from a file instead of stdin')
       .option('-q, --quiet', 'suppress the load output')
       .action(async (o: { input?: string; quiet?: boolean }) => {

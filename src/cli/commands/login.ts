@@ -10,7 +10,7 @@ async function readStdin(): Promise<string> {
 export function registerLogin(program: Command): void {
   program
     .command('login')
-    .description('log in to a registry (credentials stored 0600 in the store\'s auth.json)')
+    .description('authenticate to a registry')
     .argument('[server]', 'registry host', 'docker.io')
     .option('-u, --username <user>', 'username')
     .option('-p, --password <password>', 'password (prefer --password-stdin)')
@@ -35,7 +35,7 @@ export function registerLogin(program: Command): void {
     });
   program
     .command('logout')
-    .description('remove stored credentials for a registry')
+    .description('log out from a registry')
     .argument('[server]', 'registry host', 'docker.io')
     .action(async (server: string) => {
       const { removeCredentials } = await import('../../image/registry/credentials.js');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 
 function definePort(cmd: Command): Command {
   return cmd
-    .description("list a container's published ports, or the host address of one of them")
+    .description('list port mappings or a specific mapping for the container')
     .argument('<container>', 'container name or id')
     .argument('[private-port]', 'PORT[/tcp|udp]')
     .action(async (ref: string, privatePort?: string) => {

@@ -4,7 +4,7 @@ import { collect, defineTwice, type Groups } from './image-groups.js';
 export function registerPull(program: Command, groups: Groups): void {
   defineTwice(program, groups, 'pull', 'pull', (c) =>
     c
-      .description('download an image from a registry (docker.io names come from the lab mirror when it has them)')
+      .description('download an image from a registry')
       .argument('<name>', 'NAME[:TAG|@DIGEST]')
       .option('--platform <os/arch>', 'platform to pull from a multi-platform image', undefined)
       .option('--insecure-registry <host>', 'allow plain http to this registry (repeatable)', collect, [])

@@ -4,7 +4,7 @@ import { defineTwice, type Groups } from './image-groups.js';
 export function registerSave(program: Command, groups: Groups): void {
   defineTwice(program, groups, 'save', 'save', (c) =>
     c
-      .description('save images to a tar archive (docker-archive by default, or an OCI layout)')
+      .description('save one or more images to a tar archive (streamed to STDOUT by default)')
       .argument('<image...>', 'IMAGE (name or id)')
       .option('-o, --output <file>', 'write to a file instead of stdout')
       .option('--format <format>', 'docker-archive or oci', 'docker-archive')

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
 function defineEvents(cmd: Command): void {
-  cmd.description('get real time events from the engine')
+  cmd.description('get real time events from the server')
     .option('-f, --filter <filter>', 'filter output based on conditions provided (container, event, image, label, network, type, volume)', collect, [])
     .option('--format <format>', 'format output using a Go template, or "json"')
     .option('--since <time>', 'show all events created since timestamp (RFC 3339, Unix seconds, or a duration like 10m)')
@@ -87,7 +87,7 @@ function defineWait(cmd: Command): void {
 }
 
 export function registerSystemVerbs(program: Command, groups: { container: Command }, system: Command): void {
-  program.command('version').description('show the skiff version information (client and engine)')
+  program.command('version').description('show the skiff version information')
     .option('-f, --format <format>', 'format output using a Go template, or "json"')
     .action(async (o: { format?: string }) => {
       const { versionText } = await import('../../engine/system-text.js');

@@ -8,11 +8,30 @@ async function usedBy(name: string): Promise<string[]> {
 
 export function registerVolume(program: Command): void {
   const v = program.command('volume').description('manage volumes');
-  v.command('create').argument('[name]').description('create a volume').action(async (name?: string) => {
-    const { createVolume } = await import('../../volumes/store.js');
-    const { randomBytes } = await import('node:crypto');
-    process.stdout.write(createVolume(name ?? randomBytes(32).toString('hex')).Name + '\n');
-  });
+  const collect = (val: string, prev: string[] = []) => [...prev, val];
+  v.command('create').argument('[name]').description('create a volume')
+    .option('-d, --driver <driver>', 'specify volume driver name (local)', 'local')
+    .option('-o, --opt <key=value>', 'set driver specific options: type, device, o (local driver)', collect)
+    .option('--label <key=value>', 'set metadata for a volume', collect)
+    .action(async (name: string | undefined, o: { driver: string; opt?: string[]; label?: string[] }) => {
+      const { createVolume } = await import('../../volumes/store.js');
+      const { SkiffError } = await import('../../errors.js');
+      const { randomBytes } = await import('node:crypto');
+      if (o.driver !== 'local') throw new SkiffError('EUSAGE', `create ${name ?? ''}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`, 'skiff has the local volume driver only', { exitCode: 1 });
+      const pairs = (list: string[] | undefined, flag: string) => Object.fromEntries((list ?? []).map((kv) => {
+        const i = kv.indexOf('=');
+        if (flag === '--opt' && i <= 0) throw new SkiffError('EUSAGE', `invalid argument "${kv}" for "-o, --opt" flag: bad format for option: ${kv}`, 'write --opt key=value', { exitCode: 125 });
+        return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+      }));
+      const options = pairs(o.opt, '--opt');
+      const labels = pairs(o.label, '--label');
+      try {
+        process.stdout.write(createVolume(name ?? randomBytes(32).toString('hex'), { options, labels }).Name + '\n');
+      } catch (e) {
+        // The daemon refused it: exit 1, as any verb but run/create.
+        throw e instanceof SkiffError ? new SkiffError(e.code, e.message, e.hint, { exitCode: 1 }) : e;
+      }
+    });
   v.command('ls').alias('list').description('list volumes').option('-q, --quiet', 'only display volume names')
     .option('--format <format>', 'format output using a Go template, "table", or "json"')
     .action(async (o: { quiet?: boolean; format?: string }) => {
