@@ -7,6 +7,8 @@ import type { HealthConfig, RunExtras } from '../state/container-record.js';
 import { mountsFromBody } from './create-mounts.js';
 import { parseTmpfsSpec } from '../volumes/mount-spec.js';
 import { ApiError } from './errors.js';
+import { parseRunExtras } from '../engine/run-extras.js';
+import { SkiffError } from '../errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -15,10 +17,11 @@ const CONFIG_OK = new Set(['Hostname', 'User', 'AttachStdin', 'AttachStdout', 'A
   'Image', 'WorkingDir', 'Entrypoint', 'Labels', 'ExposedPorts', 'Volumes', 'HostConfig', 'NetworkingConfig', 'Domainname', 'ArgsEscaped',
   'StopSignal', 'StopTimeout', 'Healthcheck', 'OnBuild', 'MacAddress', 'NetworkDisabled', 'Shell']);
 /** Fields of Config accepted but without effect, where their zero/default is what skiff does anyway. */
-const CONFIG_IGNORED = new Set(['Domainname', 'ArgsEscaped', 'StdinOnce', 'Volumes', 'OnBuild', 'Shell', 'MacAddress']);
+const CONFIG_IGNORED = new Set(['ArgsEscaped', 'StdinOnce', 'Volumes', 'OnBuild', 'Shell', 'MacAddress']);
 const HOST_OK = new Set(['Binds', 'PortBindings', 'NetworkMode', 'AutoRemove', 'RestartPolicy', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares',
   'PidsLimit', 'CpusetCpus', 'Init', 'PublishAllPorts', 'LogConfig', 'ConsoleSize', 'ContainerIDFile', 'VolumeDriver', 'Isolation', 'CgroupnsMode',
-  'Cgroup', 'IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Links', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'ShmSize', 'OomScoreAdj', 'Tmpfs']);
+  'Cgroup', 'IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Links', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'ShmSize', 'OomScoreAdj', 'Tmpfs',
+  'ReadonlyRootfs', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'Ulimits', 'GroupAdd']);
 
 function isZero(v: unknown): boolean {
   if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
@@ -40,7 +43,7 @@ function hostConfigChecks(h: Json): void {
   if (h.MemorySwappiness === -1) delete h.MemorySwappiness;
   checkKnown(h, HOST_OK, 'HostConfig.');
   const log = h.LogConfig as { Type?: string } | undefined;
-  if (log?.Type && log.Type !== 'json-file') refuse(`HostConfig.LogConfig.Type=${log.Type} (only json-file)`);
+  if (log?.Type && log.Type !== 'json-file' && log.Type !== 'none') refuse(`HostConfig.LogConfig.Type=${log.Type} (only json-file and none)`);
   if (h.CgroupnsMode && h.CgroupnsMode !== 'private') refuse(`HostConfig.CgroupnsMode=${String(h.CgroupnsMode)}`);
   for (const k of ['IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Cgroup'] as const) {
     const v = h[k];
@@ -112,7 +115,35 @@ function describingExtras(body: Json): RunExtras {
   if (typeof host.ShmSize === 'number' && host.ShmSize > 0) x.ShmSize = host.ShmSize;
   const exposed = body.ExposedPorts as Record<string, object> | null | undefined;
   if (exposed && Object.keys(exposed).length) x.ExposedPorts = { ...exposed };
-  return x;
+  return { ...x, ...flagExtras(body, host) };
+}
+
+const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length ? v.map(String) : undefined);
+
+/**
+ * The fields `run`'s own flags fill (--add-host, --dns*, --ulimit, --log-driver/--log-opt, --group-add,
+ * --domainname): given to the same parser as the flags' words, so the API checks and
+ * stores them exactly as the CLI does; what it refuses is a 400 with the same sentence.
+ */
+function flagExtras(body: Json, h: Json): RunExtras {
+  const log = h.LogConfig as { Type?: string; Config?: Record<string, string> | null } | null | undefined;
+  const ulimits = h.Ulimits as Array<{ Name?: string; Soft?: number; Hard?: number }> | null | undefined;
+  try {
+    return parseRunExtras({
+      ...(body.Domainname ? { domainname: String(body.Domainname) } : {}),
+      ...(strings(h.ExtraHosts) ? { addHost: strings(h.ExtraHosts) } : {}),
+      ...(strings(h.Dns) ? { dns: strings(h.Dns) } : {}),
+      ...(strings(h.DnsSearch) ? { dnsSearch: strings(h.DnsSearch) } : {}),
+      ...(strings(h.DnsOptions) ? { dnsOption: strings(h.DnsOptions) } : {}),
+      ...(ulimits?.length ? { ulimit: ulimits.map((u) => `${u.Name}=${u.Soft ?? 0}:${u.Hard ?? u.Soft ?? 0}`) } : {}),
+      ...(log?.Type ? { logDriver: log.Type } : {}),
+      ...(log?.Config && Object.keys(log.Config).length ? { logOpt: Object.entries(log.Config).map(([k, v]) => `${k}=${v}`) } : {}),
+      ...(strings(h.GroupAdd) ? { groupAdd: strings(h.GroupAdd) } : {}),
+    });
+  } catch (e) {
+    if (e instanceof SkiffError) throw new ApiError(400, e.message);
+    throw e;
+  }
 }
 
 /** The request skiff's engine runs, from the body of POST /containers/create and its `name`. */
@@ -159,6 +190,7 @@ export function runRequestFromBody(body: Json, name: string | undefined): { req:
     pull: 'never', init: !!h.Init, restart: { Name: restartName, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
     labels: (body.Labels as Record<string, string> | null) ?? {},
     extras,
+    ...(h.ReadonlyRootfs === true ? { security: { SecurityOpt: [], CapAdd: [], CapDrop: [], Privileged: false, ReadonlyRootfs: true, Devices: [] } } : {}),
   };
   return { req, extras: { aliases: ep?.Aliases ?? [] } };
 }

@@ -88,6 +88,27 @@ describe('create body', () => {
     expect(() => runRequestFromBody({ Image: 'x', HostConfig: { Mounts: [{ Type: 'tmpfs', Target: '/x' }, { Type: 'tmpfs', Target: '/x/' }] } }, undefined)).toThrow('Duplicate mount point: /x');
   });
 
+  it('ReadonlyRootfs, ExtraHosts, Dns*, Ulimits, LogConfig none, GroupAdd, Domainname: as run\'s flags store them; a bad value is the flag\'s 400', () => {
+    const body = structuredClone(DOCKER28) as Record<string, unknown> & { HostConfig: Record<string, unknown> };
+    Object.assign(body.HostConfig, {
+      ReadonlyRootfs: true, ExtraHosts: ['db:10.1.2.3'], Dns: ['9.9.9.9'], DnsSearch: ['example.test'], DnsOptions: ['ndots:2'],
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], LogConfig: { Type: 'none', Config: {} }, GroupAdd: ['audio'],
+    });
+    body.Domainname = 'lab.test';
+    const { req } = runRequestFromBody(body, undefined);
+    expect(req.security?.ReadonlyRootfs).toBe(true);
+    expect(req.extras).toMatchObject({
+      ExtraHosts: ['db:10.1.2.3'], Dns: ['9.9.9.9'], DnsSearch: ['example.test'], DnsOptions: ['ndots:2'],
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], LogConfig: { Type: 'none', Config: {} }, GroupAdd: ['audio'], Domainname: 'lab.test',
+    });
+    const bad = structuredClone(DOCKER28) as typeof body;
+    bad.HostConfig.Dns = ['not an address'];
+    expect(() => runRequestFromBody(bad, undefined)).toThrow(ApiError);
+    const oom = structuredClone(DOCKER28) as typeof body;
+    oom.HostConfig.OomKillDisable = true;
+    expect(() => runRequestFromBody(oom, undefined)).toThrow(/HostConfig\.OomKillDisable/);
+  });
+
   it('ports: ip, host port, random; a compose network with its aliases', () => {
     const { req, extras } = runRequestFromBody({
       Image: 'x', HostConfig: { NetworkMode: 'proj_default', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '' }] } },
