@@ -192,10 +192,13 @@ describe('the chapter through the docker CLI (root)', () => {
       expect(line).toMatch(/^tmpfs \/t tmpfs \S*size=1024k/);
       expect(line).toMatch(/nosuid,nodev,noexec/);
 
+      const nonrec = docker(['run', '--rm', '--mount', `type=bind,source=${dir},target=/data,bind-nonrecursive`, 'diamol/base', 'cat', '/data/f']);
+      expect(nonrec.stderr).toBe('');
+      expect(nonrec.stdout).toBe('from the host\n');
       // What skiff does not implement is refused by name, as a usage error (exit 125), before anything exists.
-      const nonrec = docker(['run', '--rm', '--mount', `type=bind,source=${dir},target=/data,bind-nonrecursive`, 'diamol/base', 'true']);
-      expect(nonrec.status).toBe(125);
-      expect(nonrec.stderr).toContain('skiff does not support HostConfig.Mounts[0].BindOptions.NonRecursive yet');
+      const subpath = docker(['run', '--rm', '--mount', 'type=volume,source=mnt12s,target=/data,volume-subpath=a', 'diamol/base', 'true']);
+      expect(subpath.status).toBe(125);
+      expect(subpath.stderr).toContain('skiff does not support HostConfig.Mounts[0].VolumeOptions.Subpath yet');
       const missing = docker(['run', '--rm', '--mount', 'type=bind,source=/nonexistent-12,target=/data', 'diamol/base', 'true']);
       expect(missing.status).toBe(125);
       expect(missing.stderr).toContain('invalid mount config for type "bind": bind source path does not exist: /nonexistent-12');
