@@ -6,6 +6,8 @@ import { posix } from 'node:path';
 import type { MountEntry } from '../state/container-record.js';
 import { isVolumeName } from '../volumes/store.js';
 import { ApiError } from './errors.js';
+import { localVolumeMount } from '../volumes/local-driver.js';
+import { SkiffError } from '../errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -70,7 +72,15 @@ function mountEntry(m: Json, at: string): MountEntry {
     if (o?.NoCopy === true) opts.NoCopy = true;
     const labels = o?.Labels as Record<string, string> | null | undefined;
     if (labels && Object.keys(labels).length) opts.Labels = { ...labels };
-    if (driver?.Options && Object.keys(driver.Options).length) opts.DriverConfig = { Name: 'local', Options: { ...driver.Options } };
+    if (driver?.Options && Object.keys(driver.Options).length) {
+      try {
+        localVolumeMount(driver.Options); // refused at create, as the CLI's --mount volume-opt is, with moby's words
+      } catch (e) {
+        if (e instanceof SkiffError) throw new ApiError(400, source ? `create ${source}: ${e.message}` : e.message);
+        throw e;
+      }
+      opts.DriverConfig = { Name: 'local', Options: { ...driver.Options } };
+    }
     if (Object.keys(opts).length) entry.VolumeOptions = opts;
   } else {
     const o = (m.TmpfsOptions ?? undefined) as Json | undefined;

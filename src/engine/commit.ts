@@ -20,6 +20,7 @@ import { scratchConfig, type ImageConfig } from '../image/build/oci-config.js';
 import { upperDirEntries } from '../image/build/layer-from-dir.js';
 import { writeLayer, type LayerBlob, type LayerEntry } from '../image/build/layer-writer.js';
 import { blobPath as layoutBlobPath, commitLayer, prepareLayout, writeImage } from '../image/build/oci-layout-writer.js';
+import { familiarString, parseReference } from '../image/reference.js';
 
 const CHANGE_COMMANDS = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL']);
 
@@ -146,7 +147,8 @@ export async function commitContainer(id: string, o: CommitOptions): Promise<str
     await writeImage(dir, config, layers, 'latest');
     const imageId = await importLayout(dir, o.reference);
     // moby's container `commit` event, after the image (and its tag) exist.
-    recordContainerEvent(c, 'commit', { comment: o.comment ?? '', imageID: imageId, imageRef: o.reference ?? '' });
+    // imageRef in the familiar form moby records ("img:c1"), whichever form the caller sent (the docker CLI sends "docker.io/library/img").
+    recordContainerEvent(c, 'commit', { comment: o.comment ?? '', imageID: imageId, imageRef: o.reference ? familiarString(parseReference(o.reference)) : '' });
     return imageId;
   });
 }
