@@ -79,6 +79,7 @@ describe('create body', () => {
       .toEqual([{ Type: 'bind', Source: '/srv', Target: '/x', ReadOnly: false, BindOptions: { NonRecursive: true } }]);
     expect(withMount({ Type: 'bind', Source: '/srv', Target: '/x', BindOptions: { CreateMountpoint: true } })).toThrow('skiff does not support HostConfig.Mounts[0].BindOptions.CreateMountpoint yet');
     expect(withMount({ Type: 'volume', Target: '/x', VolumeOptions: { Subpath: 'a' } })).toThrow('HostConfig.Mounts[0].VolumeOptions.Subpath');
+    expect(withMount({ Type: 'volume', Source: 'mv', Target: '/x', VolumeOptions: { DriverConfig: { Name: 'local', Options: { foo: 'bar' } } } })).toThrow('create mv: invalid option: "foo"');
     expect(withMount({ Type: 'tmpfs', Target: '/x', TmpfsOptions: { Options: [['exec']] } })).toThrow('HostConfig.Mounts[0].TmpfsOptions.Options');
     expect(withMount({ Type: 'npipe', Source: 'a', Target: '/x' })).toThrow('invalid mount config for type "npipe": mount type unknown');
     expect(withMount({ Type: 'bind', Target: '/x' })).toThrow('invalid mount config for type "bind": field Source must not be empty');
