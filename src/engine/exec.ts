@@ -98,10 +98,24 @@ export async function execWithPipes(ref: string, command: string[], f: ExecFlags
   const plan = await planExec(ref, command, f, false);
   const id = resolveContainer(ref);
   let pipes: ExecPipes | undefined;
+  let started = false;
   const r = await launchBetweenExecEvents(id, execId, command, () => launch(plan, {
     stdio: 'pipe',
     onSpawn: (child) => { pipes = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr! }; pipes.stdin.on('error', () => {}); },
-    onExec: (pid) => { if (pipes) onStarted(pipes, pid); },
+    onExec: (pid) => { if (pipes) { started = true; onStarted(pipes, pid); } },
   }));
+  // The launcher has exited, but what it relayed last may still be unread in our end of the pipes: the
+  // caller (an API stream, a health probe) reads them, so the exit code is ours only once both ended.
+  if (started && pipes) await Promise.all([pipes.stdout, pipes.stderr].map(streamEnded));
   return r.exitCode ?? 0;
+}
+
+/** Resolves when a readable stream has given its last byte (or broke). */
+function streamEnded(s: Readable): Promise<void> {
+  if (s.readableEnded || s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.once('end', resolve);
+    s.once('close', resolve);
+    s.once('error', () => resolve());
+  });
 }

@@ -102,6 +102,11 @@ async function chapter(docker: Docker, port: number, skiffEnv: Record<string, st
 
   const exec = docker(['exec', id, 'sh', '-c', 'echo edited > /usr/local/apache2/htdocs/index.html; echo done']);
   expect(exec.stdout).toBe('done\n');
+  // Every byte an exec wrote reaches the client, however fast it exits (the stream ends after the data, not at the exit).
+  for (let i = 0; i < 5; i++) {
+    const big = docker(['exec', id, 'sh', '-c', 'head -c 1000000 /dev/zero | tr "\\0" a; echo; echo tail >&2']);
+    expect([big.stdout.length, big.stderr]).toEqual([1000001, 'tail\n']);
+  }
   expect(await waitPage(`http://127.0.0.1:${port}/`)).toBe('200 edited');
   const execIt = docker.tty(`exec -it ${id} sh`, 'cat /usr/local/apache2/htdocs/index.html; exit 3\r');
   expect(execIt.status).toBe(3);
