@@ -43,7 +43,7 @@ function hostConfigChecks(h: Json): void {
   if (h.MemorySwappiness === -1) delete h.MemorySwappiness;
   checkKnown(h, HOST_OK, 'HostConfig.');
   const log = h.LogConfig as { Type?: string } | undefined;
-  if (log?.Type && log.Type !== 'json-file' && log.Type !== 'none') refuse(`HostConfig.LogConfig.Type=${log.Type} (only json-file and none)`);
+  if (log?.Type && log.Type !== 'json-file') refuse(`HostConfig.LogConfig.Type=${log.Type} (only json-file: through the API a foreground run's output is read from the log)`);
   if (h.CgroupnsMode && h.CgroupnsMode !== 'private') refuse(`HostConfig.CgroupnsMode=${String(h.CgroupnsMode)}`);
   for (const k of ['IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Cgroup'] as const) {
     const v = h[k];

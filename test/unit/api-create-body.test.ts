@@ -93,14 +93,14 @@ describe('create body', () => {
     const body = structuredClone(DOCKER28) as Record<string, unknown> & { HostConfig: Record<string, unknown> };
     Object.assign(body.HostConfig, {
       ReadonlyRootfs: true, ExtraHosts: ['db:10.1.2.3'], Dns: ['9.9.9.9'], DnsSearch: ['example.test'], DnsOptions: ['ndots:2'],
-      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], LogConfig: { Type: 'none', Config: {} }, GroupAdd: ['audio'],
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } }, GroupAdd: ['audio'],
     });
     body.Domainname = 'lab.test';
     const { req } = runRequestFromBody(body, undefined);
     expect(req.security?.ReadonlyRootfs).toBe(true);
     expect(req.extras).toMatchObject({
       ExtraHosts: ['db:10.1.2.3'], Dns: ['9.9.9.9'], DnsSearch: ['example.test'], DnsOptions: ['ndots:2'],
-      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], LogConfig: { Type: 'none', Config: {} }, GroupAdd: ['audio'], Domainname: 'lab.test',
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } }, GroupAdd: ['audio'], Domainname: 'lab.test',
     });
     const bad = structuredClone(DOCKER28) as typeof body;
     bad.HostConfig.Dns = ['not an address'];
