@@ -99,6 +99,13 @@ describe('Engine API service (root)', () => {
     const again = await api(s, 'POST', '/v1.50/containers/create?name=taken', { Image: 'diamol/base' });
     expect(again.status).toBe(409);
     expect(JSON.parse(again.body).message).toContain('taken');
+    // A failed kill carries moby's prefix with the name as typed: not running (409), no such container (404).
+    const idle = await api(s, 'POST', '/v1.50/containers/taken/kill');
+    expect(idle.status).toBe(409);
+    expect(JSON.parse(idle.body)).toEqual({ message: `Cannot kill container: taken: Container ${JSON.parse(first.body).Id} is not running` });
+    const noKill = await api(s, 'POST', '/v1.50/containers/nope/kill');
+    expect(noKill.status).toBe(404);
+    expect(JSON.parse(noKill.body)).toEqual({ message: 'Cannot kill container: nope: No such container: nope' });
     expect((await api(s, 'POST', '/v1.50/containers/taken/start')).status).toBe(204);
     expect((await api(s, 'POST', '/v1.50/containers/taken/start')).status).toBe(304);
     const running = await api(s, 'DELETE', '/v1.50/containers/taken');

@@ -72,10 +72,10 @@ export function containerRoutes(r: Router, events: Events): void {
   });
 
   r.on('POST', '/containers/{id}/kill', async (ctx) => {
-    const id = resolveContainer(ctx.params[0]!);
+    // The engine's kill resolves the name itself, so its failures carry moby's `Cannot kill container:
+    // NAME: ` prefix with the name as the client typed it (404 no such container, 409 not running).
     const { killContainer } = await import('../../engine/stop.js');
-    if (!(await refreshState(id)).Running) throw new ApiError(409, `Container ${id} is not running`);
-    await killContainer(id, ctx.query.get('signal') || 'KILL');
+    await killContainer(ctx.params[0]!, ctx.query.get('signal') || 'KILL');
     sendEmpty(ctx.response(), 204);
   });
 
