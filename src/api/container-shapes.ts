@@ -3,8 +3,10 @@
 import type { ContainerRecord } from '../state/container-record.js';
 import { parseIsoMs } from '../state/container-record.js';
 import { statusText } from '../state/status-text.js';
+import type { ContainerSizes } from '../engine/ps.js';
 
-export function containerSummary(r: ContainerRecord, now = Date.now()): Record<string, unknown> {
+/** `sizes` only when the client asked (`size=1`): moby leaves SizeRw/SizeRootFs out otherwise. */
+export function containerSummary(r: ContainerRecord, now = Date.now(), sizes?: ContainerSizes): Record<string, unknown> {
   const { config: c, state: s } = r;
   const ports: Array<Record<string, unknown>> = [];
   for (const [key, list] of Object.entries(s.NetworkSettings?.Ports ?? {})) {
@@ -23,6 +25,7 @@ export function containerSummary(r: ContainerRecord, now = Date.now()): Record<s
     Command: [c.Path, ...c.Args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
     Created: Math.floor(parseIsoMs(c.Created) / 1000),
     Ports: ports,
+    ...(sizes ?? {}),
     Labels: c.Config.Labels ?? {},
     State: s.Status,
     Status: statusText(s, now),

@@ -183,17 +183,31 @@ function sortedRow(row: PsRow): PsRow {
   return Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))) as unknown as PsRow;
 }
 
-/** docker ps -s: `SizeRw (virtual SizeRw + image)` with three significant digits. */
-async function sizeColumn(): Promise<(r: ContainerRecord) => string> {
+/** A container's sizes as moby reports them (`size=1`): its writable layer, and that plus its image. */
+export interface ContainerSizes { SizeRw: number; SizeRootFs: number }
+
+/**
+ * What `ps -s` and the API's `size=1` count, one function for both so they never disagree: SizeRw is the
+ * bytes of the container's upper dir, SizeRootFs adds its image's unpacked size — as `images` SIZE and
+ * moby's SizeRootFs count it (not the download's).
+ */
+export async function containerSizer(): Promise<(r: ContainerRecord) => ContainerSizes> {
   const { diskUsage } = await import('./remove.js');
   const { getImage } = await import('../image/store.js');
   const { unpackedSize } = await import('../image/layers.js');
-  const { humanSizeWithPrecision } = await import('../format/size.js');
   return (r) => {
     const rw = diskUsage(r.config.Rootfs.upperDir);
-    // The image's unpacked size, as `images` SIZE and moby's SizeRootFs count it (not the download's).
     const img = getImage(r.config.Image);
-    const image = img ? unpackedSize(img) : 0;
-    return `${humanSizeWithPrecision(rw, 3)} (virtual ${humanSizeWithPrecision(rw + image, 3)})`;
+    return { SizeRw: rw, SizeRootFs: rw + (img ? unpackedSize(img) : 0) };
+  };
+}
+
+/** docker ps -s: `SizeRw (virtual SizeRootFs)` with three significant digits, as docker/cli prints them. */
+async function sizeColumn(): Promise<(r: ContainerRecord) => string> {
+  const sizes = await containerSizer();
+  const { humanSizeWithPrecision } = await import('../format/size.js');
+  return (r) => {
+    const { SizeRw, SizeRootFs } = sizes(r);
+    return `${humanSizeWithPrecision(SizeRw, 3)} (virtual ${humanSizeWithPrecision(SizeRootFs, 3)})`;
   };
 }

@@ -402,7 +402,7 @@ const CASES: Case[] = [
   } },
   { name: 'logs -t', args: ['logs', '-t', 'three'], sort: true },
   { name: 'top with ps options', args: ['top', 'sleeper', '-o', 'pid,args'], norm: (s) => s.replace(/^\d+ +/gm, '<pid> ') },
-  { name: 'ps -s', args: ['ps', '-s', '--filter', 'name=sleeper', '--format', '{{.Names}} {{.Size}}'], api: { reason: 'the list does not compute sizes (size=1) yet', same: ['status', 'stderr'] } },
+  { name: 'ps -s', args: ['ps', '-s', '--filter', 'name=sleeper', '--format', '{{.Names}} {{.Size}}'] },
   { name: 'stats --format', args: ['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'sleeper'], api: 'same' },
   { name: 'commit -c -m, then run and inspect', run: ({ cli }) => {
     const c = cli(['commit', '-c', 'CMD ["echo","committed"]', '-m', 'msg', 'changer', 'img:c2']);

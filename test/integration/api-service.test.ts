@@ -123,6 +123,28 @@ describe('Engine API service (root)', () => {
     expect(r.frames).toContainEqual([2, 'err\n']);
   });
 
+  itWhen(conds, 'size=1: SizeRw is the writable layer, SizeRootFs adds the image, in the list and in inspect (absent without size)', async () => {
+    const s = lab.svc.socket;
+    const c = await api(s, 'POST', '/v1.50/containers/create?name=sized', { Image: 'diamol/base', Cmd: ['sh', '-c', 'head -c 100000 /dev/zero > /f'], HostConfig: { NetworkMode: 'none' } });
+    expect(c.status).toBe(201);
+    const id = JSON.parse(c.body).Id as string;
+    expect((await api(s, 'POST', `/v1.50/containers/${id}/start`)).status).toBe(204);
+    expect(JSON.parse((await api(s, 'POST', `/v1.50/containers/${id}/wait`)).body).StatusCode).toBe(0);
+    const image = JSON.parse((await api(s, 'GET', '/v1.50/images/diamol/base/json')).body).Size as number;
+    expect(image).toBeGreaterThan(0);
+    const filter = encodeURIComponent(JSON.stringify({ name: ['sized'] }));
+    const [listed] = JSON.parse((await api(s, 'GET', `/v1.50/containers/json?all=1&size=1&filters=${filter}`)).body) as Array<{ SizeRw: number; SizeRootFs: number }>;
+    expect(listed!.SizeRw).toBeGreaterThanOrEqual(100_000);
+    expect(listed!.SizeRw).toBeLessThan(200_000);
+    expect(listed!.SizeRootFs).toBe(listed!.SizeRw + image);
+    const inspected = JSON.parse((await api(s, 'GET', `/v1.50/containers/${id}/json?size=1`)).body) as { SizeRw: number; SizeRootFs: number };
+    expect({ SizeRw: inspected.SizeRw, SizeRootFs: inspected.SizeRootFs }).toEqual({ SizeRw: listed!.SizeRw, SizeRootFs: listed!.SizeRootFs });
+    const [plain] = JSON.parse((await api(s, 'GET', `/v1.50/containers/json?all=1&filters=${filter}`)).body) as Array<Record<string, unknown>>;
+    expect(plain).not.toHaveProperty('SizeRw');
+    expect(JSON.parse((await api(s, 'GET', `/v1.50/containers/${id}/json`)).body)).not.toHaveProperty('SizeRootFs');
+    expect((await api(s, 'DELETE', `/v1.50/containers/${id}`)).status).toBe(204);
+  });
+
   itWhen(conds, 'a client that leaves logs -f leaves nothing open in the service; many clients at once', async () => {
     const s = lab.svc.socket;
     const c = await api(s, 'POST', '/containers/create?name=talker', { Image: 'diamol/base', Cmd: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'], HostConfig: { NetworkMode: 'none' } });

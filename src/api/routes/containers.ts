@@ -13,11 +13,14 @@ import type { Events } from '../events.js';
 
 export function containerRoutes(r: Router, events: Events): void {
   r.on('GET', '/containers/json', async (ctx) => {
-    const { psRecords } = await import('../../engine/ps.js');
+    const { psRecords, containerSizer } = await import('../../engine/ps.js');
     const limit = intParam(ctx.query, 'limit', -1);
     const records = await psRecords({ all: boolParam(ctx.query, 'all'), filters: filterList(ctx.query), ...(limit > 0 ? { last: limit } : {}) });
     const now = Date.now();
-    sendJson(ctx.response(), 200, records.map((rec) => containerSummary(rec, now)));
+    // size=1 (docker ps -s): counted as skiff's own ps -s counts them; walking every upper dir is why
+    // moby, too, does it only on request.
+    const sizes = boolParam(ctx.query, 'size') ? await containerSizer() : undefined;
+    sendJson(ctx.response(), 200, records.map((rec) => containerSummary(rec, now, sizes?.(rec))));
   });
 
   r.on('POST', '/containers/create', async (ctx) => {
@@ -40,7 +43,10 @@ export function containerRoutes(r: Router, events: Events): void {
 
   r.on('GET', '/containers/{id}/json', async (ctx) => {
     const { inspectObject } = await import('../../engine/inspect.js');
-    sendJson(ctx.response(), 200, inspectObject(await loadContainer(resolveContainer(ctx.params[0]!))));
+    const rec = await loadContainer(resolveContainer(ctx.params[0]!));
+    // size=1 (docker inspect -s): SizeRw and SizeRootFs as the list counts them; absent otherwise, as moby.
+    const sizes = boolParam(ctx.query, 'size') ? (await (await import('../../engine/ps.js')).containerSizer())(rec) : {};
+    sendJson(ctx.response(), 200, { ...inspectObject(rec), ...sizes });
   });
 
   r.on('POST', '/containers/{id}/start', async (ctx) => {
