@@ -7,7 +7,9 @@ import type { HealthConfig, RunExtras } from '../state/container-record.js';
 import { mountsFromBody } from './create-mounts.js';
 import { parseTmpfsSpec } from '../volumes/mount-spec.js';
 import { ApiError } from './errors.js';
-import { parseRunExtras } from '../engine/run-extras.js';
+import { discardOomKillDisable, parseRunExtras } from '../engine/run-extras.js';
+import { securityFromFlags } from '../engine/run-security.js';
+import type { RunSecurity } from '../engine/run.js';
 import { SkiffError } from '../errors.js';
 
 type Json = Record<string, unknown>;
@@ -21,7 +23,8 @@ const CONFIG_IGNORED = new Set(['ArgsEscaped', 'StdinOnce', 'Volumes', 'OnBuild'
 const HOST_OK = new Set(['Binds', 'PortBindings', 'NetworkMode', 'AutoRemove', 'RestartPolicy', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares',
   'PidsLimit', 'CpusetCpus', 'Init', 'PublishAllPorts', 'LogConfig', 'ConsoleSize', 'ContainerIDFile', 'VolumeDriver', 'Isolation', 'CgroupnsMode',
   'Cgroup', 'IpcMode', 'PidMode', 'UTSMode', 'UsernsMode', 'Links', 'Mounts', 'MaskedPaths', 'ReadonlyPaths', 'ShmSize', 'OomScoreAdj', 'Tmpfs',
-  'ReadonlyRootfs', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'Ulimits', 'GroupAdd']);
+  'ReadonlyRootfs', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions', 'Ulimits', 'GroupAdd', 'Privileged', 'CapAdd', 'CapDrop', 'Devices', 'SecurityOpt',
+  'OomKillDisable']);
 
 function isZero(v: unknown): boolean {
   if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
@@ -68,7 +71,11 @@ function portSpecs(bindings: Record<string, Array<{ HostIp?: string; HostPort?: 
   return out;
 }
 
-export interface CreateExtras { aliases: string[] }
+export interface CreateExtras {
+  aliases: string[];
+  /** The create answer's `Warnings` (what skiff's CLI prints as `WARNING: …` for the same flags). */
+  warnings: string[];
+}
 
 /**
  * Healthcheck, StopSignal, StopTimeout and HostConfig.Mounts as `run --health-* / --no-healthcheck /
@@ -139,7 +146,39 @@ function flagExtras(body: Json, h: Json): RunExtras {
       ...(log?.Type ? { logDriver: log.Type } : {}),
       ...(log?.Config && Object.keys(log.Config).length ? { logOpt: Object.entries(log.Config).map(([k, v]) => `${k}=${v}`) } : {}),
       ...(strings(h.GroupAdd) ? { groupAdd: strings(h.GroupAdd) } : {}),
+      ...(h.OomKillDisable === true ? { oomKillDisable: true } : {}),
     });
+  } catch (e) {
+    if (e instanceof SkiffError) throw new ApiError(400, e.message);
+    throw e;
+  }
+}
+
+type DeviceBody = { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string };
+
+/** A Devices entry as the `--device` words that make it, shortest form first (so errors quote what was typed). */
+function deviceSpec(d: DeviceBody): string {
+  const host = d.PathOnHost ?? '';
+  const target = d.PathInContainer || host;
+  const perms = d.CgroupPermissions || 'rwm';
+  if (perms !== 'rwm') return `${host}:${target}:${perms}`;
+  return target === host ? host : `${host}:${target}`;
+}
+
+/**
+ * Privileged, CapAdd/CapDrop, Devices, SecurityOpt, ReadonlyRootfs as `--privileged`, `--cap-add/--cap-drop`,
+ * `--device`, `--security-opt`, `--read-only` keep them: the same parser, given the flags' words (a device
+ * entry as `HOST:CONTAINER:PERMS`; a seccomp profile inline, as the docker CLI sends it), so a value the
+ * CLI refuses is a 400 with its sentence.
+ */
+function securityFromBody(h: Json): RunSecurity {
+  const devices = (Array.isArray(h.Devices) ? h.Devices : []) as DeviceBody[];
+  try {
+    return securityFromFlags({
+      securityOpt: strings(h.SecurityOpt) ?? [], capAdd: strings(h.CapAdd) ?? [], capDrop: strings(h.CapDrop) ?? [],
+      privileged: h.Privileged === true, readOnly: h.ReadonlyRootfs === true,
+      device: devices.map(deviceSpec),
+    }, { inlineProfiles: true });
   } catch (e) {
     if (e instanceof SkiffError) throw new ApiError(400, e.message);
     throw e;
@@ -150,6 +189,7 @@ function flagExtras(body: Json, h: Json): RunExtras {
 export function runRequestFromBody(body: Json, name: string | undefined): { req: RunRequest; extras: CreateExtras } {
   checkKnown(body, CONFIG_OK, '');
   const extras = describingExtras(body);
+  const oomWarning = discardOomKillDisable(extras);
   if (body.NetworkDisabled) refuse('NetworkDisabled (use NetworkMode "none")');
   void CONFIG_IGNORED;
   const image = body.Image;
@@ -190,7 +230,7 @@ export function runRequestFromBody(body: Json, name: string | undefined): { req:
     pull: 'never', init: !!h.Init, restart: { Name: restartName, MaximumRetryCount: restart.MaximumRetryCount ?? 0 },
     labels: (body.Labels as Record<string, string> | null) ?? {},
     extras,
-    ...(h.ReadonlyRootfs === true ? { security: { SecurityOpt: [], CapAdd: [], CapDrop: [], Privileged: false, ReadonlyRootfs: true, Devices: [] } } : {}),
+    security: securityFromBody(h),
   };
-  return { req, extras: { aliases: ep?.Aliases ?? [] } };
+  return { req, extras: { aliases: ep?.Aliases ?? [], warnings: oomWarning ? [oomWarning] : [] } };
 }

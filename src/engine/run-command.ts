@@ -6,9 +6,9 @@ import { SkiffError } from '../errors.js';
 import { trace } from '../trace.js';
 import type { RunFlags } from './run-flags.js';
 import { checkRunInputs } from './run-inputs.js';
-import { parseLabels, parseRunExtras, readListFile } from './run-extras.js';
+import { discardOomKillDisable, parseLabels, parseRunExtras, readListFile } from './run-extras.js';
 import { parseMountSpec, parseTmpfsSpec } from '../volumes/mount-spec.js';
-import { createFromRequest, startContainer, type RunRequest, type RunSecurity } from './run.js';
+import { createFromRequest, startContainer, type RunRequest } from './run.js';
 
 export async function requestFromFlags(image: string, command: string[], flags: RunFlags): Promise<RunRequest> {
   const f: RunFlags = { ...flags, volume: (flags.volume ?? []).map((v) => absoluteVolumeSource(v)) };
@@ -28,11 +28,8 @@ export async function requestFromFlags(image: string, command: string[], flags: 
   const labels = parseLabels(f.label ?? [], f.labelFile ?? []);
   if (f.mount?.length) extras.Mounts = f.mount.map(parseMountSpec);
   if (f.tmpfs?.length) extras.Tmpfs = Object.fromEntries(f.tmpfs.map(parseTmpfsSpec));
-  if (extras.OomKillDisable) {
-    // As dockerd on cgroup v2 (skiff's only cgroup version): there is no switch for the OOM killer.
-    process.stderr.write('WARNING: Your kernel does not support OomKillDisable. OomKillDisable discarded.\n');
-    extras.OomKillDisable = false;
-  }
+  const oomWarning = discardOomKillDisable(extras);
+  if (oomWarning) process.stderr.write(`WARNING: ${oomWarning}\n`);
   if (f.cidfile !== undefined && existsSync(f.cidfile)) {
     throw new SkiffError('EUSAGE', `container ID file found, make sure the other container isn't running or delete ${f.cidfile}`, 'remove the file or pick another --cidfile');
   }
@@ -40,14 +37,8 @@ export async function requestFromFlags(image: string, command: string[], flags: 
   const limits = parseLimits({ memory: f.memory, memorySwap: f.memorySwap, cpus: f.cpus, cpuShares: f.cpuShares, pidsLimit: f.pidsLimit, cpusetCpus: f.cpusetCpus });
   // Docker: 0 and -1 both mean unlimited; unset means the default cap (see security/index.ts).
   if (limits.pidsLimit !== undefined && limits.pidsLimit <= 0) limits.pidsLimit = -1;
-  const sec = await import('../security/index.js');
-  const security: RunSecurity = {
-    SecurityOpt: sec.parseSecurityOpts(f.securityOpt ?? []),
-    CapAdd: (f.capAdd ?? []).map(sec.normalizeCapability), CapDrop: (f.capDrop ?? []).map(sec.normalizeCapability),
-    Privileged: !!f.privileged, ReadonlyRootfs: !!f.readOnly, Devices: (f.device ?? []).map(sec.parseDevice),
-  };
-  // The set must be computable now (an unknown name fails here, before anything exists).
-  sec.effectiveCapabilities(security.CapAdd, security.CapDrop, security.Privileged);
+  const { securityFromFlags } = await import('./run-security.js');
+  const security = securityFromFlags(f);
   return {
     image, command, name: f.name, rm: !!f.rm, detach: !!f.detach, tty: !!f.tty, interactive: !!f.interactive, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname, volumes: f.volume ?? [],

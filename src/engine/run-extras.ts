@@ -213,6 +213,19 @@ export function logRotation(config: Record<string, string> | undefined): { maxSi
   return { maxSize: size, maxFile: files };
 }
 
+/** dockerd's warning on cgroup v2, skiff's only cgroup version: it has no switch for the OOM killer. */
+const OOM_KILL_DISABLE_WARNING = 'Your kernel does not support OomKillDisable. OomKillDisable discarded.';
+
+/**
+ * --oom-kill-disable / HostConfig.OomKillDisable: discarded (kept as false) as dockerd does on cgroup v2;
+ * the warning when it was asked for — the CLI prints it, the API's create answers it in `Warnings`.
+ */
+export function discardOomKillDisable(x: RunExtras): string | undefined {
+  if (!x.OomKillDisable) return undefined;
+  x.OomKillDisable = false;
+  return OOM_KILL_DISABLE_WARNING;
+}
+
 /** The `run`/`create` flags of this file, read into Docker's fields. */
 export function parseRunExtras(f: RunFlags): RunExtras {
   const x: RunExtras = {};

@@ -8,9 +8,7 @@ import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { defaultSeccomp, hostTarget, selectSeccomp } from './seccomp-profile.js';
 import { securityOptions } from './security-opt.js';
 
-export { parseSecurityOpts } from './security-opt.js';
-export { normalizeCapability, effectiveCapabilities } from './capabilities.js';
-export { parseDevice, hostDevices, type DeviceMapping } from './devices.js';
+export { hostDevices, type DeviceMapping } from './devices.js';
 
 /** The security-relevant part of Docker's HostConfig (optional: records made before these flags lack it). */
 export interface SecurityHostConfig {

@@ -51,14 +51,23 @@ export function loadSeccompProfile(path: string): DockerSeccompProfile {
   } catch (e) {
     throw new SkiffError('EUSAGE', `opening seccomp profile (${path}) failed: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give the path of a readable JSON profile');
   }
+  return parseSeccompProfile(text, path);
+}
+
+/**
+ * A profile's JSON text, checked: from a file (`where` names it), or inline as the docker CLI sends
+ * `--security-opt seccomp=FILE` to a daemon (it reads the file itself and sends `seccomp=<its JSON>`).
+ */
+export function parseSeccompProfile(text: string, where?: string): DockerSeccompProfile {
+  const of = where ? ` ${where}` : '';
   let p: unknown;
   try {
     p = JSON.parse(text);
   } catch (e) {
-    throw new SkiffError('EUSAGE', `decoding seccomp profile ${path} failed: ${(e as Error).message}`, 'the profile must be JSON');
+    throw new SkiffError('EUSAGE', `decoding seccomp profile${of} failed: ${(e as Error).message}`, 'the profile must be JSON');
   }
   if (!p || typeof p !== 'object' || typeof (p as DockerSeccompProfile).defaultAction !== 'string') {
-    throw new SkiffError('EUSAGE', `invalid seccomp profile ${path}: no defaultAction`, 'see Docker\'s default.json for the format');
+    throw new SkiffError('EUSAGE', `invalid seccomp profile${of}: no defaultAction`, 'see Docker\'s default.json for the format');
   }
   return p as DockerSeccompProfile;
 }

@@ -3,7 +3,7 @@
 // (a profile file's JSON inline, as the docker CLI sends it), and start and exec read them back.
 import { existsSync, readFileSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
-import { loadSeccompProfile, type DockerSeccompProfile } from './seccomp-profile.js';
+import { loadSeccompProfile, parseSeccompProfile, type DockerSeccompProfile } from './seccomp-profile.js';
 
 export interface SecurityOptions {
   /** 'default' = Docker's profile; 'unconfined' = no filter; otherwise a profile given by the user. */
@@ -25,8 +25,12 @@ const apparmorEnabled = () => {
 };
 const selinuxEnabled = () => existsSync('/sys/fs/selinux/enforce');
 
-/** Flags as typed → the SecurityOpt strings stored in the record. Refuses anything it would not apply. */
-export function parseSecurityOpts(opts: string[]): string[] {
+/**
+ * Flags as typed → the SecurityOpt strings stored in the record. Refuses anything it would not apply.
+ * `inlineProfiles`: a `seccomp=` value is the profile's JSON, not a path — what a daemon receives, since
+ * the docker CLI reads the file and sends its content (the Engine API's create).
+ */
+export function parseSecurityOpts(opts: string[], { inlineProfiles = false }: { inlineProfiles?: boolean } = {}): string[] {
   const out: string[] = [];
   for (const opt of opts) {
     // Docker also accepts the old "key:value" spelling.
@@ -37,7 +41,7 @@ export function parseSecurityOpts(opts: string[]): string[] {
       out.push(`no-new-privileges=${value === undefined || value === 'true' || value === '1'}`);
     } else if (key === 'seccomp' && value) {
       if (value === 'unconfined' || value === 'builtin') out.push(`seccomp=${value}`);
-      else out.push(`seccomp=${JSON.stringify(loadSeccompProfile(value))}`);
+      else out.push(`seccomp=${JSON.stringify(inlineProfiles ? parseSeccompProfile(value) : loadSeccompProfile(value))}`);
     } else if (key === 'apparmor' && value) {
       if (value === 'unconfined') out.push(opt);
       else if (!apparmorEnabled()) throw usage(opt, 'AppArmor is not enabled on this host', 'drop the apparmor= option (only apparmor=unconfined is accepted here)');

@@ -229,6 +229,8 @@ const CASES: Case[] = [
   { name: 'run --read-only', args: ['run', '--rm', '--read-only', 'diamol/base', 'touch', '/x'] },
   { name: 'run -i with stdin', args: ['run', '--rm', '-i', '--name', 'stdin-case', 'diamol/base', 'cat'], after: [['rm', '-f', 'stdin-case']], input: 'abc\n', timeoutMs: 30_000, api: { reason: 'stdin without a tty does not reach a container started through the API (docs/engine-api.md): cat waits until the client is killed', same: [] } },
   { name: 'run -t without a terminal', args: ['run', '--rm', '-t', 'diamol/base', 'echo', 'hi'], api: { reason: 'with a tty, attach reads the supervisor\'s socket once the container runs: what it printed before is not replayed (docs/engine-api.md)', same: ['status', 'stderr'] } },
+  { name: 'run --cap-add, --cap-drop', args: ['run', '--rm', '--network', 'none', '--cap-add', 'NET_ADMIN', '--cap-drop', 'CHOWN', 'diamol/base', 'sh', '-c', 'ip addr add 10.99.0.1/32 dev lo && echo added; touch /f; chown 1 /f'] },
+  { name: 'run --cap-add of an unknown capability', args: ['run', '--rm', '--cap-add', 'BOGUS', 'diamol/base', 'true'], hint: true },
   { name: 'run --add-host', args: ['run', '--rm', '--add-host', 'db:1.2.3.4', 'diamol/base', 'grep', '-w', 'db', '/etc/hosts'] },
   { name: 'run --ulimit', args: ['run', '--rm', '--ulimit', 'nofile=100:200', 'diamol/base', 'sh', '-c', 'ulimit -n; ulimit -Hn'] },
   { name: 'run --tmpfs', args: ['run', '--rm', '--tmpfs', '/scratch', 'diamol/base', 'sh', '-c', 'echo x > /scratch/f && cat /scratch/f'] },

@@ -40,8 +40,8 @@ function attachUpgraded(socket: string, id: string): Promise<{ status: number; d
   });
 }
 
-async function runThroughApi(socket: string, cmd: string[]): Promise<{ frames: Array<[number, string]>; code: number }> {
-  const created = await api(socket, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', Cmd: cmd, HostConfig: { AutoRemove: true, NetworkMode: 'none' } });
+async function runThroughApi(socket: string, cmd: string[], host: Record<string, unknown> = {}): Promise<{ frames: Array<[number, string]>; code: number }> {
+  const created = await api(socket, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', Cmd: cmd, HostConfig: { AutoRemove: true, NetworkMode: 'none', ...host } });
   expect(created.status).toBe(201);
   const id = JSON.parse(created.body).Id as string;
   const attached = attachUpgraded(socket, id);
@@ -91,9 +91,9 @@ describe('Engine API service (root)', () => {
     const noImage = await api(s, 'POST', '/v1.50/containers/create', { Image: 'busybox' });
     expect(noImage.status).toBe(404);
     expect(JSON.parse(noImage.body)).toEqual({ message: 'No such image: busybox:latest' });
-    const unsupported = await api(s, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', HostConfig: { Privileged: true, MemorySwappiness: -1 } });
+    const unsupported = await api(s, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', HostConfig: { PidMode: 'host', MemorySwappiness: -1 } });
     expect(unsupported.status).toBe(400);
-    expect(JSON.parse(unsupported.body).message).toContain('HostConfig.Privileged');
+    expect(JSON.parse(unsupported.body).message).toContain('HostConfig.PidMode');
     const first = await api(s, 'POST', '/v1.50/containers/create?name=taken', { Image: 'diamol/base', Cmd: ['sleep', '60'], HostConfig: { NetworkMode: 'none' } });
     expect(first.status).toBe(201);
     const again = await api(s, 'POST', '/v1.50/containers/create?name=taken', { Image: 'diamol/base' });
@@ -121,6 +121,53 @@ describe('Engine API service (root)', () => {
     expect(r.code).toBe(3);
     expect(r.frames).toContainEqual([1, 'out\n']);
     expect(r.frames).toContainEqual([2, 'err\n']);
+  });
+
+  itWhen(conds, 'create applies CapAdd/CapDrop, Privileged, Devices, SecurityOpt as the CLI flags do; a bad one is the flag\'s 400; OomKillDisable warns', async () => {
+    const s = lab.svc.socket;
+    const capEff = async (host: Record<string, unknown>): Promise<bigint> => {
+      const r = await runThroughApi(s, ['sh', '-c', 'grep CapEff /proc/self/status'], host);
+      expect(r.code).toBe(0);
+      return BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(r.frames.map(([, t]) => t).join(''))![1]}`);
+    };
+    const bit = (n: number) => 1n << BigInt(n);
+    // CAP_NET_ADMIN is 12, CAP_CHOWN 0: Docker's default set has CHOWN and not NET_ADMIN.
+    const plain = await capEff({});
+    expect(plain & bit(12)).toBe(0n);
+    expect(plain & bit(0)).toBe(bit(0));
+    const added = await capEff({ CapAdd: ['NET_ADMIN'] });
+    expect(added).toBe(plain | bit(12));
+    // With NET_ADMIN the container's root may configure its own network namespace; without it, not.
+    const addAddr = ['ip', 'addr', 'add', '10.99.0.1/32', 'dev', 'lo'];
+    expect((await runThroughApi(s, addAddr, { CapAdd: ['NET_ADMIN'] })).code).toBe(0);
+    expect((await runThroughApi(s, addAddr)).code).not.toBe(0);
+    // CapDrop CHOWN: chown fails, where it works by default.
+    const chown = ['sh', '-c', 'touch /f && chown 1 /f'];
+    expect((await runThroughApi(s, chown)).code).toBe(0);
+    expect((await runThroughApi(s, chown, { CapDrop: ['CHOWN'] })).code).not.toBe(0);
+    // Privileged: every capability the kernel has.
+    const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+    expect(await capEff({ Privileged: true })).toBe((1n << BigInt(last + 1)) - 1n);
+    // Devices: the host's node at the container's path; SecurityOpt: no-new-privileges=false is applied.
+    const dev = await runThroughApi(s, ['sh', '-c', 'test -c /dev/xnull && echo dev; grep NoNewPrivs /proc/self/status'], {
+      Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/xnull', CgroupPermissions: 'rwm' }], SecurityOpt: ['no-new-privileges=false'],
+    });
+    expect(dev.frames.map(([, t]) => t).join('')).toMatch(/^dev\nNoNewPrivs:\s+0\n$/);
+    const created = await api(s, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', HostConfig: { CapAdd: ['NET_ADMIN'], CapDrop: ['CHOWN'], NetworkMode: 'none' } });
+    const inspected = JSON.parse((await api(s, 'GET', `/v1.50/containers/${JSON.parse(created.body).Id}/json`)).body) as { HostConfig: Record<string, unknown> };
+    expect({ CapAdd: inspected.HostConfig.CapAdd, CapDrop: inspected.HostConfig.CapDrop }).toEqual({ CapAdd: ['CAP_NET_ADMIN'], CapDrop: ['CAP_CHOWN'] });
+    expect((await api(s, 'DELETE', `/v1.50/containers/${JSON.parse(created.body).Id}`)).status).toBe(204);
+    // What the flags refuse, the API refuses with the same words.
+    const bad = await api(s, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', HostConfig: { CapAdd: ['BOGUS'] } });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ message: 'invalid CapAdd: unknown capability: "CAP_BOGUS"' });
+    const noDev = await api(s, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', HostConfig: { Devices: [{ PathOnHost: '/dev/nope', PathInContainer: '/dev/nope', CgroupPermissions: 'rwm' }] } });
+    expect(noDev.status).toBe(400);
+    expect(JSON.parse(noDev.body).message).toBe('invalid --device "/dev/nope": /dev/nope: no such device');
+    const oom = await api(s, 'POST', '/v1.50/containers/create', { Image: 'diamol/base', HostConfig: { OomKillDisable: true, NetworkMode: 'none' } });
+    expect(oom.status).toBe(201);
+    expect(JSON.parse(oom.body).Warnings).toEqual(['Your kernel does not support OomKillDisable. OomKillDisable discarded.']);
+    expect((await api(s, 'DELETE', `/v1.50/containers/${JSON.parse(oom.body).Id}`)).status).toBe(204);
   });
 
   itWhen(conds, 'size=1: SizeRw is the writable layer, SizeRootFs adds the image, in the list and in inspect (absent without size)', async () => {

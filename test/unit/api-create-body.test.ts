@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runRequestFromBody } from '../../src/api/create-body.js';
 import { ApiError } from '../../src/api/errors.js';
+import { securityFromFlags } from '../../src/engine/run-security.js';
 import { compareVersion } from '../../src/api/router.js';
 import { frame } from '../../src/api/stdcopy.js';
 
@@ -33,11 +34,46 @@ describe('create body', () => {
 
   it('names the field it does not support', () => {
     const body = structuredClone(DOCKER28) as Record<string, unknown> & { HostConfig: Record<string, unknown> };
-    body.HostConfig.Privileged = true;
-    expect(() => runRequestFromBody(body, undefined)).toThrow(/HostConfig\.Privileged/);
-    const caps = structuredClone(DOCKER28) as typeof body;
-    caps.HostConfig.CapAdd = ['NET_ADMIN'];
-    expect(() => runRequestFromBody(caps, undefined)).toThrow(ApiError);
+    body.HostConfig.PidMode = 'host';
+    expect(() => runRequestFromBody(body, undefined)).toThrow(/HostConfig\.PidMode=host/);
+    const links = structuredClone(DOCKER28) as typeof body;
+    links.HostConfig.Links = ['db:db'];
+    expect(() => runRequestFromBody(links, undefined)).toThrow(ApiError);
+  });
+
+  it('Privileged, CapAdd/CapDrop, Devices, SecurityOpt: stored as --privileged, --cap-*, --device, --security-opt store them; a value the CLI refuses is its 400', () => {
+    const body = structuredClone(DOCKER28) as Record<string, unknown> & { HostConfig: Record<string, unknown> };
+    Object.assign(body.HostConfig, {
+      Privileged: true, CapAdd: ['NET_ADMIN'], CapDrop: ['chown'], SecurityOpt: ['no-new-privileges'],
+      Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/xnull', CgroupPermissions: 'rw' }, { PathOnHost: '/dev/zero', PathInContainer: '/dev/zero', CgroupPermissions: 'rwm' }],
+    });
+    const { req } = runRequestFromBody(body, undefined);
+    const cli = securityFromFlags({ privileged: true, capAdd: ['NET_ADMIN'], capDrop: ['chown'], securityOpt: ['no-new-privileges'], device: ['/dev/null:/dev/xnull:rw', '/dev/zero'] });
+    expect(req.security).toEqual(cli);
+    expect(req.security).toEqual({
+      Privileged: true, ReadonlyRootfs: false, CapAdd: ['CAP_NET_ADMIN'], CapDrop: ['CAP_CHOWN'], SecurityOpt: ['no-new-privileges=true'],
+      Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/xnull', CgroupPermissions: 'rw' }, { PathOnHost: '/dev/zero', PathInContainer: '/dev/zero', CgroupPermissions: 'rwm' }],
+    });
+    // The docker CLI reads a seccomp=FILE itself and sends the profile inline.
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+    const inline = structuredClone(DOCKER28) as typeof body;
+    inline.HostConfig.SecurityOpt = [`seccomp=${JSON.stringify(profile)}`];
+    expect(runRequestFromBody(inline, undefined).req.security?.SecurityOpt).toEqual([`seccomp=${JSON.stringify(profile)}`]);
+    const refused = (h: Record<string, unknown>) => () => runRequestFromBody({ ...structuredClone(DOCKER28), HostConfig: { ...structuredClone(DOCKER28.HostConfig), ...h } }, undefined);
+    const words = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(refused({ CapAdd: ['BOGUS'] })).toThrow(ApiError);
+    expect(words(refused({ CapAdd: ['BOGUS'] }))).toBe(words(() => securityFromFlags({ capAdd: ['BOGUS'] })));
+    expect(words(refused({ CapAdd: ['BOGUS'] }))).toBe('invalid CapAdd: unknown capability: "CAP_BOGUS"');
+    expect(words(refused({ Devices: [{ PathOnHost: '/dev/nope', PathInContainer: '/dev/nope', CgroupPermissions: 'rwm' }] }))).toBe(words(() => securityFromFlags({ device: ['/dev/nope'] })));
+    expect(words(refused({ SecurityOpt: ['bogus=1'] }))).toBe(words(() => securityFromFlags({ securityOpt: ['bogus=1'] })));
+    expect(words(refused({ SecurityOpt: ['seccomp={not json'] }))).toMatch(/^decoding seccomp profile failed: /);
   });
 
   it('Healthcheck, StopSignal, StopTimeout reach the container as the CLI flags do (--no-healthcheck turns the image\'s off)', () => {
@@ -105,9 +141,13 @@ describe('create body', () => {
     const bad = structuredClone(DOCKER28) as typeof body;
     bad.HostConfig.Dns = ['not an address'];
     expect(() => runRequestFromBody(bad, undefined)).toThrow(ApiError);
+    // OomKillDisable: discarded with dockerd's cgroup v2 warning in the answer's Warnings, as the CLI warns.
     const oom = structuredClone(DOCKER28) as typeof body;
     oom.HostConfig.OomKillDisable = true;
-    expect(() => runRequestFromBody(oom, undefined)).toThrow(/HostConfig\.OomKillDisable/);
+    const withOom = runRequestFromBody(oom, undefined);
+    expect(withOom.extras.warnings).toEqual(['Your kernel does not support OomKillDisable. OomKillDisable discarded.']);
+    expect(withOom.req.extras?.OomKillDisable).toBe(false);
+    expect(runRequestFromBody(structuredClone(DOCKER28), undefined).extras.warnings).toEqual([]);
   });
 
   it('ports: ip, host port, random; a compose network with its aliases', () => {

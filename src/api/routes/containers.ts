@@ -38,7 +38,7 @@ export function containerRoutes(r: Router, events: Events): void {
     const img = await prepareImage(req);
     const { createFromRequest } = await import('../../engine/run.js');
     const config = await createFromRequest({ ...req, ...(extras.aliases.length ? { aliases: extras.aliases } : {}) }, img);
-    sendJson(ctx.response(), 201, { Id: config.Id, Warnings: [] });
+    sendJson(ctx.response(), 201, { Id: config.Id, Warnings: extras.warnings });
   });
 
   r.on('GET', '/containers/{id}/json', async (ctx) => {
