@@ -12,6 +12,8 @@ import { containerEntries, openContainerPath, writeEntries } from './container-f
 import { tarStream, type FsEntry } from './fs-entries.js';
 import { notFoundInContainer, pathStat, type PathStat } from './cp.js';
 import { tarEntries } from './tar-entries.js';
+import { readConfig } from '../state/containers.js';
+import { recordContainerEvent } from '../state/events.js';
 
 /**
  * `path` of the container: `sink` gets its stat first and returns where the tar goes (or undefined for
@@ -24,7 +26,9 @@ export async function archiveFromContainer(id: string, ref: string, path: string
     try {
       const st = fstatSync(fd);
       const out = sink(pathStat(root, path, st));
+      // A stat alone (HEAD) is no event; the tar is moby's `archive-path`, logged as it starts, as dockerd does.
       if (!out) return;
+      recordContainerEvent(readConfig(id), 'archive-path');
       const rebase = /\/\.$/.test(path) ? '.' : basename(posix.normalize('/' + path)) || '.';
       await pipeline(tarStream(containerEntries(fd, rebase)), out);
     } finally {
@@ -45,6 +49,8 @@ export async function extractToContainer(id: string, ref: string, path: string, 
       noOverwriteDirNonDir: o.noOverwriteDirNonDir,
       ...(o.copyUIDGID ? {} : { owner: { uid: 0, gid: 0 } }),
     });
+    // moby's `extract-to-dir`, once the content is in.
+    recordContainerEvent(readConfig(id), 'extract-to-dir');
   });
 }
 
@@ -52,9 +58,13 @@ async function* withoutRoot(entries: AsyncIterable<FsEntry>): AsyncGenerator<FsE
   for await (const e of entries) if (e.name !== '') yield e;
 }
 
-/** The container's filesystem (image layers + its changes, no volumes or mounts) as a tar, as `docker export`. */
+/**
+ * The container's filesystem (image layers + its changes, no volumes or mounts) as a tar, as `docker export`
+ * — `skiff export` and the API's alike, so both record moby's `export` event (as the tar starts, as dockerd).
+ */
 export async function exportContainer(id: string, out: Writable): Promise<void> {
   await withContainerRoot(id, 'export', async (root) => {
+    recordContainerEvent(readConfig(id), 'export');
     await pipeline(tarStream(withoutRoot(containerEntries(root, ''))), out);
   });
 }

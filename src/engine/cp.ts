@@ -15,6 +15,7 @@ import { containerEntries, openContainerPath, resolveLinkTarget, writeEntries } 
 import { goFileMode, tarStream, type FsEntry } from './fs-entries.js';
 import { hostEntries, writeHostEntries } from './host-files.js';
 import { tarEntries } from './tar-entries.js';
+import { recordContainerEvent } from '../state/events.js';
 
 export interface CpFlags { archive?: boolean; followLink?: boolean }
 
@@ -67,6 +68,8 @@ async function copyFromContainer(id: string, ref: string, src: string, dst: stri
     try {
       if (/\/$/.test(src) && !s.st.isDirectory()) throw new SkiffError('EUSAGE', `${src}: not a directory`, undefined, { exitCode: 1 });
       const contents = copiesContents(src) && s.st.isDirectory();
+      // What `docker cp` out of a container makes dockerd record (its GET …/archive): `archive-path`.
+      recordContainerEvent(readConfig(id), 'archive-path');
       if (dst === '-') {
         await pipeline(tarStream(containerEntries(s.fd, contents ? '.' : basename(posix.normalize('/' + s.path)) || '.')), out, { end: false });
         return;
@@ -160,6 +163,8 @@ async function copyToContainer(id: string, ref: string, src: string, dst: string
       rebase = posix.basename(norm);
     }
     await writeEntries(root, destDir, entries(rebase), { noOverwriteDirNonDir: true, ...(owner ? { owner } : {}), warn: (l) => process.stderr.write(`skiff: ${l}\n`) });
+    // What `docker cp` into a container makes dockerd record (its PUT …/archive), once the content is in.
+    recordContainerEvent(readConfig(id), 'extract-to-dir');
   });
 }
 

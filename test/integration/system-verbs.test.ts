@@ -4,7 +4,8 @@
 // network ls and volume ls, volume rm -f — and the same through the docker CLI against the service.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { itWhen, needCommand, needRoot, needUserns } from '../helpers/conditions.js';
 import { SKIFF, tempStore, type Store } from '../helpers/skiff.js';
 import { ensureTestUser, type TestUser } from '../helpers/users.js';
@@ -93,6 +94,13 @@ describe.each(modes)('system verbs (%s)', (mode) => {
     const live = eventsUntil(c, ['--filter', 'container=ev1', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', '--until', String(Math.ceil(Date.now() / 1000) + 12)]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(sk(c, ['run', '--name', 'ev1', 'diamol/base', 'sh', '-c', 'exit 3']).status).toBe(3);
+    // cp out, cp in, export: moby's archive-path, extract-to-dir, export (files in the caller's own store dir).
+    const host = join(c.store.root, 'ev-hostname');
+    ok(c, ['cp', 'ev1:/etc/hostname', host]);
+    ok(c, ['cp', host, 'ev1:/tmp/']);
+    ok(c, ['export', '-o', join(c.store.root, 'ev1.tar'), 'ev1']);
+    rmSync(host, { force: true });
+    rmSync(join(c.store.root, 'ev1.tar'), { force: true });
     ok(c, ['rename', 'ev1', 'ev2']);
     ok(c, ['rm', 'ev2']);
     ok(c, ['volume', 'create', 'ev-vol']);
@@ -102,7 +110,8 @@ describe.each(modes)('system verbs (%s)', (mode) => {
     expect(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d (container|image|volume|network) \S+ \S+/.test(l)), replay).toBe(true);
     const actions = lines.filter((l) => / container /.test(l)).map((l) => l.split(' ')[2]);
     // A foreground run attaches before it starts, as `docker run` does.
-    expect(actions).toEqual(['create', 'attach', 'start', 'die', 'rename', 'destroy']);
+    expect(actions).toEqual(['create', 'attach', 'start', 'die', 'archive-path', 'extract-to-dir', 'export', 'rename', 'destroy']);
+    expect(replay).toMatch(/ container extract-to-dir [0-9a-f]{64} \(image=diamol\/base, name=ev1\)\n/);
     expect(replay).toMatch(/ container die [0-9a-f]{64} \(exitCode=3, image=diamol\/base, name=ev1\)\n/);
     expect(replay).toMatch(/ volume create ev-vol \(driver=local\)\n/);
     expect(ok(c, ['events', '--since', start, '--until', end, '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}'])).toBe('create ev-vol\n');
@@ -111,7 +120,7 @@ describe.each(modes)('system verbs (%s)', (mode) => {
     expect(JSON.parse(json)).toMatchObject({ Type: 'container', Action: 'rename', Actor: { Attributes: { name: 'ev2', oldName: '/ev1' } } });
     expect(json).toMatch(/"timeNano":\d{19}\}/);
     // The live stream (started before the container) saw it under its first name, and ended at --until.
-    expect(await live).toBe('container create ev1\ncontainer attach ev1\ncontainer start ev1\ncontainer die ev1\n');
+    expect(await live).toBe('container create ev1\ncontainer attach ev1\ncontainer start ev1\ncontainer die ev1\ncontainer archive-path ev1\ncontainer extract-to-dir ev1\ncontainer export ev1\n');
     const bad = sk(c, ['events', '--filter', 'colour=red', '--until', '0s']);
     expect([bad.status, bad.stderr.split('\n')[0]]).toEqual([1, "skiff: invalid filter 'colour'. supported filters: container, event, image, label, network, type, volume, scope, daemon"]);
     ok(c, ['volume', 'rm', 'ev-vol']);
