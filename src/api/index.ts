@@ -29,7 +29,7 @@ export function engineApi(onError: (e: unknown) => void = () => {}, log: (line: 
   imageRoutes(router, events);
   networkRoutes(router, events);
   buildRoutes(router);
-  archiveRoutes(router, events);
+  archiveRoutes(router);
   events.routes(router);
   return {
     events,

@@ -298,6 +298,7 @@ const CASES: Case[] = [
   { name: 'events --filter event=die', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'event=die', '--filter', 'container=fg', '--format', '{{.Action}} {{.Actor.Attributes.exitCode}}'] },
   { name: 'events --format with the fields of Docker\'s Message', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=three', '--filter', 'event=die', '--format', '{{.Status}} {{.ID}} {{.From}} {{.Type}} {{.Action}} {{.Scope}} {{.Actor.ID}} {{len .Actor.Attributes}}'] },
   { name: 'events of a commit (and of the run before it)', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'container=changer', '--filter', 'event=create', '--filter', 'event=attach', '--filter', 'event=start', '--filter', 'event=die', '--filter', 'event=commit', '--format', '{{.Action}} {{.Actor.Attributes.imageRef}}'] },
+  { name: 'events: one commit event a commit', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'event=commit', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.imageRef}}'] },
   // moby's actions for `cp` out (archive-path) and in (extract-to-dir) and for `export`, from the cases above.
   { name: 'events of cp and export', args: ['events', '--since', '2h', '--until', '0s', '--filter', 'event=archive-path', '--filter', 'event=extract-to-dir', '--filter', 'event=export', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.image}}'] },
 

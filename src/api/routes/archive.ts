@@ -5,11 +5,10 @@ import type { Router } from '../router.js';
 import { ApiError } from '../errors.js';
 import { boolParam, sendJson, readJson } from '../http-util.js';
 import { resolveContainer } from '../../state/containers.js';
-import type { Events } from '../events.js';
 
 const STAT_HEADER = 'X-Docker-Container-Path-Stat';
 
-export function archiveRoutes(r: Router, events: Events): void {
+export function archiveRoutes(r: Router): void {
   const statOrTar = (head: boolean) => async (ctx: Parameters<Parameters<Router['on']>[2]>[0]) => {
     const ref = ctx.params[0]!;
     const id = resolveContainer(ref);
@@ -76,7 +75,8 @@ export function archiveRoutes(r: Router, events: Events): void {
       changes: ctx.query.getAll('changes').flatMap((c) => c.split('\n')).filter(Boolean),
       config: body,
     });
-    events.emit('container', 'commit', id);
+    // The engine's commitContainer records moby's `commit` (with comment, imageID, imageRef): a second one
+    // here gave docker events two commits, the second without the container's attributes.
     sendJson(ctx.response(), 201, { Id: imageId });
   });
 }
