@@ -4,7 +4,7 @@
 // own CLI prints for the same store where Docker's formatting is the same.
 import { afterAll, describe, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { itWhen, needCommand, needFile, needRoot, needUserns } from '../helpers/conditions.js';
 import { assertSuiteNetns } from '../helpers/netns.js';
@@ -149,9 +149,14 @@ describe('the chapter through the docker CLI (root)', () => {
     const gone = docker(['logs', 'nope']);
     expect(gone.status).toBe(1);
     expect(gone.stderr.trim()).toBe('Error response from daemon: No such container: nope');
-    const priv = docker(['run', '--rm', '--privileged', 'diamol/base', 'true']);
-    expect(priv.status).toBe(125);
-    expect(priv.stderr).toContain('HostConfig.Privileged');
+    // A create field skiff does not implement is refused by name, never dropped; --privileged is applied.
+    const link = docker(['run', '--rm', '--link', 'other:alias', 'diamol/base', 'true']);
+    expect(link.status).toBe(125);
+    expect(link.stderr).toContain('HostConfig.Links');
+    const priv = docker(['run', '--rm', '--privileged', 'diamol/base', 'sh', '-c', 'grep CapEff /proc/self/status']);
+    expect(priv.stderr).toBe('');
+    const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+    expect(BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(priv.stdout)?.[1] ?? '0'}`)).toBe((1n << BigInt(last + 1)) - 1n);
     expect(docker(['create', '--name', 'dup', 'diamol/base']).status).toBe(0);
     const dup = docker(['create', '--name', 'dup', 'diamol/base']);
     expect(dup.status).toBe(1);
