@@ -229,25 +229,6 @@ const CASES: Case[] = [
   { name: 'run --read-only', args: ['run', '--rm', '--read-only', 'diamol/base', 'touch', '/x'] },
   { name: 'run -i with stdin', args: ['run', '--rm', '-i', '--name', 'stdin-case', 'diamol/base', 'cat'], after: [['rm', '-f', 'stdin-case']], input: 'abc\n', timeoutMs: 30_000, api: { reason: 'stdin without a tty does not reach a container started through the API (docs/engine-api.md): cat waits until the client is killed', same: [] } },
   { name: 'run -t without a terminal', args: ['run', '--rm', '-t', 'diamol/base', 'echo', 'hi'], api: { reason: 'with a tty, attach reads the supervisor\'s socket once the container runs: what it printed before is not replayed (docs/engine-api.md)', same: ['status', 'stderr'] } },
-  // Early in the list: Debian's dockerd 20.10 here, after about ninety cases, takes 30 s for every attached
-  // run that follows (measured three times, whatever the order of the cases around it), and then a foreground
-  // run with --log-driver none, or a -d run with a healthcheck, hung it for good (CI, 2026-12-06).
-  { name: 'run --health-cmd: (healthy) in ps, .State.Health in inspect', run: ({ cli }) => {
-    const r = cli(['run', '-d', '--name', 'hc', '--health-cmd', 'true', '--health-interval', '1s', 'diamol/base', 'sleep', '600']);
-    if (r.status !== 0) return r;
-    let st = cli(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']);
-    for (let i = 0; i < 100 && !st.stdout.includes('(healthy)'); i++) {
-      spawnSync('sleep', ['0.1']);
-      st = cli(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']);
-    }
-    const h = cli(['inspect', '-f', '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{json .Config.Healthcheck}}', 'hc']);
-    return { status: h.status, stdout: st.stdout + h.stdout, stderr: st.stderr + h.stderr };
-  }, after: [['rm', '-f', 'hc']] },
-  { name: 'run --log-driver none, then logs', run: ({ cli }) => {
-    const r = cli(['run', '--name', 'nolog', '--log-driver', 'none', 'diamol/base', 'echo', 'hi']);
-    const l = cli(['logs', 'nolog']);
-    return { status: l.status, stdout: r.stdout + l.stdout, stderr: r.stderr + l.stderr };
-  }, hint: true, after: [['rm', 'nolog']], api: { reason: 'the API takes only the json-file log driver (a 400 naming LogConfig.Type=none): a foreground run\'s output is read from the log', same: ['status'] } },
   { name: 'run --cap-add, --cap-drop', args: ['run', '--rm', '--network', 'none', '--cap-add', 'NET_ADMIN', '--cap-drop', 'CHOWN', 'diamol/base', 'sh', '-c', 'ip addr add 10.99.0.1/32 dev lo && echo added; touch /f; chown 1 /f'] },
   { name: 'run --cap-add of an unknown capability', args: ['run', '--rm', '--cap-add', 'BOGUS', 'diamol/base', 'true'], hint: true },
   { name: 'run --add-host', args: ['run', '--rm', '--add-host', 'db:1.2.3.4', 'diamol/base', 'grep', '-w', 'db', '/etc/hosts'] },
@@ -367,6 +348,22 @@ const CASES: Case[] = [
     if (r.status !== 0) return r;
     return cli(['inspect', '-f', '{{json .HostConfig.PortBindings}} {{json .Config.ExposedPorts}}', 'ranged']);
   }, after: [['rm', '-f', 'ranged']] },
+  { name: 'run --health-cmd: (healthy) in ps, .State.Health in inspect', run: ({ cli }) => {
+    const r = cli(['run', '-d', '--name', 'hc', '--health-cmd', 'true', '--health-interval', '1s', 'diamol/base', 'sleep', '600']);
+    if (r.status !== 0) return r;
+    let st = cli(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']);
+    for (let i = 0; i < 100 && !st.stdout.includes('(healthy)'); i++) {
+      spawnSync('sleep', ['0.1']);
+      st = cli(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']);
+    }
+    const h = cli(['inspect', '-f', '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{json .Config.Healthcheck}}', 'hc']);
+    return { status: h.status, stdout: st.stdout + h.stdout, stderr: st.stderr + h.stderr };
+  }, after: [['rm', '-f', 'hc']] },
+  { name: 'run --log-driver none, then logs', run: ({ cli }) => {
+    const r = cli(['run', '--name', 'nolog', '--log-driver', 'none', 'diamol/base', 'echo', 'hi']);
+    const l = cli(['logs', 'nolog']);
+    return { status: l.status, stdout: r.stdout + l.stdout, stderr: r.stderr + l.stderr };
+  }, hint: true, after: [['rm', 'nolog']], api: { reason: 'the API takes only the json-file log driver (a 400 naming LogConfig.Type=none): a foreground run\'s output is read from the log', same: ['status'] } },
   { name: 'run --mount type=tmpfs', args: ['run', '--rm', '--mount', 'type=tmpfs,target=/t', 'diamol/base', 'sh', '-c', 'echo x > /t/f; cat /t/f'] },
   { name: 'run --mount type=volume', args: ['run', '--rm', '--mount', 'type=volume,source=mvol,target=/m', 'diamol/base', 'ls', '-ld', '/m'], after: [['volume', 'rm', 'mvol']], norm: (s) => s.replace(/\w{3} +\d+ \d\d:\d\d/, '<date>') },
   { name: 'run --network host keeps the host\'s hostname', args: ['run', '--rm', '--network', 'host', 'diamol/base', 'hostname'] },
