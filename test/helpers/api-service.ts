@@ -1,13 +1,14 @@
 // Starting `skiff system service` for a test: on a socket in the test's store, as root or as a test
 // user, and waiting until it answers /_ping. stop() ends it with SIGTERM and checks it left.
 import { afterAll, beforeAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { SKIFF, skiff, tempStore, type Store } from './skiff.js';
 import type { Condition } from './conditions.js';
 import { assertSuiteNetns } from './netns.js';
 import type { TestUser } from './users.js';
+import { daemonLog } from './daemon-log.js';
 
 export interface Service { socket: string; child: ChildProcess; log(): string; stop(): Promise<void> }
 
@@ -32,22 +33,22 @@ export async function startService(root: string, opts: { user?: TestUser; args?:
   const socket = join(root, opts.socketName ?? 'api.sock');
   const args = ['system', 'service', '--socket', socket, ...(opts.args ?? [])];
   const env = { PATH: process.env.PATH!, SKIFF_ROOT: root, ...(opts.user ? { HOME: opts.user.home, USER: opts.user.name } : { HOME: process.env.HOME ?? '/root' }), ...opts.env };
+  const log = daemonLog(`${socket}.log`);
+  const stdio: StdioOptions = ['ignore', log.fd, log.fd];
   const child = opts.user
-    ? spawn('setpriv', [`--reuid=${opts.user.uid}`, `--regid=${opts.user.gid}`, '--init-groups', '--', SKIFF, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(SKIFF, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+    ? spawn('setpriv', [`--reuid=${opts.user.uid}`, `--regid=${opts.user.gid}`, '--init-groups', '--', SKIFF, ...args], { env, stdio })
+    : spawn(SKIFF, args, { env, stdio });
+  log.close();
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`service exited early: ${out}`);
+    if (child.exitCode !== null) throw new Error(`service exited early: ${log.read()}`);
     const ok = await api(socket, 'GET', '/_ping').then((r) => r.status === 200, () => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 50));
-    if (i === 299) throw new Error(`service did not answer: ${out}`);
+    if (i === 299) throw new Error(`service did not answer: ${log.read()}`);
   }
   return {
-    socket, child, log: () => out,
+    socket, child, log: log.read,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);

@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { daemonLog } from './daemon-log.js';
 
 export const DOCKERD = '/usr/sbin/dockerd';
 
@@ -30,21 +31,19 @@ export async function startDockerd(cli = '/usr/local/bin/docker'): Promise<Docke
   const dir = mkdtempSync('/tmp/skiff-dockerd-');
   const socket = join(dir, 'docker.sock');
   const tag = dir.slice(dir.lastIndexOf('-') + 1);
+  const log = daemonLog(join(dir, 'dockerd.log'));
   const child: ChildProcess = spawn('unshare', ['--net', '--mount', '--propagation', 'private', '--fork', '--kill-child', '--', 'sh', '-c', START_SCRIPT, 'sh',
     DOCKERD, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
     '-H', `unix://${socket}`, '--containerd-namespace', `skiff-test-${tag}`, '--containerd-plugins-namespace', `skiff-test-${tag}-p`,
-    '--cgroup-parent', `/skiff-test-dockerd-${tag}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    if (log.length < 100_000) log += d.toString();
-  });
+    '--cgroup-parent', `/skiff-test-dockerd-${tag}`, '--log-level', 'warn'], { stdio: ['ignore', log.fd, log.fd] });
+  log.close();
   const config = join(dir, 'config');
   const env = { PATH: process.env.PATH!, HOME: '/root', DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: config, TZ: 'UTC' };
   for (let i = 0; ; i++) {
     if (existsSync(socket) && spawnSync(cli, ['version', '--format', '{{.Server.Version}}'], { env, stdio: 'ignore' }).status === 0) break;
     if (i > 300 || child.exitCode !== null) {
       child.kill('SIGKILL');
-      throw new Error(`dockerd did not come up:\n${log}`);
+      throw new Error(`dockerd did not come up:\n${log.read()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

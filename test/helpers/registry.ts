@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as netServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { daemonLog } from './daemon-log.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -73,9 +74,9 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
   mkdirSync(join(dir, 'data'));
   const config = join(dir, 'config.yml');
   writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authYaml}`);
-  const proc: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const log = daemonLog(join(dir, 'registry.log'));
+  const proc: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', log.fd, log.fd] });
+  log.close();
   for (let i = 0; ; i++) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/v2/`);
@@ -84,7 +85,7 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     } catch {
       // not listening yet
     }
-    if (i > 100 || proc.exitCode !== null) throw new Error(`docker-registry did not start: ${stderr}`);
+    if (i > 100 || proc.exitCode !== null) throw new Error(`docker-registry did not start: ${log.read()}`);
     await sleep(50);
   }
   return {
