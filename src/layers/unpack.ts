@@ -110,6 +110,9 @@ export async function unpackLayer(blobPath: string, mediaType: string, destDir: 
       const out = gate.feed(chunk);
       if (writing) await writing;
       writing = out.length ? writeToTar(tar, out, syncWrites) : undefined;
+      // Awaited before the next write. If the gate refuses the next chunk first, the catch below kills tar
+      // and this write fails with EPIPE: expected then, and unhandled it would end the process mid-cleanup.
+      writing?.catch(() => {});
     }
     if (writing) await writing;
     await writeToTar(tar, gate.finish());

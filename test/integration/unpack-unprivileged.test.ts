@@ -1,6 +1,6 @@
 // unpackLayer as an ordinary user (no user namespace): whiteouts and opaque dirs still work, devices
 // are skipped, privileged xattrs dropped, owners squashed, setuid kept — and refusals still clean up.
-import { chownSync, existsSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { call, T } from '../../src/kernel/libc.js';
@@ -29,11 +29,11 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function unpackAs(u: TestUser, layer: Buffer, name: string): { result: Record<string, unknown>; out: string } {
+function unpackAs(u: TestUser, layer: Buffer, name: string, env: Record<string, string> = {}): { result: Record<string, unknown>; out: string } {
   const blob = join(dir, `${name}.tar`);
   writeFileSync(blob, layer);
   const out = join(dir, name);
-  const r = runAs(u, process.execPath, ['--import', 'tsx', CHILD, blob, TAR, out], { NODE_PATH: join(process.cwd(), 'node_modules') });
+  const r = runAs(u, process.execPath, ['--import', 'tsx', CHILD, blob, TAR, out], { NODE_PATH: join(process.cwd(), 'node_modules'), ...env });
   expect(r.stderr).toBe('');
   return { result: JSON.parse(r.stdout) as Record<string, unknown>, out };
 }
@@ -75,5 +75,26 @@ describe('unpack as an unprivileged user', () => {
     expect(result).toEqual({ error: 'ELAYER' });
     expect(existsSync(out)).toBe(false);
     expect(existsSync('/tmp/pwned')).toBe(false);
+  });
+
+  // The refusal comes while the previous chunk's write to tar is still in flight: tar starts half a second
+  // late, so the first 1 MiB chunk fills its 1 MiB pipe and the second one's write waits; the third chunk
+  // holds the entry the gate refuses. Killing tar fails the waiting write with EPIPE;
+  // unhandled, that rejection ended the process before it had cleaned up (seen in CI, 1 run in 6 here).
+  itWhen([needRoot], 'a refusal while a write to tar is still in flight: a clean error, nothing left', () => {
+    const bin = join(dir, 'slow-tar-bin');
+    mkdirSync(bin);
+    const tarPath = ['/usr/bin/tar', '/bin/tar'].find((p) => existsSync(p))!;
+    writeFileSync(join(bin, 'tar'), `#!/bin/sh\nsleep 0.5 </dev/null\nexec ${tarPath} "$@"\n`);
+    chmodSync(bin, 0o755);
+    chmodSync(join(bin, 'tar'), 0o755);
+    const { result, out } = unpackAs(user!, tar(
+      entry({ name: 'big', data: Buffer.alloc(2560 << 10, 1) }), // chunks 1 and 2, and the start of 3
+      entry({ name: 'l', type: '2', linkname: '/' }),
+      entry({ name: 'l/tmp/pwned-inflight', data: 'x' }), // in chunk 3: refused while chunk 2's write waits
+    ), 'inflight', { PATH: `${bin}:${process.env.PATH!}` });
+    expect(result).toEqual({ error: 'ELAYER' });
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync('/tmp/pwned-inflight')).toBe(false);
   });
 });

@@ -68,7 +68,9 @@ export async function archiveEntries(archive: string, dest: string, scratchDir: 
       const spool = join(scratchDir, `member-${n++}`);
       out.push({ ...common, name: rel, type, size: e.size ?? 0, source: spool });
       const ws = createWriteStream(spool);
-      spooled.push(new Promise((resolve, reject) => ws.on('finish', () => resolve()).on('error', reject)));
+      const written = new Promise<void>((resolve, reject) => ws.on('finish', () => resolve()).on('error', reject));
+      written.catch(() => {}); // awaited after the parse; if the parse fails first, its error is the one reported
+      spooled.push(written);
       e.pipe(ws);
       return;
     }
